@@ -1,0 +1,22 @@
+//! The project model: what an `.mpp` file says, independent of how it was stored and of how
+//! it will be written. Readers fill it, writers (MSPDI, or a caller's own) read it.
+//!
+//! Units are the natural ones of Microsoft Project's user interface: durations and work in
+//! minutes, costs and rates in currency units, units as fractions (1.0 = 100 %). The MSPDI
+//! writer converts to MSPDI's units (hundredths, tenths of minutes) in one place.
+
+mod calendar;
+mod custom;
+mod project;
+mod resource;
+mod task;
+mod values;
+
+pub use calendar::{Calendar, CalendarException, DayHours, Recurrence, TimeRange, WorkWeek};
+pub use custom::{
+    CustomFieldDefinition, CustomFieldValue, CustomValue, FieldClass, LookupTable, LookupValue,
+};
+pub use project::{FileFormat, Project, ProjectProperties};
+pub use resource::{AvailabilityPeriod, CostRate, Resource, ResourceKind};
+pub use task::{Assignment, Baseline, Relation, RelationKind, Task};
+pub use values::{DateTime, Duration, Guid, Time, TimeUnit};

@@ -1,0 +1,22 @@
+//! Reading MPP files: container → version → blocks → field layouts → the project model.
+
+mod assignments;
+pub(crate) mod bytes;
+mod calendars;
+mod container;
+mod custom_fields;
+mod encoding;
+mod field_map;
+mod fixed_data;
+mod layout;
+mod project_props;
+mod props;
+mod reader;
+mod record;
+mod relations;
+mod resources;
+mod rtf;
+mod tasks;
+mod var_data;
+
+pub use reader::read;

@@ -1,0 +1,116 @@
+//! `VarMeta` + `Var2Data`: variable-length values (names, notes, custom text…) found by
+//! (owner unique id, field key).
+
+use super::bytes::{slice, u8_at, u16_at, u32_at};
+use crate::model::FileFormat;
+use std::collections::{HashMap, HashSet};
+
+const MAGIC: u32 = 0xFADF_ADBA;
+
+/// The variable-length values of one entity storage.
+#[derive(Debug, Default, Clone)]
+pub struct VarData {
+    offsets: HashMap<(i32, u16), usize>,
+    owners: HashSet<i32>,
+    data: Vec<u8>,
+}
+
+impl VarData {
+    /// Parses the index (`VarMeta`) over the heap (`Var2Data`). Entries that point outside
+    /// the heap are dropped; an index with a bad magic number gives an empty map.
+    pub fn parse(meta: &[u8], data: Vec<u8>, format: FileFormat) -> Self {
+        let mut offsets = HashMap::new();
+        let mut owners = HashSet::new();
+        let magic = u32_at(meta, 0).unwrap_or(0);
+        let wide = !matches!(format, FileFormat::Mpp9);
+        if magic == MAGIC || (wide && magic == 0) {
+            let count = u32_at(meta, 8).unwrap_or(0) as usize;
+            let entry = if wide { 12 } else { 8 };
+            // The count can never exceed what the stream holds.
+            let count = count.min(meta.len().saturating_sub(24) / entry);
+            for i in 0..count {
+                let off = 24 + i * entry;
+                let parsed = if wide {
+                    (|| {
+                        let uid = u32_at(meta, off)? as i32;
+                        let offset = u32_at(meta, off + 4)? as usize;
+                        let key = u16_at(meta, off + 8)?;
+                        Some((uid, key, offset))
+                    })()
+                } else {
+                    (|| {
+                        let b = slice(meta, off, 3)?;
+                        let uid = i32::from(b[0]) | i32::from(b[1]) << 8 | i32::from(b[2]) << 16;
+                        let key = u16::from(u8_at(meta, off + 3)?);
+                        let offset = u32_at(meta, off + 4)? as usize;
+                        Some((uid, key, offset))
+                    })()
+                };
+                if let Some((uid, key, offset)) = parsed {
+                    if offset < data.len() {
+                        offsets.insert((uid, key), offset);
+                        owners.insert(uid);
+                    }
+                }
+            }
+        }
+        Self { offsets, owners, data }
+    }
+
+    /// The value bytes of (`uid`, `key`): a `u32` length at the offset, then the value.
+    pub fn get(&self, uid: i32, key: u16) -> Option<&[u8]> {
+        let off = *self.offsets.get(&(uid, key))?;
+        let len = u32_at(&self.data, off)? as usize;
+        let available = self.data.len().saturating_sub(off + 4);
+        slice(&self.data, off + 4, len.min(available))
+    }
+
+    /// True when `uid` owns at least one value.
+    pub fn has_owner(&self, uid: i32) -> bool {
+        self.owners.contains(&uid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build_meta12(entries: &[(u32, u32, u16)], heap_len: u32) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(&MAGIC.to_le_bytes());
+        m.extend_from_slice(&0u32.to_le_bytes());
+        m.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+        m.extend_from_slice(&[0; 8]);
+        m.extend_from_slice(&heap_len.to_le_bytes());
+        for (uid, off, key) in entries {
+            m.extend_from_slice(&uid.to_le_bytes());
+            m.extend_from_slice(&off.to_le_bytes());
+            m.extend_from_slice(&key.to_le_bytes());
+            m.extend_from_slice(&0x0B40u16.to_le_bytes());
+        }
+        m
+    }
+
+    #[test]
+    fn looks_up_values_by_owner_and_key() {
+        let mut heap = Vec::new();
+        heap.extend_from_slice(&4u32.to_le_bytes());
+        heap.extend_from_slice(b"A\0\0\0");
+        heap.extend_from_slice(&1000u32.to_le_bytes()); // length beyond the heap: clipped
+        heap.extend_from_slice(b"xy");
+        let meta = build_meta12(&[(1, 0, 14), (2, 8, 14), (3, 999, 14)], heap.len() as u32);
+        let var = VarData::parse(&meta, heap, FileFormat::Mpp14);
+        assert_eq!(var.get(1, 14), Some(&b"A\0\0\0"[..]));
+        assert_eq!(var.get(2, 14), Some(&b"xy"[..]));
+        assert_eq!(var.get(3, 14), None, "offset outside the heap");
+        assert!(var.has_owner(1) && !var.has_owner(3));
+    }
+
+    #[test]
+    fn bad_magic_gives_nothing() {
+        let mut meta = build_meta12(&[(1, 0, 14)], 8);
+        meta[0] = 1;
+        let var = VarData::parse(&meta, vec![0; 8], FileFormat::Mpp9);
+        assert_eq!(var.get(1, 14), None);
+    }
+}
