@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(recs[0].map(<[u8]>::len), Some(30), "cut to max");
         assert_eq!(recs[1].map(<[u8]>::len), Some(30), "negative → max");
         assert_eq!(recs[2].map(<[u8]>::len), Some(8), "empty → min");
-        assert_eq!(recs[3], None, "next offset is outside the stream");
+        assert_eq!(recs[3].map(<[u8]>::len), Some(30), "next offset past the end → max");
         assert_eq!(recs[4], None, "offset outside the stream");
     }
 

@@ -1,0 +1,11 @@
+//! `<Resources>`.
+
+use super::xml::Out;
+use crate::error::ConvertError;
+use crate::model::Project;
+
+/// Writes the `Resources` container.
+pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
+    let _ = project;
+    out.empty("Resources")
+}
