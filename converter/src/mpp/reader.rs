@@ -179,7 +179,7 @@ pub fn read(
 
     progress(Stage::Resources, 0.3);
     let rsc_map = map_for(Entity::Resource, &ctx);
-    let resources = resources::read(&mut ctx, &rsc_blocks, &rsc_map, &custom);
+    let mut resources = resources::read(&mut ctx, &rsc_blocks, &rsc_map, &custom);
 
     progress(Stage::Tasks, 0.45);
     let task_map = map_for(Entity::Task, &ctx);
@@ -194,7 +194,7 @@ pub fn read(
     let assignments =
         assignments::read(&mut ctx, &assn_blocks, &assn_map, &tasks, &resources, &custom);
 
-    calendars::finish(&mut ctx, &mut calendars, &resources);
+    calendars::finish(&mut ctx, &mut calendars, &mut resources);
     let project = Project {
         properties,
         calendars,
