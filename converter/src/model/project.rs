@@ -186,6 +186,10 @@ pub struct ProjectProperties {
     pub admin_project: bool,
     /// Project is protected by a password (a warning, when it could still be read).
     pub password_protected: bool,
+    /// Name of the calendar Project 98 used for baselines, as stored.
+    pub baseline_calendar_name: Option<String>,
+    /// Project-level earned value method: 0 percent complete, 1 physical percent complete.
+    pub earned_value_method: u16,
 }
 
 impl Default for ProjectProperties {
@@ -259,6 +263,8 @@ impl Default for ProjectProperties {
             remove_file_properties: false,
             admin_project: false,
             password_protected: false,
+            baseline_calendar_name: None,
+            earned_value_method: 0,
         }
     }
 }

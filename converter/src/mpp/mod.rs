@@ -10,6 +10,7 @@ mod field_map;
 mod fixed_data;
 mod layout;
 mod project_props;
+mod property_set;
 mod props;
 mod reader;
 mod record;
