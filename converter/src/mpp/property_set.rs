@@ -441,6 +441,37 @@ mod tests {
     }
 
     #[test]
+    fn random_damage_never_panics() {
+        let created = 130_000_000_000_000_000u64;
+        let base = stream(
+            &SUMMARY_FMTID,
+            &[
+                (1, VT_I2, vec![0xB0, 0x04, 0, 0]),
+                (2, VT_LPSTR, lpstr(b"Title")),
+                (8, VT_LPWSTR, lpwstr("Last")),
+                (12, VT_FILETIME, filetime_bytes(created)),
+            ],
+        );
+        // A fixed linear congruential sequence: reproducible, no test dependency.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize
+        };
+        for _ in 0..5000 {
+            let mut data = base.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = next() % data.len();
+                if let Some(b) = data.get_mut(at) {
+                    *b = next() as u8;
+                }
+            }
+            let _ = Summary::parse(&data);
+            let _ = DocSummary::parse(&data);
+        }
+    }
+
+    #[test]
     fn filetimes_convert_to_utc() {
         assert_eq!(filetime(0), None);
         assert_eq!(

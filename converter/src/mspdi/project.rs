@@ -6,7 +6,7 @@
 
 use super::xml::{Out, time};
 use crate::error::ConvertError;
-use crate::model::{Project, ProjectProperties, Task};
+use crate::model::{DateTime, Project, ProjectProperties, Task};
 
 /// The title Project shows for a project that has none.
 const DEFAULT_TITLE: &str = "Project1";
@@ -35,8 +35,14 @@ pub fn write_properties(out: &mut Out, project: &Project) -> Result<(), ConvertE
     }
     out.date("LastSaved", p.last_saved)?;
     out.bool("ScheduleFromStart", p.schedule_from_start)?;
-    out.date("StartDate", p.start_date)?;
-    out.date("FinishDate", p.finish_date)?;
+    out.date(
+        "StartDate",
+        p.start_date.or_else(|| earliest_start(&project.tasks)),
+    )?;
+    out.date(
+        "FinishDate",
+        p.finish_date.or_else(|| latest_finish(&project.tasks)),
+    )?;
     out.int("FYStartDate", p.fiscal_year_start_month)?;
     out.int("CriticalSlackLimit", p.critical_slack_limit)?;
     out.int("CurrencyDigits", p.currency_digits)?;
@@ -151,6 +157,29 @@ fn top_level_tasks(tasks: &[Task]) -> impl Iterator<Item = &Task> {
     })
 }
 
+/// The project start when the file stores none: the earliest (actual, else planned) task
+/// start, milestones counting by their finish; the project summary task (UID 0) is left out.
+fn earliest_start(tasks: &[Task]) -> Option<DateTime> {
+    tasks
+        .iter()
+        .filter(|t| t.uid != 0)
+        .filter_map(|t| match t.milestone {
+            true => t.actual_finish.or(t.finish),
+            false => t.actual_start.or(t.start),
+        })
+        .min()
+}
+
+/// The project finish when the file stores none: the latest (actual, else planned) task
+/// finish, the project summary task left out.
+fn latest_finish(tasks: &[Task]) -> Option<DateTime> {
+    tasks
+        .iter()
+        .filter(|t| t.uid != 0)
+        .filter_map(|t| t.actual_finish.or(t.finish))
+        .max()
+}
+
 /// The UID of the project calendar: the calendar whose name matches the stored one (ignoring
 /// case, as Project does), else the one named "Standard", else the first calendar, else 1
 /// (the UID Project gives the calendar it creates for an empty project).
@@ -225,6 +254,23 @@ mod tests {
         assert_eq!(title(&project), "Project1", "two top-level tasks");
         project.properties.title = Some("Set".to_owned());
         assert_eq!(title(&project), "Set");
+    }
+
+    #[test]
+    fn missing_project_dates_come_from_the_tasks() {
+        let at = |d: u32| {
+            chrono::NaiveDate::from_ymd_opt(2024, 1, d).and_then(|d| d.and_hms_opt(8, 0, 0))
+        };
+        let mut summary = task(0, 0, "summary");
+        summary.start = at(1);
+        let mut a = task(1, 1, "a");
+        (a.start, a.finish, a.actual_start) = (at(5), at(9), at(4));
+        let mut m = task(2, 1, "milestone");
+        (m.milestone, m.start, m.finish) = (true, at(2), at(3));
+        let tasks = vec![summary, a, m];
+        assert_eq!(earliest_start(&tasks), at(3));
+        assert_eq!(latest_finish(&tasks), at(9));
+        assert_eq!(earliest_start(&[]), None);
     }
 
     #[test]
