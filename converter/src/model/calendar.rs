@@ -120,7 +120,8 @@ impl Recurrence {
                 let mut date = start;
                 while date <= finish && dates.len() < MAX_OCCURRENCES {
                     dates.push(date);
-                    let Some(next) = date.checked_add_days(chrono::Days::new(u64::from(period))) else {
+                    let Some(next) = date.checked_add_days(chrono::Days::new(u64::from(period)))
+                    else {
                         break;
                     };
                     date = next;
@@ -136,7 +137,8 @@ impl Recurrence {
                         if self.days_of_week & (1 << day) == 0 {
                             continue;
                         }
-                        let Some(date) = week.checked_add_days(chrono::Days::new(u64::from(day))) else {
+                        let Some(date) = week.checked_add_days(chrono::Days::new(u64::from(day)))
+                        else {
                             break 'weeks;
                         };
                         if date > finish {
@@ -146,7 +148,8 @@ impl Recurrence {
                             dates.push(date);
                         }
                     }
-                    let Some(next) = week.checked_add_days(chrono::Days::new(7 * u64::from(period)))
+                    let Some(next) =
+                        week.checked_add_days(chrono::Days::new(7 * u64::from(period)))
                     else {
                         break;
                     };
@@ -154,7 +157,9 @@ impl Recurrence {
                 }
             }
             4 | 5 => {
-                let Some(mut month) = start.with_day(1) else { return dates };
+                let Some(mut month) = start.with_day(1) else {
+                    return dates;
+                };
                 if self.kind == 4 && u32::from(self.month_day) < start.day() {
                     month = match month.checked_add_months(Months::new(1)) {
                         Some(m) => m,
@@ -175,18 +180,23 @@ impl Recurrence {
                             break;
                         }
                     }
-                    let Some(next) = month.checked_add_months(Months::new(period)) else { break };
+                    let Some(next) = month.checked_add_months(Months::new(period)) else {
+                        break;
+                    };
                     month = next;
                 }
             }
             2 | 3 => {
-                let Some(mut month) = NaiveDate::from_ymd_opt(start.year(), u32::from(self.month) + 1, 1)
+                let Some(mut month) =
+                    NaiveDate::from_ymd_opt(start.year(), u32::from(self.month) + 1, 1)
                 else {
                     return dates;
                 };
                 while month <= finish && dates.len() < MAX_OCCURRENCES {
                     if self.kind == 2 {
-                        let Some(mut date) = day_of_month(month, self.month_day) else { break };
+                        let Some(mut date) = day_of_month(month, self.month_day) else {
+                            break;
+                        };
                         if date < start {
                             match date.checked_add_months(Months::new(12)) {
                                 Some(d) => date = d,
@@ -194,20 +204,26 @@ impl Recurrence {
                             }
                         }
                         dates.push(date);
-                        let Some(next) = date.with_day(1).and_then(|d| d.checked_add_months(Months::new(12)))
+                        let Some(next) = date
+                            .with_day(1)
+                            .and_then(|d| d.checked_add_months(Months::new(12)))
                         else {
                             break;
                         };
                         month = next;
                     } else {
-                        let Some(date) = self.weekday_in_month(month) else { break };
+                        let Some(date) = self.weekday_in_month(month) else {
+                            break;
+                        };
                         if date >= start {
                             dates.push(date);
                             if date > finish {
                                 break;
                             }
                         }
-                        let Some(next) = month.checked_add_months(Months::new(12)) else { break };
+                        let Some(next) = month.checked_add_months(Months::new(12)) else {
+                            break;
+                        };
                         month = next;
                     }
                 }
@@ -243,7 +259,11 @@ impl CalendarException {
     /// recurring exception, its whole span otherwise.
     pub fn occurrences(&self) -> Vec<(NaiveDate, NaiveDate)> {
         match &self.recurrence {
-            Some(r) => r.dates(self.from.date(), self.to.date()).into_iter().map(|d| (d, d)).collect(),
+            Some(r) => r
+                .dates(self.from.date(), self.to.date())
+                .into_iter()
+                .map(|d| (d, d))
+                .collect(),
             None => vec![(self.from.date(), self.to.date())],
         }
     }
@@ -259,35 +279,84 @@ mod tests {
 
     #[test]
     fn weekly_every_other_friday() {
-        let r = Recurrence { kind: 6, period: 2, days_of_week: 32, ..Default::default() };
+        let r = Recurrence {
+            kind: 6,
+            period: 2,
+            days_of_week: 32,
+            ..Default::default()
+        };
         let dates = r.dates(day(2023, 5, 12), day(2023, 6, 23));
-        assert_eq!(dates, vec![day(2023, 5, 12), day(2023, 5, 26), day(2023, 6, 9), day(2023, 6, 23)]);
+        assert_eq!(
+            dates,
+            vec![
+                day(2023, 5, 12),
+                day(2023, 5, 26),
+                day(2023, 6, 9),
+                day(2023, 6, 23)
+            ]
+        );
     }
 
     #[test]
     fn monthly_and_yearly_patterns() {
-        let by_day = Recurrence { kind: 4, period: 1, month_day: 31, ..Default::default() };
+        let by_day = Recurrence {
+            kind: 4,
+            period: 1,
+            month_day: 31,
+            ..Default::default()
+        };
         assert_eq!(
             by_day.dates(day(2023, 1, 31), day(2023, 3, 31)),
             vec![day(2023, 1, 31), day(2023, 2, 28), day(2023, 3, 31)]
         );
-        let second_friday_of_may =
-            Recurrence { kind: 3, month: 4, month_position: 1, month_item: 8, ..Default::default() };
+        let second_friday_of_may = Recurrence {
+            kind: 3,
+            month: 4,
+            month_position: 1,
+            month_item: 8,
+            ..Default::default()
+        };
         assert_eq!(
             second_friday_of_may.dates(day(2023, 5, 12), day(2024, 5, 10)),
             vec![day(2023, 5, 12), day(2024, 5, 10)]
         );
-        let last_monday = Recurrence { kind: 5, period: 1, month_position: 4, month_item: 4, ..Default::default() };
-        assert_eq!(last_monday.dates(day(2023, 1, 1), day(2023, 2, 27)), vec![day(2023, 1, 30), day(2023, 2, 27)]);
-        let every_3_days = Recurrence { kind: 7, period: 3, ..Default::default() };
-        assert_eq!(every_3_days.dates(day(2023, 1, 1), day(2023, 1, 7)), vec![day(2023, 1, 1), day(2023, 1, 4), day(2023, 1, 7)]);
+        let last_monday = Recurrence {
+            kind: 5,
+            period: 1,
+            month_position: 4,
+            month_item: 4,
+            ..Default::default()
+        };
+        assert_eq!(
+            last_monday.dates(day(2023, 1, 1), day(2023, 2, 27)),
+            vec![day(2023, 1, 30), day(2023, 2, 27)]
+        );
+        let every_3_days = Recurrence {
+            kind: 7,
+            period: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            every_3_days.dates(day(2023, 1, 1), day(2023, 1, 7)),
+            vec![day(2023, 1, 1), day(2023, 1, 4), day(2023, 1, 7)]
+        );
     }
 
     #[test]
     fn hostile_patterns_end() {
-        let r = Recurrence { kind: 6, period: 1, days_of_week: 0, ..Default::default() };
+        let r = Recurrence {
+            kind: 6,
+            period: 1,
+            days_of_week: 0,
+            ..Default::default()
+        };
         assert!(r.dates(day(1984, 1, 1), day(2149, 1, 1)).is_empty());
-        let r = Recurrence { kind: 5, period: 1, month_item: 0, ..Default::default() };
+        let r = Recurrence {
+            kind: 5,
+            period: 1,
+            month_item: 0,
+            ..Default::default()
+        };
         assert!(r.dates(day(1984, 1, 1), day(2149, 1, 1)).is_empty());
     }
 }

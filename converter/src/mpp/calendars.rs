@@ -42,8 +42,14 @@ struct DataLayout {
     named_exceptions: bool,
 }
 
-const MPP9_DATA: DataLayout = DataLayout { week: 4, named_exceptions: false };
-const MPP12_DATA: DataLayout = DataLayout { week: 0, named_exceptions: true };
+const MPP9_DATA: DataLayout = DataLayout {
+    week: 4,
+    named_exceptions: false,
+};
+const MPP12_DATA: DataLayout = DataLayout {
+    week: 0,
+    named_exceptions: true,
+};
 
 /// MPP9 exception record: dates, range count, starts, lengths.
 const MPP9_EXCEPTION_SIZE: usize = 64;
@@ -91,7 +97,11 @@ fn day_block(data: &[u8], off: usize, wide: bool) -> Option<DayHours> {
     }
     let count = usize::from(u16_at(data, off + 2)?);
     let hours = ranges(data, count, off + 8, off + 20, wide);
-    Some(if hours.is_empty() { DayHours::NonWorking } else { DayHours::Working(hours) })
+    Some(if hours.is_empty() {
+        DayHours::NonWorking
+    } else {
+        DayHours::Working(hours)
+    })
 }
 
 /// Seven day blocks from `off`, Sunday first; missing blocks read as "default".
@@ -111,7 +121,10 @@ fn standard_day(index: usize) -> DayHours {
 /// its own "default" days (or all of it when absent) being Project's built-in week.
 fn default_week(ctx: &Context) -> [DayHours; 7] {
     let layout = data_layout(ctx.layout.format);
-    let stored = ctx.props.bytes(DEFAULT_WEEK).map(|d| week(d, layout.week, false));
+    let stored = ctx
+        .props
+        .bytes(DEFAULT_WEEK)
+        .map(|d| week(d, layout.week, false));
     std::array::from_fn(|i| match stored.as_ref().and_then(|w| w.get(i)) {
         Some(DayHours::Default) | None => standard_day(i),
         Some(day) => day.clone(),
@@ -136,7 +149,13 @@ fn mpp9_exceptions(data: &[u8]) -> Vec<CalendarException> {
         .filter_map(|(from, to, working_times)| {
             let from = date_from_days(from)?;
             let to = date_from_days(to).unwrap_or(from);
-            Some(CalendarException { from, to, working_times, occurrences: 1, ..Default::default() })
+            Some(CalendarException {
+                from,
+                to,
+                working_times,
+                occurrences: 1,
+                ..Default::default()
+            })
         })
         .collect()
 }
@@ -148,12 +167,43 @@ fn recurrence(rec: &[u8]) -> Option<Recurrence> {
     let b = |i: usize| u16::from(u8_at(rec, 76 + i).unwrap_or(0));
     let w = |i: usize| u16_at(rec, 76 + i).unwrap_or(0);
     let r = match kind {
-        7 => Recurrence { kind, period: w(0), ..Default::default() },
-        6 => Recurrence { kind, days_of_week: b(0), period: w(2), ..Default::default() },
-        4 => Recurrence { kind, month_day: b(0), period: b(2), ..Default::default() },
-        5 => Recurrence { kind, month_position: b(0), month_item: b(1), period: w(2), ..Default::default() },
-        2 => Recurrence { kind, month: b(0), month_day: b(1), ..Default::default() },
-        3 => Recurrence { kind, month: b(0), month_position: b(1), month_item: b(2), ..Default::default() },
+        7 => Recurrence {
+            kind,
+            period: w(0),
+            ..Default::default()
+        },
+        6 => Recurrence {
+            kind,
+            days_of_week: b(0),
+            period: w(2),
+            ..Default::default()
+        },
+        4 => Recurrence {
+            kind,
+            month_day: b(0),
+            period: b(2),
+            ..Default::default()
+        },
+        5 => Recurrence {
+            kind,
+            month_position: b(0),
+            month_item: b(1),
+            period: w(2),
+            ..Default::default()
+        },
+        2 => Recurrence {
+            kind,
+            month: b(0),
+            month_day: b(1),
+            ..Default::default()
+        },
+        3 => Recurrence {
+            kind,
+            month: b(0),
+            month_position: b(1),
+            month_item: b(2),
+            ..Default::default()
+        },
         _ => return None,
     };
     (!(r.kind == 7 && r.period == 1)).then_some(r)
@@ -173,10 +223,15 @@ fn named_exceptions(data: &[u8]) -> (Vec<CalendarException>, Vec<WorkWeek>) {
             break;
         };
         let name_len = i32_at(rec, 88).unwrap_or(0);
-        let Ok(name_len) = usize::try_from(name_len) else { break };
+        let Ok(name_len) = usize::try_from(name_len) else {
+            break;
+        };
         let name_len = name_len.div_ceil(4) * 4;
-        let name = (name_len != 0)
-            .then(|| data.get(off + NAMED_EXCEPTION_SIZE..).map(utf16_string).unwrap_or_default());
+        let name = (name_len != 0).then(|| {
+            data.get(off + NAMED_EXCEPTION_SIZE..)
+                .map(utf16_string)
+                .unwrap_or_default()
+        });
         if let Some(from) = date(rec, 0) {
             let to = date(rec, 2).unwrap_or(from);
             let count = usize::from(u16_at(rec, 14).unwrap_or(0));
@@ -189,7 +244,9 @@ fn named_exceptions(data: &[u8]) -> (Vec<CalendarException>, Vec<WorkWeek>) {
                 recurrence: recurrence(rec),
             });
         }
-        off = off.saturating_add(NAMED_EXCEPTION_SIZE).saturating_add(name_len);
+        off = off
+            .saturating_add(NAMED_EXCEPTION_SIZE)
+            .saturating_add(name_len);
     }
     if count == 0 {
         off = WEEK_SIZE + 4;
@@ -218,7 +275,12 @@ fn work_weeks(data: &[u8], start: usize) -> Vec<WorkWeek> {
         });
         off = off.saturating_add(name_len);
         if let (Some(from), Some(to)) = (from, to) {
-            weeks.push(WorkWeek { name, from, to, days });
+            weeks.push(WorkWeek {
+                name,
+                from,
+                to,
+                days,
+            });
         }
     }
     weeks
@@ -251,11 +313,16 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
     for (index, record) in records.iter().enumerate() {
         let Some(record) = record else { continue };
         let step = |at: usize| i32_at(record, at);
-        let (Some(uid), Some(base), Some(resource)) = (step(uid_at), step(base_at), step(resource_at))
+        let (Some(uid), Some(base), Some(resource)) =
+            (step(uid_at), step(base_at), step(resource_at))
         else {
             continue;
         };
-        let step = Step { uid, base, resource };
+        let step = Step {
+            uid,
+            base,
+            resource,
+        };
         if step.uid <= 0 || !seen.insert(step.uid) {
             continue;
         }
@@ -264,7 +331,10 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
             break;
         }
         let is_base = step.base <= 0 || step.base == step.uid;
-        let mut data = blocks.var.get(step.uid, layout.calendar_data_key).map(<[u8]>::to_vec);
+        let mut data = blocks
+            .var
+            .get(step.uid, layout.calendar_data_key)
+            .map(<[u8]>::to_vec);
         if is_base && data.is_none() {
             data.clone_from(&default_data);
         }
@@ -317,8 +387,11 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
     }
 
     // A derived calendar needs a named base.
-    let named: HashSet<i32> =
-        calendars.iter().filter(|c| c.name.is_some()).map(|c| c.uid).collect();
+    let named: HashSet<i32> = calendars
+        .iter()
+        .filter(|c| c.name.is_some())
+        .map(|c| c.uid)
+        .collect();
     calendars.retain(|c| c.base_calendar_uid.is_none_or(|b| named.contains(&b)));
     if calendars.is_empty() {
         // Tasks and the project need a calendar: Project's standard one.
@@ -344,32 +417,47 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
 /// sharing a derived one, gets a new derived calendar (numbered after the highest uid), and
 /// a shared derived calendar becomes a base calendar with its base's days and exceptions.
 pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &mut [Resource]) {
-    let mut next_uid = calendars.iter().map(|c| c.uid).max().unwrap_or(0).saturating_add(1);
+    let mut next_uid = calendars
+        .iter()
+        .map(|c| c.uid)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
     for resource in resources.iter_mut() {
-        resource.calendar_uid =
-            calendars.iter().find(|c| c.resource_uid == Some(resource.uid)).map(|c| c.uid);
+        resource.calendar_uid = calendars
+            .iter()
+            .find(|c| c.resource_uid == Some(resource.uid))
+            .map(|c| c.uid);
     }
     let users = |uid: i32, resources: &[Resource]| {
-        resources.iter().filter(|r| r.calendar_uid == Some(uid)).count()
+        resources
+            .iter()
+            .filter(|r| r.calendar_uid == Some(uid))
+            .count()
     };
     calendars.retain(|c| c.is_base() || users(c.uid, resources) > 0);
     for resource in resources.iter() {
-        let Some(uid) = resource.calendar_uid else { continue };
-        if let Some(c) = calendars.iter_mut().find(|c| c.uid == uid) {
-            if c.name.as_deref().is_none_or(str::is_empty) {
-                c.name = Some(
-                    resource
-                        .name
-                        .clone()
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| UNNAMED_RESOURCE.to_owned()),
-                );
-            }
+        let Some(uid) = resource.calendar_uid else {
+            continue;
+        };
+        let Some(c) = calendars.iter_mut().find(|c| c.uid == uid) else {
+            continue;
+        };
+        let resource_name = resource.name.as_deref().filter(|n| !n.is_empty());
+        // A resource calendar's stored name can be stale (it is not updated when the resource
+        // is renamed); Project shows the resource's name.
+        if let (Some(name), false) = (resource_name, c.is_base()) {
+            c.name = Some(name.to_owned());
+        } else if c.name.as_deref().is_none_or(str::is_empty) {
+            c.name = Some(resource_name.unwrap_or(UNNAMED_RESOURCE).to_owned());
         }
     }
 
     // A derived calendar stays one only if it is nobody's base and has exactly one user.
-    let parents: HashSet<i32> = calendars.iter().filter_map(|c| c.base_calendar_uid).collect();
+    let parents: HashSet<i32> = calendars
+        .iter()
+        .filter_map(|c| c.base_calendar_uid)
+        .collect();
     let shared: Vec<i32> = calendars
         .iter()
         .filter(|c| !c.is_base() && (parents.contains(&c.uid) || users(c.uid, resources) != 1))
@@ -383,7 +471,10 @@ pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &mut 
     }
     let mut added = Vec::new();
     for base in calendars.iter().filter(|c| c.is_base()) {
-        for resource in resources.iter_mut().filter(|r| r.calendar_uid == Some(base.uid)) {
+        for resource in resources
+            .iter_mut()
+            .filter(|r| r.calendar_uid == Some(base.uid))
+        {
             added.push(Calendar {
                 uid: next_uid,
                 name: resource.name.clone(),
@@ -407,7 +498,9 @@ pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &mut 
 /// exceptions are added where they do not overlap its own.
 fn flatten(calendars: &[Calendar], uid: i32) -> Calendar {
     let by_uid = |u: i32| calendars.iter().find(|c| c.uid == u);
-    let Some(mut flat) = by_uid(uid).cloned() else { return Calendar::default() };
+    let Some(mut flat) = by_uid(uid).cloned() else {
+        return Calendar::default();
+    };
     let mut chain = Vec::new();
     let mut next = flat.base_calendar_uid;
     while let Some(base) = next.and_then(by_uid) {
@@ -430,7 +523,11 @@ fn flatten(calendars: &[Calendar], uid: i32) -> Calendar {
     }
     for base in chain {
         for exception in &base.exceptions {
-            let taken: Vec<_> = flat.exceptions.iter().flat_map(CalendarException::occurrences).collect();
+            let taken: Vec<_> = flat
+                .exceptions
+                .iter()
+                .flat_map(CalendarException::occurrences)
+                .collect();
             let overlaps = |(a, b): (chrono::NaiveDate, chrono::NaiveDate)| {
                 taken.iter().any(|(x, y)| !(*y < a || b < *x))
             };
@@ -455,6 +552,7 @@ fn flatten(calendars: &[Calendar], uid: i32) -> Calendar {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)] // Tests build their inputs by index.
 mod tests {
     use super::*;
     use crate::convert::Limits;
@@ -471,10 +569,19 @@ mod tests {
     }
 
     fn resource(uid: i32, name: Option<&str>) -> Resource {
-        Resource { uid, name: name.map(str::to_owned), ..Default::default() }
+        Resource {
+            uid,
+            name: name.map(str::to_owned),
+            ..Default::default()
+        }
     }
 
-    fn calendar(uid: i32, name: Option<&str>, base: Option<i32>, resource: Option<i32>) -> Calendar {
+    fn calendar(
+        uid: i32,
+        name: Option<&str>,
+        base: Option<i32>,
+        resource: Option<i32>,
+    ) -> Calendar {
         Calendar {
             uid,
             name: name.map(str::to_owned),
@@ -491,8 +598,13 @@ mod tests {
             calendar(2, None, Some(1), Some(0)),
             calendar(3, None, Some(1), Some(1)),
             calendar(4, None, Some(1), Some(9)),
+            calendar(5, Some("Old name"), Some(1), Some(2)),
         ];
-        let mut resources = vec![resource(0, None), resource(1, Some("Ann"))];
+        let mut resources = vec![
+            resource(0, None),
+            resource(1, Some("Ann")),
+            resource(2, Some("Cy")),
+        ];
         finish(&mut ctx(), &mut calendars, &mut resources);
         let names: Vec<_> = calendars.iter().map(|c| (c.uid, c.name.clone())).collect();
         assert_eq!(
@@ -500,7 +612,8 @@ mod tests {
             vec![
                 (1, Some("Standard".into())),
                 (2, Some("Unnamed Resource".into())),
-                (3, Some("Ann".into()))
+                (3, Some("Ann".into())),
+                (5, Some("Cy".into()))
             ]
         );
         assert_eq!(resources.first().and_then(|r| r.calendar_uid), Some(2));
@@ -509,12 +622,18 @@ mod tests {
 
     #[test]
     fn resource_on_a_base_calendar_gets_its_own() {
-        let mut calendars = vec![calendar(1, Some("Standard"), None, None), calendar(5, Some("Night"), None, Some(2))];
+        let mut calendars = vec![
+            calendar(1, Some("Standard"), None, None),
+            calendar(5, Some("Night"), None, Some(2)),
+        ];
         let mut resources = vec![resource(2, Some("Bob"))];
         finish(&mut ctx(), &mut calendars, &mut resources);
         assert_eq!(calendars.len(), 3);
         let added = calendars.get(2);
-        assert_eq!(added.map(|c| (c.uid, c.base_calendar_uid)), Some((6, Some(5))));
+        assert_eq!(
+            added.map(|c| (c.uid, c.base_calendar_uid)),
+            Some((6, Some(5)))
+        );
         assert_eq!(added.and_then(|c| c.name.clone()).as_deref(), Some("Bob"));
         assert_eq!(resources.first().and_then(|r| r.calendar_uid), Some(6));
     }
@@ -563,9 +682,15 @@ mod tests {
         assert!(weeks.is_empty());
         let e = exceptions.first();
         assert_eq!(e.and_then(|e| e.name.clone()).as_deref(), Some("Off"));
-        assert_eq!(e.map(|e| e.from.to_string()).as_deref(), Some("2023-05-12 00:00:00"));
+        assert_eq!(
+            e.map(|e| e.from.to_string()).as_deref(),
+            Some("2023-05-12 00:00:00")
+        );
         let r = e.and_then(|e| e.recurrence.clone());
-        assert_eq!(r.map(|r| (r.kind, r.period, r.days_of_week)), Some((6, 2, 32)));
+        assert_eq!(
+            r.map(|r| (r.kind, r.period, r.days_of_week)),
+            Some((6, 2, 32))
+        );
     }
 
     #[test]
@@ -573,6 +698,9 @@ mod tests {
         let data = [1u8, 0, 0, 0, 5];
         assert!(mpp9_exceptions(&data).is_empty());
         assert_eq!(named_exceptions(&data[..3]).0.len(), 0);
-        assert_eq!(week(&[], 0, false), std::array::from_fn(|_| DayHours::Default));
+        assert_eq!(
+            week(&[], 0, false),
+            std::array::from_fn(|_| DayHours::Default)
+        );
     }
 }

@@ -8,6 +8,9 @@ use crate::model::{Calendar, CalendarException, DayHours, Project, TimeRange, Wo
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::BTreeMap;
 
+/// A run of whole days, first and last included.
+type Span = (NaiveDate, NaiveDate);
+
 /// Longest calendar name Project accepts on import.
 const MAX_NAME: usize = 51;
 /// `BaseCalendarUID` of a base calendar.
@@ -16,7 +19,10 @@ const NO_BASE: i32 = -1;
 /// A calendar or work week name as Project accepts it: no control characters, at most 51
 /// characters.
 fn calendar_name(name: &str) -> String {
-    name.chars().filter(|c| !c.is_control()).take(MAX_NAME).collect()
+    name.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME)
+        .collect()
 }
 
 /// Writes the `Calendars` container.
@@ -42,7 +48,10 @@ fn write_calendar(out: &mut Out, calendar: &Calendar) -> Result<(), ConvertError
     }
     out.bool("IsBaseCalendar", calendar.is_base())?;
     out.bool("IsBaselineCalendar", calendar.is_baseline)?;
-    out.int("BaseCalendarUID", calendar.base_calendar_uid.unwrap_or(NO_BASE))?;
+    out.int(
+        "BaseCalendarUID",
+        calendar.base_calendar_uid.unwrap_or(NO_BASE),
+    )?;
 
     let legacy = expanded_exceptions(calendar);
     let has_days = calendar.days.iter().any(|d| *d != DayHours::Default);
@@ -149,7 +158,7 @@ fn expanded_exceptions(calendar: &Calendar) -> Vec<(NaiveDate, NaiveDate, &[Time
         }
     }
     let mut by_day: BTreeMap<NaiveDate, (NaiveDate, &[TimeRange])> = BTreeMap::new();
-    let mut recurring: Vec<(u8, Vec<(NaiveDate, NaiveDate)>, &CalendarException)> = Vec::new();
+    let mut recurring: Vec<(u8, Vec<Span>, &CalendarException)> = Vec::new();
     let mut plain = Vec::new();
     for exception in &calendar.exceptions {
         let days = exception.occurrences();
@@ -167,7 +176,10 @@ fn expanded_exceptions(calendar: &Calendar) -> Vec<(NaiveDate, NaiveDate, &[Time
     for ((from, to), exception) in plain {
         by_day.insert(from, (to, exception.working_times.as_slice()));
     }
-    by_day.into_iter().map(|(from, (to, times))| (from, to, times)).collect()
+    by_day
+        .into_iter()
+        .map(|(from, (to, times))| (from, to, times))
+        .collect()
 }
 
 fn write_exception(
@@ -179,10 +191,17 @@ fn write_exception(
     out.start("Exception")?;
     out.bool("EnteredByOccurrences", exception.recurrence.is_some())?;
     write_period(out, from, to)?;
-    let occurrences = if exception.recurrence.is_some() { exception.occurrences } else { 1 };
+    let occurrences = if exception.recurrence.is_some() {
+        exception.occurrences
+    } else {
+        1
+    };
     out.int("Occurrences", occurrences)?;
     if let Some(name) = &exception.name {
-        out.text("Name", &name.chars().filter(|c| !c.is_control()).collect::<String>())?;
+        out.text(
+            "Name",
+            &name.chars().filter(|c| !c.is_control()).collect::<String>(),
+        )?;
     }
     match &exception.recurrence {
         None => out.int("Type", 1)?,
@@ -243,7 +262,9 @@ mod tests {
     use crate::model::Recurrence;
 
     fn at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default().and_time(NaiveTime::MIN)
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap_or_default()
+            .and_time(NaiveTime::MIN)
     }
 
     #[test]
@@ -258,29 +279,52 @@ mod tests {
             from: at(2023, 5, 12),
             to: at(2023, 5, 26),
             occurrences: 3,
-            recurrence: Some(Recurrence { kind: 6, period: 1, days_of_week: 32, ..Default::default() }),
+            recurrence: Some(Recurrence {
+                kind: 6,
+                period: 1,
+                days_of_week: 32,
+                ..Default::default()
+            }),
             ..Default::default()
         };
-        let working = vec![TimeRange { start: NaiveTime::MIN, end: NaiveTime::MIN }];
+        let working = vec![TimeRange {
+            start: NaiveTime::MIN,
+            end: NaiveTime::MIN,
+        }];
         let single = CalendarException {
             from: at(2023, 5, 19),
             to: at(2023, 5, 19),
             working_times: working,
             ..Default::default()
         };
-        let calendar = Calendar { exceptions: vec![single, weekly], ..Default::default() };
+        let calendar = Calendar {
+            exceptions: vec![single, weekly],
+            ..Default::default()
+        };
         let days = expanded_exceptions(&calendar);
         assert_eq!(days.len(), 3);
-        assert_eq!(days.get(1).map(|d| d.2.len()), Some(1), "the plain exception wins");
+        assert_eq!(
+            days.get(1).map(|d| d.2.len()),
+            Some(1),
+            "the plain exception wins"
+        );
     }
 
     #[test]
     fn writes_a_derived_calendar_without_week_days() -> Result<(), ConvertError> {
         let mut out = Out::new()?;
-        let calendar = Calendar { uid: 3, name: Some("Ann".into()), base_calendar_uid: Some(1), ..Default::default() };
+        let calendar = Calendar {
+            uid: 3,
+            name: Some("Ann".into()),
+            base_calendar_uid: Some(1),
+            ..Default::default()
+        };
         write_calendar(&mut out, &calendar)?;
         let xml = String::from_utf8(out.finish()).unwrap_or_default();
-        assert!(xml.contains("<BaseCalendarUID>1</BaseCalendarUID>"), "{xml}");
+        assert!(
+            xml.contains("<BaseCalendarUID>1</BaseCalendarUID>"),
+            "{xml}"
+        );
         assert!(!xml.contains("WeekDays"), "{xml}");
         Ok(())
     }
