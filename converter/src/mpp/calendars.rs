@@ -23,9 +23,12 @@ const DAY_SIZE: usize = 60;
 const WEEK_SIZE: usize = 7 * DAY_SIZE;
 /// Most working ranges a day can hold.
 const MAX_RANGES: usize = 5;
-/// FixedData list entries are 12-byte steps; Fixed2Data records (GUIDs) are 48 bytes with
-/// 9-byte meta items.
+/// FixedData list entries are 12-byte steps.
 const STEP_SIZE: usize = 12;
+/// Fixed2Data records (GUIDs) are 48 bytes with 9-byte meta items. Some files saved by
+/// Project 2016 and later have 10-byte items (`(length - 16) / count`); they are still read
+/// with 9, as MPXJ (the reference) does, which loses most of their GUIDs: reading them right
+/// gives MS Project's GUIDs but differs from the reference where MPXJ picks up stray ones.
 const FIXED2_META_SIZE: usize = 9;
 const FIXED2_SIZE: usize = 48;
 /// Name of Project's built-in calendar.

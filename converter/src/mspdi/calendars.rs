@@ -4,7 +4,9 @@
 
 use super::xml::{Out, datetime, time};
 use crate::error::ConvertError;
-use crate::model::{Calendar, CalendarException, DayHours, Project, TimeRange, WorkWeek};
+use crate::model::{
+    Calendar, CalendarException, DayHours, Project, Recurrence, TimeRange, WorkWeek,
+};
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::BTreeMap;
 
@@ -65,7 +67,7 @@ fn write_calendar(out: &mut Out, calendar: &Calendar) -> Result<(), ConvertError
             out.int("DayType", 0)?;
             out.bool("DayWorking", !times.is_empty())?;
             write_period(out, from, to)?;
-            write_times(out, times)?;
+            write_times(out, &times)?;
             out.end("WeekDay")?;
         }
         out.end("WeekDays")?;
@@ -144,10 +146,81 @@ fn day_end(day: NaiveDate) -> chrono::NaiveDateTime {
     day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN))
 }
 
+/// A dated span of the legacy exception list with its working times.
+type Dated = (NaiveDate, NaiveDate, Vec<TimeRange>);
+
 /// The exceptions as dated, non-recurring spans in date order, where one day has one
 /// exception: plain exceptions win over recurring ones, and among recurring ones daily beat
-/// yearly, yearly beat monthly, monthly beat weekly (Project's precedence).
-fn expanded_exceptions(calendar: &Calendar) -> Vec<(NaiveDate, NaiveDate, &[TimeRange])> {
+/// yearly, yearly beat monthly, monthly beat weekly (Project's precedence). Work weeks are
+/// folded in as weekly exceptions under the calendar's own, since this list is all an older
+/// reader sees.
+fn expanded_exceptions(calendar: &Calendar) -> Vec<Dated> {
+    if calendar.work_weeks.is_empty() {
+        return expand(&calendar.exceptions);
+    }
+    let mut own: Vec<CalendarException> = calendar.exceptions.clone();
+    own.sort_by_key(|e| e.occurrences().first().map_or(e.from.date(), |d| d.0));
+    let mut merged = Vec::new();
+    merge(&mut merged, own);
+    let mut weeks: Vec<&WorkWeek> = calendar.work_weeks.iter().collect();
+    weeks.sort_by_key(|w| w.from);
+    for week in weeks {
+        merge(&mut merged, week_exceptions(week));
+    }
+    expand(&merged)
+}
+
+/// A work week as one weekly exception per day it sets.
+fn week_exceptions(week: &WorkWeek) -> Vec<CalendarException> {
+    (0u16..7)
+        .zip(&week.days)
+        .filter_map(|(day, hours)| {
+            let working_times = match hours {
+                DayHours::Default => return None,
+                DayHours::NonWorking => Vec::new(),
+                DayHours::Working(times) => times.clone(),
+            };
+            Some(CalendarException {
+                from: week.from,
+                to: week.to,
+                working_times,
+                occurrences: 1,
+                recurrence: Some(Recurrence {
+                    kind: 6,
+                    period: 1,
+                    days_of_week: 1 << day,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// Adds `sources` to `target`: whole where none of its days is already taken, else only
+/// its occurrences on free days.
+fn merge(target: &mut Vec<CalendarException>, sources: Vec<CalendarException>) {
+    let taken: Vec<Span> = expand(target).into_iter().map(|(a, b, _)| (a, b)).collect();
+    let free = |(a, b): Span| taken.iter().all(|(x, y)| *y < a || b < *x);
+    for source in sources {
+        let days = source.occurrences();
+        if days.iter().all(|d| free(*d)) {
+            target.push(source);
+            continue;
+        }
+        for (from, to) in days.into_iter().filter(|d| free(*d)) {
+            target.push(CalendarException {
+                from: from.and_time(NaiveTime::MIN),
+                to: to.and_time(NaiveTime::MIN),
+                working_times: source.working_times.clone(),
+                occurrences: 1,
+                ..Default::default()
+            });
+        }
+    }
+}
+
+fn expand(exceptions: &[CalendarException]) -> Vec<Dated> {
     /// Rank of a recurrence kind: later ranks overwrite earlier ones.
     fn rank(kind: u16) -> u8 {
         match kind {
@@ -160,7 +233,7 @@ fn expanded_exceptions(calendar: &Calendar) -> Vec<(NaiveDate, NaiveDate, &[Time
     let mut by_day: BTreeMap<NaiveDate, (NaiveDate, &[TimeRange])> = BTreeMap::new();
     let mut recurring: Vec<(u8, Vec<Span>, &CalendarException)> = Vec::new();
     let mut plain = Vec::new();
-    for exception in &calendar.exceptions {
+    for exception in exceptions {
         let days = exception.occurrences();
         match (&exception.recurrence, days.len()) {
             (Some(r), n) if n != 1 => recurring.push((rank(r.kind), days, exception)),
@@ -178,7 +251,7 @@ fn expanded_exceptions(calendar: &Calendar) -> Vec<(NaiveDate, NaiveDate, &[Time
     }
     by_day
         .into_iter()
-        .map(|(from, (to, times))| (from, to, times))
+        .map(|(from, (to, times))| (from, to, times.to_vec()))
         .collect()
 }
 
@@ -259,7 +332,6 @@ fn write_work_week(out: &mut Out, week: &WorkWeek) -> Result<(), ConvertError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Recurrence;
 
     fn at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d)
@@ -307,6 +379,40 @@ mod tests {
             days.get(1).map(|d| d.2.len()),
             Some(1),
             "the plain exception wins"
+        );
+    }
+
+    #[test]
+    fn work_weeks_become_weekly_exceptions_under_the_calendar_own() {
+        let mut days: [DayHours; 7] = Default::default();
+        if let Some(monday) = days.get_mut(1) {
+            *monday = DayHours::NonWorking;
+        }
+        let week = WorkWeek {
+            name: None,
+            from: at(2023, 5, 1),
+            to: at(2023, 5, 14),
+            days,
+        };
+        let holiday = CalendarException {
+            from: at(2023, 5, 8),
+            to: at(2023, 5, 8),
+            working_times: vec![TimeRange {
+                start: NaiveTime::MIN,
+                end: NaiveTime::MIN,
+            }],
+            ..Default::default()
+        };
+        let calendar = Calendar {
+            exceptions: vec![holiday],
+            work_weeks: vec![week],
+            ..Default::default()
+        };
+        let days = expanded_exceptions(&calendar);
+        let firsts: Vec<_> = days.iter().map(|d| (d.0.to_string(), d.2.len())).collect();
+        assert_eq!(
+            firsts,
+            vec![("2023-05-01".to_owned(), 0), ("2023-05-08".to_owned(), 1)]
         );
     }
 
