@@ -1,6 +1,7 @@
 //! Calendars: working week, exceptions and work weeks.
 
 use super::{DateTime, Guid, Time};
+use chrono::{Datelike, Months, NaiveDate};
 
 /// A working-time range within one day. `end` at midnight (00:00) means the end of the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,11 +93,270 @@ pub struct Calendar {
     pub exceptions: Vec<CalendarException>,
     /// Work weeks in date order.
     pub work_weeks: Vec<WorkWeek>,
+    /// True for the calendar the project names as its baseline calendar (a Project 98 relic).
+    pub is_baseline: bool,
 }
 
 impl Calendar {
     /// True for a base calendar (one that derives from none).
     pub fn is_base(&self) -> bool {
         self.base_calendar_uid.is_none()
+    }
+}
+
+/// Most dates one recurring exception expands to: a `u16` day count spans under 180 years, so
+/// this only stops a hostile pattern, never a real one.
+const MAX_OCCURRENCES: usize = 70_000;
+
+impl Recurrence {
+    /// The days a recurrence selects between `start` and `finish`, following Project's
+    /// rules (a day of the month past the month's end falls on its last day; position 4 is
+    /// the last such weekday of the month).
+    pub fn dates(&self, start: NaiveDate, finish: NaiveDate) -> Vec<NaiveDate> {
+        let mut dates = Vec::new();
+        let period = u32::from(self.period.max(1));
+        match self.kind {
+            1 | 7 => {
+                let mut date = start;
+                while date <= finish && dates.len() < MAX_OCCURRENCES {
+                    dates.push(date);
+                    let Some(next) = date.checked_add_days(chrono::Days::new(u64::from(period)))
+                    else {
+                        break;
+                    };
+                    date = next;
+                }
+            }
+            6 => {
+                let back = u64::from(start.weekday().num_days_from_sunday());
+                let Some(mut week) = start.checked_sub_days(chrono::Days::new(back)) else {
+                    return dates;
+                };
+                'weeks: while week <= finish && dates.len() < MAX_OCCURRENCES {
+                    for day in 0..7u32 {
+                        if self.days_of_week & (1 << day) == 0 {
+                            continue;
+                        }
+                        let Some(date) = week.checked_add_days(chrono::Days::new(u64::from(day)))
+                        else {
+                            break 'weeks;
+                        };
+                        if date > finish {
+                            break 'weeks;
+                        }
+                        if date >= start {
+                            dates.push(date);
+                        }
+                    }
+                    let Some(next) =
+                        week.checked_add_days(chrono::Days::new(7 * u64::from(period)))
+                    else {
+                        break;
+                    };
+                    week = next;
+                }
+            }
+            4 | 5 => {
+                let Some(mut month) = start.with_day(1) else {
+                    return dates;
+                };
+                if self.kind == 4 && u32::from(self.month_day) < start.day() {
+                    month = match month.checked_add_months(Months::new(1)) {
+                        Some(m) => m,
+                        None => return dates,
+                    };
+                }
+                while month <= finish && dates.len() < MAX_OCCURRENCES {
+                    let date = if self.kind == 4 {
+                        day_of_month(month, self.month_day)
+                    } else {
+                        self.weekday_in_month(month)
+                    };
+                    let Some(date) = date else { break };
+                    // Project stops after the first date past the finish, having kept it.
+                    if self.kind == 4 || date >= start {
+                        dates.push(date);
+                        if date > finish {
+                            break;
+                        }
+                    }
+                    let Some(next) = month.checked_add_months(Months::new(period)) else {
+                        break;
+                    };
+                    month = next;
+                }
+            }
+            2 | 3 => {
+                let Some(mut month) =
+                    NaiveDate::from_ymd_opt(start.year(), u32::from(self.month) + 1, 1)
+                else {
+                    return dates;
+                };
+                while month <= finish && dates.len() < MAX_OCCURRENCES {
+                    if self.kind == 2 {
+                        let Some(mut date) = day_of_month(month, self.month_day) else {
+                            break;
+                        };
+                        if date < start {
+                            match date.checked_add_months(Months::new(12)) {
+                                Some(d) => date = d,
+                                None => break,
+                            }
+                        }
+                        dates.push(date);
+                        let Some(next) = date
+                            .with_day(1)
+                            .and_then(|d| d.checked_add_months(Months::new(12)))
+                        else {
+                            break;
+                        };
+                        month = next;
+                    } else {
+                        let Some(date) = self.weekday_in_month(month) else {
+                            break;
+                        };
+                        if date >= start {
+                            dates.push(date);
+                            if date > finish {
+                                break;
+                            }
+                        }
+                        let Some(next) = month.checked_add_months(Months::new(12)) else {
+                            break;
+                        };
+                        month = next;
+                    }
+                }
+            }
+            _ => {}
+        }
+        dates
+    }
+
+    /// The `month_position`-th `month_item` weekday of the month starting at `first`.
+    fn weekday_in_month(&self, first: NaiveDate) -> Option<NaiveDate> {
+        let wanted = u32::from(self.month_item.checked_sub(3)?) % 7; // 0 = Sunday
+        if self.month_position >= 4 {
+            let last = first.checked_add_months(Months::new(1))?.pred_opt()?;
+            let back = (last.weekday().num_days_from_sunday() + 7 - wanted) % 7;
+            last.checked_sub_days(chrono::Days::new(u64::from(back)))
+        } else {
+            let ahead = (wanted + 7 - first.weekday().num_days_from_sunday()) % 7;
+            let days = u64::from(ahead) + 7 * u64::from(self.month_position);
+            first.checked_add_days(chrono::Days::new(days))
+        }
+    }
+}
+
+/// Day `day` of the month starting at `first`, clamped to the month's length.
+fn day_of_month(first: NaiveDate, day: u16) -> Option<NaiveDate> {
+    let last = first.checked_add_months(Months::new(1))?.pred_opt()?.day();
+    first.with_day(u32::from(day).clamp(1, last))
+}
+
+impl CalendarException {
+    /// The days this exception changes, as (first, last) ranges: one per occurrence for a
+    /// recurring exception, its whole span otherwise.
+    pub fn occurrences(&self) -> Vec<(NaiveDate, NaiveDate)> {
+        match &self.recurrence {
+            Some(r) => r
+                .dates(self.from.date(), self.to.date())
+                .into_iter()
+                .map(|d| (d, d))
+                .collect(),
+            None => vec![(self.from.date(), self.to.date())],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn weekly_every_other_friday() {
+        let r = Recurrence {
+            kind: 6,
+            period: 2,
+            days_of_week: 32,
+            ..Default::default()
+        };
+        let dates = r.dates(day(2023, 5, 12), day(2023, 6, 23));
+        assert_eq!(
+            dates,
+            vec![
+                day(2023, 5, 12),
+                day(2023, 5, 26),
+                day(2023, 6, 9),
+                day(2023, 6, 23)
+            ]
+        );
+    }
+
+    #[test]
+    fn monthly_and_yearly_patterns() {
+        let by_day = Recurrence {
+            kind: 4,
+            period: 1,
+            month_day: 31,
+            ..Default::default()
+        };
+        assert_eq!(
+            by_day.dates(day(2023, 1, 31), day(2023, 3, 31)),
+            vec![day(2023, 1, 31), day(2023, 2, 28), day(2023, 3, 31)]
+        );
+        let second_friday_of_may = Recurrence {
+            kind: 3,
+            month: 4,
+            month_position: 1,
+            month_item: 8,
+            ..Default::default()
+        };
+        assert_eq!(
+            second_friday_of_may.dates(day(2023, 5, 12), day(2024, 5, 10)),
+            vec![day(2023, 5, 12), day(2024, 5, 10)]
+        );
+        let last_monday = Recurrence {
+            kind: 5,
+            period: 1,
+            month_position: 4,
+            month_item: 4,
+            ..Default::default()
+        };
+        assert_eq!(
+            last_monday.dates(day(2023, 1, 1), day(2023, 2, 27)),
+            vec![day(2023, 1, 30), day(2023, 2, 27)]
+        );
+        let every_3_days = Recurrence {
+            kind: 7,
+            period: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            every_3_days.dates(day(2023, 1, 1), day(2023, 1, 7)),
+            vec![day(2023, 1, 1), day(2023, 1, 4), day(2023, 1, 7)]
+        );
+    }
+
+    #[test]
+    fn hostile_patterns_end() {
+        let r = Recurrence {
+            kind: 6,
+            period: 1,
+            days_of_week: 0,
+            ..Default::default()
+        };
+        assert!(r.dates(day(1984, 1, 1), day(2149, 1, 1)).is_empty());
+        let r = Recurrence {
+            kind: 5,
+            period: 1,
+            month_item: 0,
+            ..Default::default()
+        };
+        assert!(r.dates(day(1984, 1, 1), day(2149, 1, 1)).is_empty());
     }
 }
