@@ -88,6 +88,9 @@ mod field {
     pub const PHYSICAL_PERCENT_COMPLETE: u16 = 1119;
     pub const EARNED_VALUE_METHOD: u16 = 1122;
     pub const GUID: u16 = 1143;
+    pub const START_TEXT: u16 = 1285;
+    pub const FINISH_TEXT: u16 = 1286;
+    pub const DURATION_TEXT: u16 = 1287;
 }
 
 /// Where one baseline's values live.
@@ -700,6 +703,11 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
         }
     }
     if let Some([manual_duration, units]) = s.manual_duration {
+        // Present (often empty) on tasks that were ever manually scheduled.
+        let text = |index: u16| row.raw(index).map(utf16_string);
+        task.start_text = text(field::START_TEXT);
+        task.finish_text = text(field::FINISH_TEXT);
+        task.duration_text = text(field::DURATION_TEXT);
         if task.manual {
             task.manual_duration = duration(manual_duration, unit_of(units));
             task.duration = task.manual_duration;
@@ -751,6 +759,10 @@ fn total_slack(task: &Task) -> Option<Duration> {
 /// Critical: not finished, not complete, and no more total slack than the project's limit.
 fn critical(task: &Task, limit_minutes: f64) -> bool {
     if task.actual_finish.is_some() || task.percent_complete == Some(100.0) {
+        return false;
+    }
+    let has_text = task.start_text.is_some() || task.finish_text.is_some() || task.duration_text.is_some();
+    if task.manual && has_text {
         return false;
     }
     task.total_slack.is_some_and(|slack| slack.minutes <= limit_minutes)

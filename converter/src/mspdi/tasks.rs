@@ -45,6 +45,15 @@ fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<
         out.int("OutlineLevel", task.outline_level)?;
     }
     out.int("Priority", task.priority)?;
+    if task.manual {
+        out.text("StartText", task.start_text.as_deref().unwrap_or_default())?;
+        out.text("FinishText", task.finish_text.as_deref().unwrap_or_default())?;
+        out.text("DurationText", task.duration_text.as_deref().unwrap_or_default())?;
+    } else {
+        out.opt_text("StartText", task.start_text.as_deref().filter(|t| !t.is_empty()))?;
+        out.opt_text("FinishText", task.finish_text.as_deref().filter(|t| !t.is_empty()))?;
+        out.opt_text("DurationText", task.duration_text.as_deref().filter(|t| !t.is_empty()))?;
+    }
     out.date("Start", task.start)?;
     out.date("Finish", task.finish)?;
     let duration_minutes = task.duration.map_or(0.0, |d| d.minutes);
