@@ -7,7 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::bytes::{ansi_string, i32_at, i64_at, u16_at, u32_at, utf16_string};
+use super::bytes::{ansi_string, f64_at, i32_at, i64_at, u16_at, u32_at, utf16_string};
+use super::encoding;
 use super::custom_fields::{self, CustomFields};
 use super::field_map::{Entity, FieldMap, Location};
 use super::fixed_data::{FixedMeta, split_by_meta};
@@ -72,6 +73,9 @@ mod field {
     pub const REMAINING_OVERTIME_COST: u16 = 170;
     pub const LEVELING_DELAY_UNITS: u16 = 178;
     pub const DURATION_UNITS: u16 = 181;
+    /// A fixed-data duration, for unit lookups of durations kept with the task's own.
+    pub const DURATION: u16 = 29;
+    pub const ENTERPRISE_DATA: u16 = 481;
     pub const FIXED_COST_ACCRUAL: u16 = 200;
     pub const RECURRING_DATA: u16 = 203;
     pub const HYPERLINK_DATA: u16 = 215;
@@ -435,7 +439,7 @@ impl Collected {
         if !replace && self.null_order.contains_key(&id) {
             return;
         }
-        self.add(Task { uid, id, is_null: true, active: true, ..Task::default() });
+        self.add(Task { uid, id, is_null: true, active: true, priority: 500, fixed_cost_accrual: 3, ..Task::default() });
         self.null_order.insert(id, uid);
     }
 }
@@ -569,9 +573,23 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, map: &FieldMap, custom: &C
 /// Decodes one live row.
 fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     let s = env.schedule;
-    let unit_of = |units_index: u16| -> TimeUnit {
-        row.u16(units_index).map_or(env.default_unit, |code| unit_from_code(code, env.default_unit))
+    let location = |index: u16| env.map.get(Entity::Task.base() | u32::from(index));
+    // The unit of a duration: its units field's code; a units item missing from Var2Data
+    // reads as code 0 (days); with no units field at all, fixed durations take the project
+    // default and Var2Data durations hours (MPXJ `FieldMap`).
+    let unit_for = |index: u16, units_index: u16| -> TimeUnit {
+        let code = match location(units_index) {
+            Some(Location::Var { .. }) => Some(row.u16(units_index).unwrap_or(0)),
+            Some(_) => row.u16(units_index),
+            None => None,
+        };
+        match (code, location(index)) {
+            (Some(code), _) => unit_from_code(code, env.default_unit),
+            (None, Some(Location::Var { .. })) => TimeUnit::HOURS,
+            (None, _) => env.default_unit,
+        }
     };
+    let unit_of = |units_index: u16| unit_for(field::DURATION, units_index);
     let task_unit = unit_of(field::DURATION_UNITS);
     let duration = |index: u16, unit: TimeUnit| -> Option<Duration> {
         let tenths = row.i32(index)?;
@@ -719,20 +737,28 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     }
     task.critical = critical(&task, env.critical_slack_minutes);
 
+    let extra = if env.format == FileFormat::Mpp9 { enterprise_values(row) } else { HashMap::new() };
+    let extra_date = |index: u16| extra.get(&index).and_then(|v| encoding::timestamp(v, 0));
     for (number, fields) in (0u8..).zip(s.baselines.iter()) {
-        let unit = unit_of(fields.duration_units);
-        let estimated = fields.estimated;
-        let pick_date = |plain: u16, slot: usize| {
-            row.timestamp(plain).or_else(|| estimated.and_then(|e| e.get(slot).copied()).and_then(|i| row.timestamp(i)))
+        let estimated = fields.estimated.unwrap_or([0; 3]);
+        let has_estimated = fields.estimated.is_some();
+        let date = |plain: u16, fallback: u16| {
+            row.timestamp(plain)
+                .or_else(|| extra_date(plain))
+                .or_else(|| if has_estimated { row.timestamp(fallback) } else { None })
+        };
+        let [estimated_start, estimated_finish, estimated_duration] = estimated;
+        let baseline_duration = |index: u16| {
+            duration(index, unit_for(index, fields.duration_units)).or_else(|| extra.get(&index).and_then(|v| extra_duration(v)))
         };
         let b = Baseline {
             number,
-            start: pick_date(fields.start, 0),
-            finish: pick_date(fields.finish, 1),
-            duration: duration(fields.duration, unit)
-                .or_else(|| estimated.and_then(|e| e.get(2).copied()).and_then(|i| duration(i, unit))),
-            work: work(fields.work),
-            cost: cost(fields.cost),
+            start: date(fields.start, estimated_start),
+            finish: date(fields.finish, estimated_finish),
+            duration: baseline_duration(fields.duration)
+                .or_else(|| if has_estimated { baseline_duration(estimated_duration) } else { None }),
+            work: work(fields.work).or_else(|| extra.get(&fields.work).and_then(|v| f64_at(v, 0)).map(|w| w / 1000.0)),
+            cost: cost(fields.cost).or_else(|| extra.get(&fields.cost).and_then(|v| f64_at(v, 0)).map(|c| c / 100.0)),
         };
         if b.start.is_some() || b.finish.is_some() || b.duration.is_some() || b.work.is_some() || b.cost.is_some() {
             task.baselines.push(b);
@@ -743,6 +769,46 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
         task.work_variance = task.work.zip(baseline_work).map(|(work, baseline)| work - baseline);
     }
     task
+}
+
+/// MPP9 keeps the fields its field map does not list (baselines 1–10, enterprise fields) in
+/// one Var2Data item laid out as a small property block: `u32` data size, `u32` count, then
+/// (`u32` field id, `u32` offset) pairs; each value runs to the next offset. Returns task
+/// field index → value bytes.
+fn enterprise_values<'a>(row: &Row<'a>) -> HashMap<u16, &'a [u8]> {
+    let mut values = HashMap::new();
+    let Some(data) = row.raw(field::ENTERPRISE_DATA) else { return values };
+    let size = u32_at(data, 0).map_or(0, |s| s as usize).min(data.len());
+    let count = u32_at(data, 4).map_or(0, |c| c as usize).min(data.len() / 8);
+    let mut entries: Vec<(usize, u32)> = (0..count)
+        .filter_map(|i| {
+            let key = u32_at(data, 8 + i * 8)?;
+            let offset = u32_at(data, 12 + i * 8)? as usize;
+            Some((offset, key))
+        })
+        .collect();
+    entries.sort_unstable();
+    for (i, (offset, key)) in entries.iter().enumerate() {
+        let end = entries.get(i + 1).map_or(size, |(next, _)| *next);
+        if key & 0xFFFF_0000 != Entity::Task.base() {
+            continue;
+        }
+        if let Some(value) = data.get(*offset..end) {
+            values.insert((key & 0xFFFF) as u16, value);
+        }
+    }
+    values
+}
+
+/// A duration in an MPP9 property block: `i32` tenths, then the `u16` unit code (days when
+/// the value is too short to have one).
+fn extra_duration(value: &[u8]) -> Option<Duration> {
+    let tenths = i32_at(value, 0)?;
+    let unit = match u16_at(value, 4) {
+        Some(code) if value.len() >= 6 => unit_from_code(code, TimeUnit::DAYS),
+        _ => TimeUnit::DAYS,
+    };
+    Some(Duration::new(f64::from(tenths) / 10.0, unit))
 }
 
 /// Total slack when the file stores none: the finish slack of a started task, else the
