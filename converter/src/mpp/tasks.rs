@@ -77,6 +77,7 @@ mod field {
     pub const DURATION: u16 = 29;
     pub const ENTERPRISE_DATA: u16 = 481;
     pub const FIXED_COST_ACCRUAL: u16 = 200;
+    pub const RECURRING: u16 = 202;
     pub const RECURRING_DATA: u16 = 203;
     pub const HYPERLINK_DATA: u16 = 215;
     pub const EXTERNAL_TASK: u16 = 232;
@@ -695,7 +696,7 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     task.external_task = row.i32(field::SUBPROJECT_TASK_ID).is_some_and(|v| v != 0)
         || row.u16(field::EXTERNAL_TASK).is_some_and(|v| v != 0);
     task.is_subproject = task.subproject_file.is_some() && !task.external_task;
-    task.recurring = row.has(field::RECURRING_DATA);
+    task.recurring = row.u16(field::RECURRING).is_some_and(|v| v != 0) || row.has(field::RECURRING_DATA);
     if let Some(raw) = row.raw(field::HYPERLINK_DATA) {
         let [text, address, sub_address, screen_tip] = hyperlink(raw);
         task.hyperlink = Some(text);
