@@ -3,7 +3,7 @@
 //! elements Project itself always writes.
 
 use super::custom;
-use super::xml::{Out, number};
+use super::xml::Out;
 use crate::error::ConvertError;
 use crate::model::{Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit};
 
@@ -357,6 +357,6 @@ mod tests {
         assert_eq!(hours(2400.0), "PT40H0M0S");
         assert_eq!(hours(0.5004), "PT0H0M30S");
         assert_eq!(work_variance(Some(2400.2)), 2_400_000.0);
-        assert_eq!(number(cents(Some(5000.0))), "500000");
+        assert_eq!(super::super::xml::number(cents(Some(5000.0))), "500000");
     }
 }
