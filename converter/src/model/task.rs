@@ -94,6 +94,12 @@ pub struct Task {
     pub manual_start: Option<DateTime>,
     pub manual_finish: Option<DateTime>,
     pub manual_duration: Option<Duration>,
+    /// Text a manually scheduled task shows instead of a start date (may be empty).
+    pub start_text: Option<String>,
+    /// Text a manually scheduled task shows instead of a finish date (may be empty).
+    pub finish_text: Option<String>,
+    /// Text a manually scheduled task shows instead of a duration (may be empty).
+    pub duration_text: Option<String>,
     pub estimated: bool,
     pub work: Option<f64>,
     pub stop: Option<DateTime>,

@@ -158,8 +158,20 @@ impl FieldMap {
 
     /// The default layout of `entity` in `format`, for files that store no map of their own.
     pub fn default_for(entity: Entity, format: FileFormat) -> Self {
-        let _ = (entity, format);
-        Self::default()
+        use super::default_maps as d;
+        let table: &[(u16, Location)] = match (entity, format) {
+            (Entity::Task, FileFormat::Mpp9) => d::TASK_MPP9,
+            (Entity::Task, FileFormat::Mpp12) => d::TASK_MPP12,
+            (Entity::Task, FileFormat::Mpp14) => d::TASK_MPP14,
+            (Entity::Resource, FileFormat::Mpp9) => d::RESOURCE_MPP9,
+            (Entity::Resource, FileFormat::Mpp12) => d::RESOURCE_MPP12,
+            (Entity::Resource, FileFormat::Mpp14) => d::RESOURCE_MPP14,
+            (Entity::Assignment, FileFormat::Mpp9) => d::ASSIGNMENT_MPP9,
+            (Entity::Assignment, FileFormat::Mpp12) => d::ASSIGNMENT_MPP12,
+            (Entity::Assignment, FileFormat::Mpp14) => d::ASSIGNMENT_MPP14,
+            _ => &[],
+        };
+        Self::from_defaults(entity, table)
     }
 
     /// Adds enterprise custom fields (project Props `0x024013C5`) as Var2Data entries.

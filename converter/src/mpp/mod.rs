@@ -5,6 +5,7 @@ pub(crate) mod bytes;
 mod calendars;
 mod container;
 mod custom_fields;
+mod default_maps;
 mod encoding;
 mod field_map;
 mod fixed_data;

@@ -1,6 +1,188 @@
 //! RTF to plain text, for notes (Project stores notes as RTF; MSPDI carries plain text).
+//!
+//! Text is kept only in the document body and in the destinations that hold visible text
+//! (`\pntext`, `\fldrslt`); every other destination (font and colour tables, `\info`,
+//! pictures, embedded objects, `{\*…}` groups) is dropped. `\par`, `\line` and `\row` become
+//! line ends, `\tab` and `\cell` tabs, and one trailing line end of a real RTF document is
+//! removed — what MPXJ's `RtfHelper` produces with RTF Parser Kit.
+
+use super::bytes::windows_1252;
+
+/// Control words that open a destination whose text is not shown.
+const HIDDEN_DESTINATIONS: &[&str] = &[
+    "author", "annotation", "atnauthor", "atnid", "bkmkend", "bkmkstart", "blipuid", "buptim",
+    "category", "colortbl", "colorschememapping", "comment", "company", "creatim", "datastore",
+    "doccomm", "falt", "field", "filetbl", "fldinst", "fonttbl", "footer", "footerf",
+    "footerl", "footerr", "footnote", "generator", "header", "headerf", "headerl", "headerr",
+    "info", "keywords", "latentstyles", "listoverridetable", "listtable", "listtext",
+    "manager", "mmathPr", "nonshppict", "objclass", "objdata", "object", "operator",
+    "pgdsctbl", "pict", "pnseclvl", "pntxta", "pntxtb", "printim", "private", "result",
+    "revtbl", "revtim", "rsidtbl", "shp", "shpinst", "shppict", "sn", "sp", "stylesheet",
+    "subject", "sv", "themedata", "title", "userprops", "xmlnstbl",
+];
+
+/// Control words that stand for one character.
+fn symbol(word: &str) -> Option<char> {
+    Some(match word {
+        "emdash" => '\u{2014}',
+        "endash" => '\u{2013}',
+        "emspace" => '\u{2003}',
+        "enspace" => '\u{2002}',
+        "qmspace" => '\u{2005}',
+        "bullet" => '\u{2022}',
+        "lquote" => '\u{2018}',
+        "rquote" => '\u{2019}',
+        "ldblquote" => '\u{201C}',
+        "rdblquote" => '\u{201D}',
+        "par" | "line" | "row" => '\n',
+        "tab" | "cell" => '\t',
+        _ => return None,
+    })
+}
+
+/// Per-group parser state.
+#[derive(Clone, Copy)]
+struct State {
+    /// Text in this group is shown.
+    visible: bool,
+    /// Characters to skip after a `\u` character.
+    unicode_skip: usize,
+}
 
 /// Strips RTF control words and groups, keeping the text.
 pub fn to_plain_text(rtf: &str) -> String {
-    rtf.to_owned()
+    let formal = rtf.starts_with("{\\rtf");
+    let chars: Vec<char> = rtf.chars().collect();
+    let mut out = String::with_capacity(rtf.len().min(1 << 16));
+    let mut state = State { visible: true, unicode_skip: 1 };
+    let mut stack: Vec<State> = Vec::new();
+    // Fallback characters still to skip after a `\u` character.
+    let mut pending_skip = 0usize;
+    let mut i = 0usize;
+    let emit = |out: &mut String, state: &State, pending: &mut usize, c: char| {
+        if *pending > 0 {
+            *pending -= 1;
+        } else if state.visible {
+            out.push(c);
+        }
+    };
+    while let Some(&c) = chars.get(i) {
+        i += 1;
+        match c {
+            '{' => {
+                stack.push(state);
+                pending_skip = 0;
+                // `{\*\word …}`: a destination a reader may ignore.
+                if chars.get(i) == Some(&'\\') && chars.get(i + 1) == Some(&'*') {
+                    state.visible = false;
+                    i += 2;
+                }
+            }
+            '}' => {
+                if let Some(previous) = stack.pop() {
+                    state = previous;
+                }
+                pending_skip = 0;
+            }
+            '\r' | '\n' => {}
+            '\\' => {
+                let Some(&next) = chars.get(i) else { break };
+                if next.is_ascii_alphabetic() {
+                    let start = i;
+                    while chars.get(i).is_some_and(char::is_ascii_alphabetic) {
+                        i += 1;
+                    }
+                    let word: String = chars.get(start..i).unwrap_or_default().iter().collect();
+                    let number_start = i;
+                    if chars.get(i) == Some(&'-') {
+                        i += 1;
+                    }
+                    while chars.get(i).is_some_and(char::is_ascii_digit) {
+                        i += 1;
+                    }
+                    let parameter: Option<i64> =
+                        chars.get(number_start..i).and_then(|d| d.iter().collect::<String>().parse().ok());
+                    if chars.get(i) == Some(&' ') {
+                        i += 1;
+                    }
+                    match word.as_str() {
+                        "u" => {
+                            let code = parameter.unwrap_or(0);
+                            let code = if code < 0 { code + 65536 } else { code };
+                            let c = u32::try_from(code).ok().and_then(char::from_u32).unwrap_or('\u{FFFD}');
+                            pending_skip = 0;
+                            emit(&mut out, &state, &mut pending_skip, c);
+                            pending_skip = state.unicode_skip;
+                        }
+                        "uc" => state.unicode_skip = parameter.and_then(|p| usize::try_from(p).ok()).unwrap_or(1),
+                        "pntext" | "fldrslt" => state.visible = true,
+                        "bin" => {
+                            // Binary data: skip the bytes it announces.
+                            let n = parameter.and_then(|p| usize::try_from(p).ok()).unwrap_or(0);
+                            i = i.saturating_add(n);
+                        }
+                        w if HIDDEN_DESTINATIONS.contains(&w) => state.visible = false,
+                        w => {
+                            if let Some(c) = symbol(w) {
+                                emit(&mut out, &state, &mut pending_skip, c);
+                            }
+                        }
+                    }
+                } else if next == '\'' {
+                    let hex: String = chars.get(i + 1..i + 3).unwrap_or_default().iter().collect();
+                    i += 3;
+                    if let Ok(byte) = u8::from_str_radix(&hex, 16) {
+                        emit(&mut out, &state, &mut pending_skip, windows_1252(byte));
+                    }
+                } else {
+                    i += 1;
+                    let c = match next {
+                        '\\' | '{' | '}' => Some(next),
+                        '~' => Some('\u{00A0}'),
+                        '_' => Some('\u{2011}'),
+                        '\r' | '\n' => Some('\n'),
+                        _ => None,
+                    };
+                    if let Some(c) = c {
+                        emit(&mut out, &state, &mut pending_skip, c);
+                    }
+                }
+            }
+            _ => emit(&mut out, &state, &mut pending_skip, c),
+        }
+    }
+    if formal && out.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_text_of_a_project_note() {
+        let rtf = "{\\rtf1\\ansi\\ansicpg1252\\deff0\\deflang2057{\\fonttbl{\\f0\\fswiss\\fprq2\\fcharset0 Arial;}}\r\n{\\*\\generator Riched20 5.50.99.2014;}\\viewkind4\\uc1\\pard\\f0\\fs16 Task 1. Simple Notes.\\par\r\n}";
+        assert_eq!(to_plain_text(rtf), "Task 1. Simple Notes.");
+    }
+
+    #[test]
+    fn paragraphs_tabs_and_escapes() {
+        let rtf = "{\\rtf1 a\\par b\\tab c \\{x\\} \\'e9\\u8364?d\\par\\par}";
+        assert_eq!(to_plain_text(rtf), "a\nb\tc {x} é€d\n");
+    }
+
+    #[test]
+    fn drops_embedded_objects_and_info() {
+        let rtf = "{\\rtf1{\\info{\\title T}}Two{\\object\\objemb{\\*\\objclass Package}{\\*\\objdata 0102}{\\result{\\pict 89}}} files.}";
+        assert_eq!(to_plain_text(rtf), "Two files.");
+    }
+
+    #[test]
+    fn plain_text_passes_through() {
+        assert_eq!(to_plain_text("just text"), "just text");
+        assert_eq!(to_plain_text(""), "");
+        assert_eq!(to_plain_text("{\\rtf1 unterminated \\"), "unterminated ");
+    }
 }
