@@ -1,6 +1,6 @@
 //! Resources, their cost rate tables and availability.
 
-use super::{CustomFieldValue, DateTime, Guid};
+use super::{Baseline, CustomFieldValue, DateTime, Guid};
 
 /// What kind of resource this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,4 +113,6 @@ pub struct Resource {
     pub cost_rates: Vec<CostRate>,
     pub availability: Vec<AvailabilityPeriod>,
     pub custom_values: Vec<CustomFieldValue>,
+    /// Saved baseline work and cost (numbers 0–10).
+    pub baselines: Vec<Baseline>,
 }

@@ -24,7 +24,7 @@ impl FixedMeta {
 
     /// Number of items the stream has room for (the written count can be lower).
     pub fn len(&self) -> usize {
-        self.data.len().saturating_sub(16) / self.item_size
+        self.data.len().saturating_sub(16).checked_div(self.item_size).unwrap_or(0)
     }
 
     /// True when there are no items.

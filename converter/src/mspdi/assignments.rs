@@ -1,11 +1,169 @@
-//! `<Assignments>`.
+//! `<Assignments>`: the file's assignments, then the unassigned ones MSPDI readers need,
+//! each in Microsoft Project's element order (note 03 §3.4), zeros included, with values
+//! as MPXJ writes them.
+//!
+//! Unassigned assignments (resource −65535) are invented for tasks that have none: every
+//! task with progress (MPXJ: without one MS Project shows the task as not started) and
+//! every plain task (MS Project writes one for each non-summary, non-null task).
 
-use super::xml::Out;
+use super::custom;
+use super::resources::{dec4, work, work_variance};
+use super::xml::{Out, tenths};
 use crate::error::ConvertError;
-use crate::model::Project;
+use crate::model::{Assignment, Project, ResourceKind, Task};
+use std::collections::{HashMap, HashSet};
+
+/// Resource uid of an assignment without a resource.
+const NULL_RESOURCE: i32 = -65535;
 
 /// Writes the `Assignments` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
-    let _ = project;
-    out.empty("Assignments")
+    let invented = invented(project);
+    if project.assignments.is_empty() && invented.is_empty() {
+        return out.empty("Assignments");
+    }
+    let tasks: HashMap<i32, &Task> = project.tasks.iter().map(|t| (t.uid, t)).collect();
+    out.start("Assignments")?;
+    for assignment in project.assignments.iter().chain(&invented) {
+        write_assignment(out, project, assignment, tasks.get(&assignment.task_uid).copied())?;
+    }
+    out.end("Assignments")
+}
+
+/// The unassigned assignments to add: tasks with progress first (in task order, as MPXJ
+/// numbers them), then the other plain tasks. Unique ids continue after the file's.
+pub fn invented(project: &Project) -> Vec<Assignment> {
+    let assigned: HashSet<i32> = project.assignments.iter().map(|a| a.task_uid).collect();
+    let unassigned = || project.tasks.iter().filter(|t| !assigned.contains(&t.uid));
+    let started = |t: &Task| t.percent_complete.is_some_and(|p| p != 0.0);
+    let with_progress = unassigned().filter(|t| started(t));
+    let plain = unassigned().filter(|t| !started(t) && !t.summary && !t.is_null && t.uid != 0);
+    let mut next_uid = project.assignments.iter().map(|a| a.uid).max().unwrap_or(0);
+    with_progress
+        .chain(plain)
+        .map(|task| {
+            next_uid = next_uid.saturating_add(1);
+            unassigned_assignment(next_uid, task)
+        })
+        .collect()
+}
+
+/// What MPXJ writes for a task without assignments: the task's dates, its duration as
+/// work, split into actual and remaining work by its percent complete.
+fn unassigned_assignment(uid: i32, task: &Task) -> Assignment {
+    let duration = task.duration.map_or(0.0, |d| d.minutes);
+    let percent = task.percent_complete.unwrap_or(0.0);
+    let actual = duration * percent / 100.0;
+    let zero_duration_done = percent == 100.0 && duration == 0.0;
+    Assignment {
+        uid,
+        task_uid: task.uid,
+        resource_uid: NULL_RESOURCE,
+        percent_work_complete: (duration != 0.0).then_some(percent),
+        work: Some(duration),
+        actual_work: Some(actual),
+        remaining_work: Some(duration - actual),
+        regular_work: Some(duration),
+        start: task.start,
+        finish: task.finish,
+        actual_finish: if zero_duration_done { task.actual_start } else { None },
+        units: Some(1.0),
+        milestone: task.milestone,
+        ..Assignment::default()
+    }
+}
+
+fn write_assignment(
+    out: &mut Out,
+    project: &Project,
+    a: &Assignment,
+    task: Option<&Task>,
+) -> Result<(), ConvertError> {
+    let minutes = |v: Option<f64>| v.unwrap_or(0.0);
+    let money = |v: Option<f64>| dec4(v.unwrap_or(0.0) * 100.0);
+    let material = project
+        .resources
+        .iter()
+        .find(|r| r.uid == a.resource_uid)
+        .is_some_and(|r| r.kind == ResourceKind::Material);
+    // A 100 % task's assignment without an actual finish shows as 99 % in MS Project.
+    let actual_finish = a.actual_finish.or_else(|| {
+        task.filter(|t| t.percent_complete == Some(100.0)).and_then(|t| t.actual_finish)
+    });
+
+    out.start("Assignment")?;
+    out.int("UID", a.uid)?;
+    out.guid("GUID", a.guid)?;
+    out.int("TaskUID", a.task_uid)?;
+    out.int("ResourceUID", a.resource_uid)?;
+    out.int("PercentWorkComplete", a.percent_work_complete.unwrap_or(0.0).round() as i64)?;
+    out.text("ActualCost", &money(a.actual_cost))?;
+    out.date("ActualFinish", actual_finish)?;
+    out.text("ActualOvertimeCost", &money(a.actual_overtime_cost))?;
+    work(out, "ActualOvertimeWork", minutes(a.actual_overtime_work))?;
+    out.date("ActualStart", a.actual_start)?;
+    work(out, "ActualWork", minutes(a.actual_work))?;
+    out.text("ACWP", &money(a.acwp))?;
+    out.bool("Confirmed", a.confirmed)?;
+    out.text("Cost", &money(a.cost))?;
+    out.int("CostRateTable", a.cost_rate_table)?;
+    if let Some(scale) = a.variable_rate_units {
+        out.int("RateScale", scale)?;
+    }
+    out.text("CostVariance", &money(a.cost_variance))?;
+    out.text("CV", &money(a.cv))?;
+    out.int("Delay", a.delay.as_ref().map_or(0, tenths))?;
+    out.date("Finish", a.finish)?;
+    out.int("FinishVariance", a.finish_variance.as_ref().map_or(0, tenths))?;
+    out.text("WorkVariance", &work_variance(a.work_variance.unwrap_or(0.0)))?;
+    out.bool("HasFixedRateUnits", a.variable_rate_units.is_none())?;
+    out.bool("FixedMaterial", material)?;
+    out.opt_text("Hyperlink", a.hyperlink.as_deref())?;
+    out.opt_text("HyperlinkAddress", a.hyperlink_address.as_deref())?;
+    out.opt_text("HyperlinkSubAddress", a.hyperlink_sub_address.as_deref())?;
+    out.int("LevelingDelay", a.leveling_delay.as_ref().map_or(0, tenths))?;
+    let delay_format = a.leveling_delay.map_or(project.properties.duration_format, |d| d.unit.0);
+    out.int("LevelingDelayFormat", delay_format)?;
+    out.bool("LinkedFields", a.linked_fields)?;
+    out.bool("Milestone", a.milestone)?;
+    out.opt_text("Notes", a.notes.as_deref())?;
+    out.bool("Overallocated", a.overallocated)?;
+    out.text("OvertimeCost", &money(a.overtime_cost))?;
+    work(out, "OvertimeWork", minutes(a.overtime_work))?;
+    work(out, "RegularWork", minutes(a.regular_work))?;
+    out.text("RemainingCost", &money(a.remaining_cost))?;
+    out.text("RemainingOvertimeCost", &money(a.remaining_overtime_cost))?;
+    work(out, "RemainingOvertimeWork", minutes(a.remaining_overtime_work))?;
+    work(out, "RemainingWork", minutes(a.remaining_work))?;
+    out.bool("ResponsePending", a.response_pending)?;
+    out.date("Start", a.start)?;
+    out.date("Stop", a.stop)?;
+    out.date("Resume", a.resume)?;
+    out.int("StartVariance", a.start_variance.as_ref().map_or(0, tenths))?;
+    out.text("Units", &dec4(a.units.unwrap_or(1.0)))?;
+    out.bool("UpdateNeeded", a.update_needed)?;
+    out.text("VAC", &money(a.vac))?;
+    work(out, "Work", minutes(a.work))?;
+    out.int("WorkContour", a.work_contour)?;
+    out.text("BCWS", &money(a.bcws))?;
+    out.text("BCWP", &money(a.bcwp))?;
+    out.int("BookingType", 0)?;
+    out.date("CreationDate", a.created)?;
+    out.text("BudgetCost", &money(a.budget_cost))?;
+    work(out, "BudgetWork", minutes(a.budget_work))?;
+    custom::write_values(out, project, &a.custom_values)?;
+    for b in &a.baselines {
+        out.start("Baseline")?;
+        out.int("Number", b.number)?;
+        out.date("Start", b.start)?;
+        out.date("Finish", b.finish)?;
+        if let Some(w) = b.work {
+            work(out, "Work", w)?;
+        }
+        if let Some(c) = b.cost {
+            out.text("Cost", &super::xml::number((c * 100.0 * 100.0).round() / 100.0))?;
+        }
+        out.end("Baseline")?;
+    }
+    out.end("Assignment")
 }
