@@ -30,6 +30,14 @@ pub enum CustomValue {
     Flag(bool),
     /// A value picked from a lookup table (outline codes).
     LookupValue(i32),
+    /// Outline Code1–10: the code's full text (levels joined with `.`) and the unique id of
+    /// the lookup-table entry with that text, when the table has one.
+    OutlineCode {
+        /// The code as shown, e.g. `A.B`.
+        text: String,
+        /// MSPDI `ValueID` of the matching entry.
+        value_id: Option<i32>,
+    },
 }
 
 /// One custom field value of a task, resource or assignment.
@@ -48,6 +56,8 @@ pub struct CustomFieldValue {
 pub struct CustomFieldDefinition {
     /// MSPDI `FieldID`.
     pub field_id: u32,
+    /// Project's own name of the field (MSPDI `FieldName`, e.g. "Text1", "Outline Code3").
+    pub name: String,
     /// The user's name for the field.
     pub alias: Option<String>,
     /// GUID of the field's lookup table.

@@ -1,33 +1,216 @@
 //! Custom fields: definitions (aliases, lookup tables) and per-entity values.
+//!
+//! `read_definitions` runs before the entity readers and gathers what the file says about the
+//! fields themselves: aliases, value lists and outline code tables, and where the Flag bits
+//! are. The entity readers then call `read_values` once per row. After them,
+//! `complete_definitions` adds a definition for every field that has a value somewhere, which
+//! is the set MSPDI writes.
 
-use super::field_map::Entity;
+mod definitions;
+mod fields;
+mod lookup;
+mod name_uuid;
+mod values;
+
+use super::layout::CustomFlags;
 use super::props::Props;
 use super::reader::{Context, EntityBlocks};
-use super::record::Row;
-use crate::model::{CustomFieldDefinition, CustomFieldValue, LookupTable};
+use super::record::unit_from_code;
+use super::var_data::VarData;
+use crate::model::{
+    Assignment, CustomFieldDefinition, DateTime, Duration, FileFormat, Guid, LookupTable, Resource,
+    Task, TimeUnit,
+};
+use std::collections::{BTreeMap, HashMap};
 
-/// Definitions and lookup tables of a file.
+pub use values::read_values;
+
+/// Project `Props` key of the default duration unit (a unit code).
+const DURATION_UNITS: u32 = 0x0240_0015;
+
+/// Definitions and lookup tables of a file, and what `read_values` needs to decode values.
 #[derive(Debug, Default, Clone)]
 pub struct CustomFields {
-    /// Field definitions.
+    /// Field definitions: fields with an alias, a lookup table or graphical indicators.
     pub definitions: Vec<CustomFieldDefinition>,
     /// Value lists and outline code tables.
     pub tables: Vec<LookupTable>,
+    /// Lookup values by unique id, for values stored as references.
+    items: HashMap<i32, Item>,
+    /// Unique ids of lookup values by GUID, for references that carry only the GUID.
+    guids: HashMap<Guid, i32>,
+    /// Position in `tables` of each field's table, by field id.
+    table_of_field: HashMap<u32, usize>,
+    /// `TBkndOutlCode` Var2Data: outline code texts referenced by index.
+    outline_var: VarData,
+    /// Var2Data key of an outline code's text (1 in MPP9, 22 later).
+    outline_key: u16,
+    /// Meta-item bits of the flags.
+    flags: Option<&'static CustomFlags>,
+    /// Generation of the file.
+    format: Option<FileFormat>,
+    /// Unit of durations stored with the "default" code.
+    default_unit: TimeUnit,
 }
 
-/// Reads custom field definitions from the task, resource and assignment `Props` and the
-/// lookup tables from `TBkndOutlCode`.
+/// One entry of a value list or outline code table, as a typed value.
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    value: ItemValue,
+    guid: Option<Guid>,
+    parent: i32,
+}
+
+/// A lookup value as stored, by the type its row declares.
+#[derive(Debug, Clone, PartialEq)]
+enum ItemValue {
+    Text(String),
+    Number(f64),
+    /// In currency units.
+    Cost(f64),
+    Date(Option<DateTime>),
+    Duration(Duration),
+    Flag(bool),
+}
+
+/// Reads custom field definitions from the task, resource and assignment `Props` (MPP12/14)
+/// or the project `Props` (MPP9), and the lookup tables from `TBkndOutlCode` (and, in MPP9,
+/// the project `Props`).
 pub fn read_definitions(
     ctx: &mut Context,
     entity_props: [&Props; 3],
     outline: &EntityBlocks,
 ) -> CustomFields {
-    let _ = (ctx, entity_props, outline);
-    CustomFields::default()
+    let format = ctx.layout.format;
+    let default_unit = ctx
+        .props
+        .u16(DURATION_UNITS)
+        .map_or(TimeUnit::DAYS, |code| unit_from_code(code, TimeUnit::DAYS));
+    let mut custom = CustomFields {
+        outline_var: outline.var.clone(),
+        outline_key: if format == FileFormat::Mpp9 { 1 } else { 22 },
+        flags: Some(ctx.layout.custom_flags),
+        format: Some(format),
+        default_unit,
+        ..CustomFields::default()
+    };
+
+    let mut config: BTreeMap<u32, CustomFieldDefinition> = BTreeMap::new();
+    match format {
+        FileFormat::Mpp9 | FileFormat::Mpp8 => {
+            definitions::mpp9_aliases(&ctx.props, &mut config);
+            lookup::read_mpp9(&mut custom, &mut config, &ctx.props, outline, default_unit);
+        }
+        FileFormat::Mpp12 | FileFormat::Mpp14 => {
+            // Project 2007 files keep no assignment custom fields of their own.
+            let count = if format == FileFormat::Mpp12 { 2 } else { 3 };
+            let mut lookup_fields = HashMap::new();
+            for (n, props) in entity_props.iter().take(count).enumerate() {
+                if let Some(data) = props.bytes(definitions::CUSTOM_FIELDS) {
+                    let block = definitions::parse_block(data, format);
+                    for (field_id, alias) in block.aliases {
+                        if fields::lookup(field_id).is_some() {
+                            definition(&mut config, field_id).alias = Some(alias);
+                        }
+                    }
+                    // Tables are named by the task and resource records only: assignment
+                    // records repeat the task tables' GUIDs under assignment field ids.
+                    let named = block.definitions.iter().filter(|_| n < 2);
+                    for def in named.filter(|d| fields::lookup(d.field_id).is_some()) {
+                        if let Some(table) = def.lookup_table {
+                            lookup_fields.insert(table, def.field_id);
+                        }
+                    }
+                }
+            }
+            lookup::read_mpp12(&mut custom, &mut config, &lookup_fields, ctx, outline);
+        }
+    }
+    for field_id in definitions::graphical_indicator_fields(&ctx.props) {
+        definition(&mut config, field_id);
+    }
+    custom.definitions = config.into_values().collect();
+    custom
 }
 
-/// Reads the custom field values of one row.
-pub fn read_values(row: &Row<'_>, entity: Entity, custom: &CustomFields) -> Vec<CustomFieldValue> {
-    let _ = (row, entity, custom);
-    Vec::new()
+/// The definition of `field_id` in `config`, created with its name when new.
+fn definition(
+    config: &mut BTreeMap<u32, CustomFieldDefinition>,
+    field_id: u32,
+) -> &mut CustomFieldDefinition {
+    config
+        .entry(field_id)
+        .or_insert_with(|| new_definition(field_id))
+}
+
+/// A definition with only the facts the field id implies.
+fn new_definition(field_id: u32) -> CustomFieldDefinition {
+    let info = fields::lookup(field_id);
+    CustomFieldDefinition {
+        field_id,
+        name: info.map(|i| i.field_name()).unwrap_or_default(),
+        cf_type: info.map(|i| i.kind.cf_type()),
+        ..CustomFieldDefinition::default()
+    }
+}
+
+/// The definitions MSPDI writes: those read from the file plus one for every custom field
+/// that has a value on some task, resource or assignment, sorted by field id.
+pub fn complete_definitions(
+    custom: &CustomFields,
+    tasks: &[Task],
+    resources: &[Resource],
+    assignments: &[Assignment],
+) -> Vec<CustomFieldDefinition> {
+    let mut all: BTreeMap<u32, CustomFieldDefinition> = custom
+        .definitions
+        .iter()
+        .map(|d| (d.field_id, d.clone()))
+        .collect();
+    let values = tasks
+        .iter()
+        .flat_map(|t| &t.custom_values)
+        .chain(resources.iter().flat_map(|r| &r.custom_values))
+        .chain(assignments.iter().flat_map(|a| &a.custom_values));
+    for value in values {
+        all.entry(value.field_id)
+            .or_insert_with(|| new_definition(value.field_id));
+    }
+    all.into_values().collect()
+}
+
+impl CustomFields {
+    /// The lookup table of `field_id`, if it has one with entries.
+    fn table(&self, field_id: u32) -> Option<&LookupTable> {
+        self.table_of_field
+            .get(&field_id)
+            .and_then(|i| self.tables.get(*i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CustomFieldValue, CustomValue};
+
+    #[test]
+    fn every_field_with_a_value_gets_a_definition() {
+        let mut custom = CustomFields::default();
+        let mut alias = new_definition(0x0C40_0008);
+        alias.alias = Some("Dept".to_owned());
+        custom.definitions.push(alias);
+        let task = Task {
+            custom_values: vec![CustomFieldValue {
+                field_id: 188_743_731,
+                value: CustomValue::Text("x".to_owned()),
+                value_guid: None,
+            }],
+            ..Task::default()
+        };
+        let defs = complete_definitions(&custom, &[task], &[], &[]);
+        let ids: Vec<u32> = defs.iter().map(|d| d.field_id).collect();
+        assert_eq!(ids, vec![188_743_731, 0x0C40_0008]);
+        assert_eq!(defs.first().map(|d| d.name.as_str()), Some("Text1"));
+        assert_eq!(defs.get(1).and_then(|d| d.alias.as_deref()), Some("Dept"));
+    }
 }

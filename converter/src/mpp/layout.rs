@@ -35,6 +35,11 @@ pub struct Layout {
     pub resource: ResourceLayout,
     /// Assignment records and bit flags.
     pub assignment: AssignmentLayout,
+    /// Where the custom Flag1–20 bits of each entity are.
+    pub custom_flags: &'static CustomFlags,
+    /// `TBkndOutlCode` value rows: offsets of (parent id in FixedData, lookup table GUID in
+    /// Fixed2Data, value type in Fixed2Data).
+    pub lookup_value: (usize, usize, usize),
 }
 
 /// A bit in a meta item: the `u32` (or what is left of it) at `byte`, tested with `mask`.
@@ -178,6 +183,83 @@ impl AssignmentLayout {
     }
 }
 
+/// Flag1 … Flag20 as (byte offset of a `u32` in the meta item, mask).
+pub type FlagBits = [(u8, u32); 20];
+
+/// The meta-item bits of the custom flags of one layout.
+#[derive(Debug)]
+pub struct CustomFlags {
+    /// Task Flag1–20 in the FixedMeta item.
+    pub task: FlagBits,
+    /// Resource Flag1–20 in the FixedMeta item.
+    pub resource: FlagBits,
+    /// Assignment Flag1–20 in the FixedMeta item.
+    pub assignment: FlagBits,
+    /// Task Enterprise Flag1–20 in the Fixed2Meta item (MPP9 keeps them in Var2Data).
+    pub task_enterprise: Option<FlagBits>,
+    /// Resource Enterprise Flag1–20 in the Fixed2Meta item.
+    pub resource_enterprise: Option<FlagBits>,
+}
+
+/// A run of flags: Flag `from` … Flag `to` (1-based) in the `u32` at `byte`, the first with
+/// mask `first`, each next one bit higher.
+type FlagRun = (usize, usize, u8, u32);
+
+/// The bits of twenty flags given as runs.
+#[allow(clippy::indexing_slicing)] // Evaluated at compile time: a bad index fails the build.
+const fn flag_bits(runs: &[FlagRun]) -> FlagBits {
+    let mut table = [(0u8, 0u32); 20];
+    let mut r = 0;
+    while r < runs.len() {
+        let (from, to, byte, first) = runs[r];
+        let mut n = from;
+        while n <= to && n >= 1 && n <= 20 {
+            table[n - 1] = (byte, first << (n - from));
+            n += 1;
+        }
+        r += 1;
+    }
+    table
+}
+
+/// MPP9 and MPP12 (`MPP9Reader`, `MPP12Reader`, `ResourceAssignmentFactory`).
+static FLAGS_12: CustomFlags = CustomFlags {
+    task: flag_bits(&[(1, 20, 37, 0x20)]),
+    resource: flag_bits(&[(1, 9, 28, 0x40), (10, 10, 28, 0x20), (11, 20, 28, 0x8000)]),
+    assignment: flag_bits(&[(1, 9, 28, 0x80), (10, 10, 28, 0x40), (11, 20, 28, 0x1_0000)]),
+    task_enterprise: Some(flag_bits(&[(1, 20, 59, 0x1)])),
+    resource_enterprise: Some(flag_bits(&[(1, 20, 16, 0x10)])),
+};
+
+/// MPP9 keeps enterprise flags in Var2Data, not in meta items.
+static FLAGS_9: CustomFlags = CustomFlags {
+    task_enterprise: None,
+    resource_enterprise: None,
+    ..FLAGS_12
+};
+
+/// MPP14 saved by Project 2010. Task enterprise flags 6–9 repeat the masks of 2–5, as MPXJ
+/// reads them (`MPP14Reader.processTaskEnterpriseColumns`).
+static FLAGS_14_2010: CustomFlags = CustomFlags {
+    task: flag_bits(&[(1, 20, 35, 0x40)]),
+    resource: FLAGS_12.resource,
+    assignment: flag_bits(&[(1, 9, 28, 0x4), (10, 10, 28, 0x2), (11, 20, 28, 0x800)]),
+    task_enterprise: Some(flag_bits(&[
+        (1, 5, 29, 0x800),
+        (6, 10, 29, 0x1000),
+        (11, 20, 29, 0x2_0000),
+    ])),
+    resource_enterprise: Some(flag_bits(&[(1, 20, 16, 0x10)])),
+};
+
+/// MPP14 saved by Project 2013 and later.
+static FLAGS_14_2013: CustomFlags = CustomFlags {
+    task: flag_bits(&[(1, 10, 24, 0x2), (11, 20, 33, 0x2)]),
+    resource: flag_bits(&[(1, 9, 19, 0x80), (10, 10, 19, 0x40), (11, 20, 24, 0x80)]),
+    assignment: flag_bits(&[(1, 9, 20, 0x2), (10, 10, 20, 0x1), (11, 20, 25, 0x8)]),
+    ..FLAGS_14_2010
+};
+
 impl Layout {
     /// The layout of a file of `format` saved by application version `app_version`.
     pub fn new(format: FileFormat, app_version: u16) -> Self {
@@ -203,6 +285,17 @@ impl Layout {
             from_2013,
             resource: ResourceLayout::new(format, from_2013),
             assignment: AssignmentLayout::new(format, from_2013),
+            custom_flags: match format {
+                FileFormat::Mpp8 | FileFormat::Mpp9 => &FLAGS_9,
+                FileFormat::Mpp12 => &FLAGS_12,
+                FileFormat::Mpp14 if from_2013 => &FLAGS_14_2013,
+                FileFormat::Mpp14 => &FLAGS_14_2010,
+            },
+            lookup_value: match format {
+                FileFormat::Mpp14 if from_2013 => (10, 18, 16),
+                FileFormat::Mpp14 => (8, 16, 32),
+                _ => (8, 32, 48),
+            },
         }
     }
 

@@ -195,13 +195,14 @@ pub fn read(
         assignments::read(&mut ctx, &assn_blocks, &assn_map, &tasks, &resources, &custom);
 
     calendars::finish(&mut ctx, &mut calendars, &mut resources);
+    let custom_fields = custom_fields::complete_definitions(&custom, &tasks, &resources, &assignments);
     let project = Project {
         properties,
         calendars,
         tasks,
         resources,
         assignments,
-        custom_fields: custom.definitions.clone(),
+        custom_fields,
         lookup_tables: custom.tables.clone(),
     };
     Ok((project, ctx.warnings))

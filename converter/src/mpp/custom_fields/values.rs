@@ -1,0 +1,345 @@
+//! The custom field values of one task, resource or assignment row.
+//!
+//! Values live where the file's field map says (Var2Data in practice); flags are bits of the
+//! row's meta items at positions the layout gives; outline codes are references resolved
+//! through the lookup values; MPP9 keeps enterprise values in one property block per row.
+//! Only values Project would show are kept: no empty text, zero number, cost or duration, or
+//! clear flag.
+
+use super::super::bytes::{f64_at, i32_at, u16_at, u32_at, utf16_string};
+use super::super::encoding;
+use super::super::field_map::Entity;
+use super::super::layout::FlagBits;
+use super::super::record::{Row, unit_from_code};
+use super::fields::{self, Family, Kind};
+use super::lookup::{self, is_reference, item_text, reference_date, referenced_item};
+use super::{CustomFields, ItemValue};
+use crate::model::{CustomFieldValue, CustomValue, Duration, FileFormat, Guid, TimeUnit};
+use std::collections::BTreeMap;
+
+/// MPP9 field holding a row's enterprise values as a property block (task, resource).
+const MPP9_TASK_ENTERPRISE_DATA: u16 = 481;
+const MPP9_RESOURCE_ENTERPRISE_DATA: u16 = 341;
+/// Resource Flag1: in an MPP9 enterprise block its key carries the enterprise flag bits.
+const RESOURCE_FLAG1: u32 = 0x0C40_007F;
+/// An item of exactly this size is a text left behind in a date or duration field.
+const TEXT_ITEM: usize = 512;
+
+/// Reads the custom field values of one row, sorted by field id.
+pub fn read_values(row: &Row<'_>, entity: Entity, custom: &CustomFields) -> Vec<CustomFieldValue> {
+    let mut values: BTreeMap<u32, CustomValue> = BTreeMap::new();
+    for family in fields::families(entity) {
+        for (pos, index) in family.indices.iter().enumerate() {
+            let field_id = entity.base() | u32::from(*index);
+            let companion = family.companions.get(pos).copied();
+            let value = match family.kind {
+                Kind::Flag => read_flag(row, entity, family, pos, custom),
+                Kind::OutlineCode => {
+                    companion.and_then(|c| read_outline_code(row, field_id, c, custom))
+                }
+                kind => read_stored(row, *index, kind, companion, custom),
+            };
+            if let Some(value) = value {
+                values.insert(field_id, value);
+            }
+        }
+    }
+    if custom.format == Some(FileFormat::Mpp9) {
+        read_mpp9_enterprise(row, entity, &mut values);
+    }
+    values
+        .into_iter()
+        .filter(|(_, v)| is_shown(v))
+        .map(|(field_id, value)| {
+            let value_guid = match entity {
+                Entity::Task | Entity::Resource => value_guid(custom, field_id, &value),
+                _ => None,
+            };
+            CustomFieldValue {
+                field_id,
+                value,
+                value_guid,
+            }
+        })
+        .collect()
+}
+
+/// False for the values Project leaves blank: empty text, zero, a clear flag.
+fn is_shown(value: &CustomValue) -> bool {
+    match value {
+        CustomValue::Text(s) => !s.is_empty(),
+        CustomValue::Number(n) | CustomValue::Cost(n) => *n != 0.0 && !n.is_nan(),
+        CustomValue::Duration(d) => d.minutes != 0.0,
+        CustomValue::Flag(b) => *b,
+        CustomValue::OutlineCode { text, .. } => !text.is_empty(),
+        CustomValue::Date(_) | CustomValue::LookupValue(_) => true,
+    }
+}
+
+/// A field stored at its field-map location.
+fn read_stored(
+    row: &Row<'_>,
+    index: u16,
+    kind: Kind,
+    unit_field: Option<u16>,
+    custom: &CustomFields,
+) -> Option<CustomValue> {
+    let raw = row.raw(index)?;
+    match kind {
+        Kind::Text => {
+            if is_reference(raw) {
+                return item_text(referenced_item(custom, raw)?)
+                    .map(|s| CustomValue::Text(s.to_owned()));
+            }
+            Some(CustomValue::Text(utf16_string(raw)))
+        }
+        Kind::Number => {
+            if is_reference(raw) {
+                return match referenced_item(custom, raw)?.value {
+                    ItemValue::Number(n) | ItemValue::Cost(n) => Some(CustomValue::Number(n)),
+                    _ => None,
+                };
+            }
+            Some(CustomValue::Number(
+                f64_at(raw, 0).filter(|v| !v.is_nan()).unwrap_or(0.0),
+            ))
+        }
+        Kind::Cost => {
+            let hundredths = f64_at(raw, 0).filter(|v| !v.is_nan()).unwrap_or(0.0);
+            Some(CustomValue::Cost(encoding::clean_cost(hundredths)))
+        }
+        Kind::Date | Kind::Start | Kind::Finish => {
+            if is_reference(raw) {
+                if raw.len() == 4 {
+                    return reference_date(raw).map(CustomValue::Date);
+                }
+                return match referenced_item(custom, raw)?.value {
+                    ItemValue::Date(Some(d)) => Some(CustomValue::Date(d)),
+                    _ => None,
+                };
+            }
+            if raw.len() == TEXT_ITEM {
+                return None;
+            }
+            encoding::timestamp(raw, 0).map(CustomValue::Date)
+        }
+        Kind::Duration => {
+            if raw.len() == TEXT_ITEM {
+                return None;
+            }
+            let tenths = i32_at(raw, 0)?;
+            if tenths == -1 {
+                return None;
+            }
+            let unit = duration_unit(row, unit_field, custom.default_unit);
+            Some(CustomValue::Duration(Duration::new(
+                f64::from(tenths) / 10.0,
+                unit,
+            )))
+        }
+        Kind::Flag => Some(CustomValue::Flag(u16_at(raw, 0).is_some_and(|v| v != 0))),
+        Kind::OutlineCode => None,
+    }
+}
+
+/// The unit of a custom duration: its unit field's code (a missing value reads as code 0,
+/// days); hours when the file maps no unit field at all.
+fn duration_unit(row: &Row<'_>, unit_field: Option<u16>, default: TimeUnit) -> TimeUnit {
+    match unit_field {
+        Some(f) if row.map.get(row.entity.base() | u32::from(f)).is_some() => {
+            unit_from_code(row.u16(f).unwrap_or(0), default)
+        }
+        _ => TimeUnit::HOURS,
+    }
+}
+
+/// Flag n of a family: Flag1–20 from the FixedMeta item, enterprise flags from the
+/// Fixed2Meta item where the layout has them, otherwise from the field map.
+fn read_flag(
+    row: &Row<'_>,
+    entity: Entity,
+    family: &Family,
+    pos: usize,
+    custom: &CustomFields,
+) -> Option<CustomValue> {
+    let flags = custom.flags?;
+    let (block, bits): (usize, Option<&FlagBits>) = match (entity, family.enterprise) {
+        (Entity::Task, false) => (0, Some(&flags.task)),
+        (Entity::Resource, false) => (0, Some(&flags.resource)),
+        (Entity::Assignment, false) => (0, Some(&flags.assignment)),
+        (Entity::Task, true) => (1, flags.task_enterprise.as_ref()),
+        (Entity::Resource, true) => (1, flags.resource_enterprise.as_ref()),
+        _ => (1, None),
+    };
+    let from_meta = bits
+        .and_then(|b| b.get(pos))
+        .filter(|_| row.meta.get(block).is_some_and(|m| !m.is_empty()))
+        .map(|(byte, mask)| row.meta_flag(block, usize::from(*byte), *mask));
+    match from_meta {
+        Some(set) => Some(CustomValue::Flag(set)),
+        None => family
+            .indices
+            .get(pos)
+            .and_then(|i| read_stored(row, *i, Kind::Flag, None, custom)),
+    }
+}
+
+/// Outline Code n: its companion field holds either a reference to a lookup value (marker
+/// `0x07xx`, the text is the value's with its ancestors' joined by `.`) or (MPP9 and
+/// otherwise) an index into the outline code texts of `TBkndOutlCode`.
+fn read_outline_code(
+    row: &Row<'_>,
+    field_id: u32,
+    index_field: u16,
+    custom: &CustomFields,
+) -> Option<CustomValue> {
+    let text = if custom.format == Some(FileFormat::Mpp9) {
+        let index = row.i32(index_field)?;
+        custom
+            .outline_var
+            .get(index, custom.outline_key)
+            .map(utf16_string)?
+    } else {
+        let raw = row.raw(index_field)?;
+        let id = i32_at(raw, 2).unwrap_or(0);
+        if u16_at(raw, 0).unwrap_or(0) & 0xFF00 == 0x0700 {
+            outline_text(custom, id)?
+        } else {
+            custom
+                .outline_var
+                .get(id, custom.outline_key)
+                .map(utf16_string)?
+        }
+    };
+    let value_id = custom
+        .table(field_id)
+        .and_then(|t| t.values.iter().rev().find(|v| v.value == text))
+        .map(|v| v.id);
+    Some(CustomValue::OutlineCode { text, value_id })
+}
+
+/// The text of lookup value `id` prefixed by its ancestors' texts. A parent chain that loops
+/// or runs deeper than any real outline stops where it is.
+fn outline_text(custom: &CustomFields, id: i32) -> Option<String> {
+    let item = custom.items.get(&id)?;
+    let mut text = item_text(item)?.to_owned();
+    let mut parent = item.parent;
+    let mut child = id;
+    for _ in 0..64 {
+        if parent == 0 || parent == child {
+            break;
+        }
+        let Some(p) = custom.items.get(&parent) else {
+            break;
+        };
+        let Some(p_text) = item_text(p) else { break };
+        if !p_text.is_empty() {
+            text = format!("{p_text}.{text}");
+        }
+        child = parent;
+        parent = p.parent;
+    }
+    Some(text)
+}
+
+/// The GUID of the lookup entry a value was picked from, when the field has a value list.
+fn value_guid(custom: &CustomFields, field_id: u32, value: &CustomValue) -> Option<Guid> {
+    let table = custom.table(field_id)?;
+    let wanted = match value {
+        CustomValue::Text(s) => s.clone(),
+        CustomValue::Number(n) => lookup::decimal2(*n),
+        CustomValue::Cost(c) => lookup::decimal2(c * 100.0),
+        _ => return None,
+    };
+    table
+        .values
+        .iter()
+        .rev()
+        .find(|v| v.value == wanted)
+        .and_then(|v| v.guid)
+}
+
+/// MPP9 enterprise values: a property block (`u32` size, `u32` count, (key, offset) pairs;
+/// an item runs to the next offset) keyed by field id.
+fn read_mpp9_enterprise(row: &Row<'_>, entity: Entity, values: &mut BTreeMap<u32, CustomValue>) {
+    let index = match entity {
+        Entity::Task => MPP9_TASK_ENTERPRISE_DATA,
+        Entity::Resource => MPP9_RESOURCE_ENTERPRISE_DATA,
+        _ => return,
+    };
+    let Some(data) = row.raw(index) else { return };
+    for (key, item) in property_block(data) {
+        let Some(info) = fields::lookup(key).filter(|_| fields::entity_of(key) == Some(entity))
+        else {
+            continue;
+        };
+        let value = match info.kind {
+            Kind::Cost => f64_at(item, 0).map(|v| CustomValue::Cost(v / 100.0)),
+            Kind::Date | Kind::Start | Kind::Finish => {
+                encoding::timestamp(item, 0).map(CustomValue::Date)
+            }
+            Kind::Number => f64_at(item, 0).map(CustomValue::Number),
+            Kind::Text | Kind::OutlineCode => Some(CustomValue::Text(utf16_string(item))),
+            Kind::Duration => i32_at(item, 0).map(|tenths| {
+                let unit = if item.len() < 6 {
+                    TimeUnit::DAYS
+                } else {
+                    unit_from_code(u16_at(item, 4).unwrap_or(0), TimeUnit::DAYS)
+                };
+                CustomValue::Duration(Duration::new(f64::from(tenths) / 10.0, unit))
+            }),
+            Kind::Flag => {
+                // A flag key carries all twenty enterprise flags as bits 1–20 (resources:
+                // only under the Flag1 key).
+                if entity == Entity::Task || key == RESOURCE_FLAG1 {
+                    let bits = u32_at(item, 0).unwrap_or(0);
+                    set_enterprise_flags(entity, bits, values);
+                }
+                continue;
+            }
+        };
+        if let Some(value) = value {
+            values.insert(key, value);
+        }
+    }
+}
+
+/// Enterprise Flag n = bit n of `bits`.
+fn set_enterprise_flags(entity: Entity, bits: u32, values: &mut BTreeMap<u32, CustomValue>) {
+    let Some(family) = fields::families(entity)
+        .iter()
+        .find(|f| f.enterprise && f.kind == Kind::Flag)
+    else {
+        return;
+    };
+    for (n, index) in family.indices.iter().enumerate() {
+        values.insert(
+            entity.base() | u32::from(*index),
+            CustomValue::Flag(bits & (2 << n) != 0),
+        );
+    }
+}
+
+/// The items of a property block, by key.
+fn property_block(data: &[u8]) -> Vec<(u32, &[u8])> {
+    let size = (u32_at(data, 0).unwrap_or(0) as usize).min(data.len());
+    let count = u32_at(data, 4).unwrap_or(0) as usize;
+    let mut entries: Vec<(usize, u32)> = (0..count)
+        .map_while(|i| {
+            let at = 8usize.checked_add(i.checked_mul(8)?)?;
+            Some((u32_at(data, at + 4)? as usize, u32_at(data, at)?))
+        })
+        .collect();
+    entries.sort_unstable();
+    let ends: Vec<usize> = entries
+        .iter()
+        .skip(1)
+        .map(|(o, _)| *o)
+        .chain([size])
+        .collect();
+    entries
+        .iter()
+        .zip(ends)
+        .filter_map(|((start, key), end)| Some((*key, data.get(*start..end)?)))
+        .collect()
+}
