@@ -24,7 +24,7 @@ impl FixedMeta {
 
     /// Number of items the stream has room for (the written count can be lower).
     pub fn len(&self) -> usize {
-        self.data.len().saturating_sub(16) / self.item_size
+        self.data.len().saturating_sub(16).checked_div(self.item_size).unwrap_or(0)
     }
 
     /// True when there are no items.
@@ -126,6 +126,12 @@ mod tests {
         assert_eq!(recs[2].map(<[u8]>::len), Some(8), "empty → min");
         assert_eq!(recs[3].map(<[u8]>::len), Some(30), "next offset past the end → max");
         assert_eq!(recs[4], None, "offset outside the stream");
+    }
+
+    #[test]
+    fn a_default_meta_is_empty() {
+        assert_eq!(FixedMeta::default().len(), 0);
+        assert_eq!(FixedMeta::default().item(0), None);
     }
 
     #[test]
