@@ -277,9 +277,9 @@ fn write_exception(
                     out.int("MonthDay", r.month_day)?;
                 }
                 3 => {
+                    out.int("Month", r.month)?;
                     out.int("MonthItem", r.month_item)?;
                     out.int("MonthPosition", r.month_position.min(4))?;
-                    out.int("Month", r.month)?;
                 }
                 2 => {
                     out.int("Month", r.month)?;
