@@ -20,11 +20,15 @@ const MAX_NAME: usize = 51;
 const NO_BASE: i32 = -1;
 
 /// A calendar or work week name as Project accepts it: no control characters, at most 51
-/// characters.
+/// characters (UTF-16 units, as Project counts them).
 fn calendar_name(name: &str) -> String {
+    let mut units = 0;
     name.chars()
         .filter(|c| !c.is_control())
-        .take(MAX_NAME)
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= MAX_NAME
+        })
         .collect()
 }
 
