@@ -6,12 +6,7 @@ use super::reader::{Context, EntityBlocks};
 use crate::model::Resource;
 
 /// Reads the resources in ID order.
-pub fn read(
-    ctx: &mut Context,
-    blocks: &EntityBlocks,
-    map: &FieldMap,
-    custom: &CustomFields,
-) -> Vec<Resource> {
+pub fn read(ctx: &mut Context, blocks: &EntityBlocks, map: &FieldMap, custom: &CustomFields) -> Vec<Resource> {
     let _ = (ctx, blocks, map, custom);
     Vec::new()
 }

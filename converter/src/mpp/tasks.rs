@@ -426,6 +426,8 @@ fn fixed_offset(map: &FieldMap, index: u16) -> Option<usize> {
 struct Collected {
     tasks: Vec<Option<Task>>,
     by_uid: HashMap<i32, usize>,
+    /// Stored ID → index of the task last added with it.
+    by_id: HashMap<i32, usize>,
     /// Ordering key (Fixed2Data bytes 16–23, or the stored ID in MPP9) → unique id.
     order: BTreeMap<i64, i32>,
     /// Stored ID → unique id of null tasks (and tasks without an ordering key).
@@ -435,21 +437,23 @@ struct Collected {
 impl Collected {
     fn add(&mut self, task: Task) {
         self.by_uid.insert(task.uid, self.tasks.len());
+        self.by_id.insert(task.id, self.tasks.len());
         self.tasks.push(Some(task));
     }
 
     fn find_id(&self, id: i32) -> Option<usize> {
-        self.tasks
-            .iter()
-            .position(|t| t.as_ref().is_some_and(|t| t.id == id))
+        self.by_id.get(&id).copied()
     }
 
     fn remove(&mut self, index: usize) {
         let removed = self.tasks.get_mut(index).and_then(Option::take);
-        if let Some(task) = removed
-            && self.by_uid.get(&task.uid) == Some(&index)
-        {
-            self.by_uid.remove(&task.uid);
+        if let Some(task) = removed {
+            if self.by_uid.get(&task.uid) == Some(&index) {
+                self.by_uid.remove(&task.uid);
+            }
+            if self.by_id.get(&task.id) == Some(&index) {
+                self.by_id.remove(&task.id);
+            }
         }
     }
 

@@ -6,6 +6,7 @@ use super::custom;
 use super::xml::Out;
 use crate::error::ConvertError;
 use crate::model::{Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit};
+use std::collections::HashSet;
 
 /// Writes the `Tasks` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
@@ -13,6 +14,16 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         return out.empty("Tasks");
     }
     out.start("Tasks")?;
+    let context = Context {
+        units: Units::of(&project.properties),
+        external: project
+            .tasks
+            .iter()
+            .filter(|t| t.external_task)
+            .map(|t| t.uid)
+            .collect(),
+        calendars: project.calendars.iter().map(|c| c.uid).collect(),
+    };
     // External (cross-project) tasks are not written; later IDs close the gap.
     let mut id_offset = 0;
     for task in &project.tasks {
@@ -20,14 +31,29 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
             id_offset += 1;
             continue;
         }
-        write_task(out, project, task, task.id - id_offset)?;
+        write_task(out, project, &context, task, task.id - id_offset)?;
     }
     out.end("Tasks")
 }
 
-fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<(), ConvertError> {
+/// What every task's elements refer to, computed once.
+struct Context {
+    units: Units,
+    /// Unique ids of external tasks (links to them cross projects).
+    external: HashSet<i32>,
+    /// Unique ids of the calendars written.
+    calendars: HashSet<i32>,
+}
+
+fn write_task(
+    out: &mut Out,
+    project: &Project,
+    context: &Context,
+    task: &Task,
+    id: i32,
+) -> Result<(), ConvertError> {
     let props = &project.properties;
-    let units = Units::of(props);
+    let units = &context.units;
     out.start("Task")?;
     out.int("UID", task.uid)?;
     out.guid("GUID", task.guid)?;
@@ -156,7 +182,10 @@ fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<
     if !task.is_null {
         out.int("ConstraintType", task.constraint_type)?;
     }
-    out.int("CalendarUID", calendar_uid(project, task))?;
+    let calendar = task
+        .calendar_uid
+        .filter(|uid| context.calendars.contains(uid));
+    out.int("CalendarUID", calendar.unwrap_or(-1))?;
     out.date("ConstraintDate", task.constraint_date)?;
     out.date("Deadline", task.deadline)?;
     out.bool("LevelAssignments", task.level_assignments)?;
@@ -188,7 +217,7 @@ fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<
     )?;
     out.int("EarnedValueMethod", task.earned_value_method)?;
     for link in &task.predecessors {
-        write_link(out, project, link, &units)?;
+        write_link(out, project, link, context)?;
     }
     out.text("ActualWorkProtected", &hours(0.0))?;
     out.text("ActualOvertimeWorkProtected", &hours(0.0))?;
@@ -210,29 +239,30 @@ fn write_link(
     out: &mut Out,
     project: &Project,
     link: &Relation,
-    units: &Units,
+    context: &Context,
 ) -> Result<(), ConvertError> {
     out.start("PredecessorLink")?;
     out.int("PredecessorUID", link.predecessor_uid)?;
     out.int("Type", link.kind.code())?;
-    let cross_project = project
-        .tasks
-        .iter()
-        .any(|t| t.uid == link.predecessor_uid && t.external_task);
-    out.bool("CrossProject", cross_project)?;
-    let percent = matches!(link.lag.unit, TimeUnit::PERCENT | TimeUnit::ELAPSED_PERCENT);
-    let lag = if percent {
-        link.lag.minutes.trunc() as i64
-    } else {
-        units.lag_tenths(&link.lag)
-    };
+    out.bool(
+        "CrossProject",
+        context.external.contains(&link.predecessor_uid),
+    )?;
     if link.lag.minutes == 0.0 {
+        // A zero lag is shown in the project's default duration unit.
         out.int("LinkLag", 0)?;
         out.int(
             "LagFormat",
             format_code(TimeUnit(project.properties.duration_format), false),
         )?;
     } else {
+        // Percent lags keep their percentage.
+        let percent = matches!(link.lag.unit, TimeUnit::PERCENT | TimeUnit::ELAPSED_PERCENT);
+        let lag = if percent {
+            link.lag.minutes.trunc() as i64
+        } else {
+            context.units.lag_tenths(&link.lag)
+        };
         out.int("LinkLag", lag)?;
         out.int("LagFormat", format_code(link.lag.unit, false))?;
     }
@@ -268,14 +298,6 @@ fn write_baseline(out: &mut Out, baseline: &Baseline) -> Result<(), ConvertError
         out.num("Cost", c * 100.0)?;
     }
     out.end("Baseline")
-}
-
-/// The task calendar's UID, or −1 when the task has none (or names a calendar the file
-/// does not have).
-fn calendar_uid(project: &Project, task: &Task) -> i32 {
-    task.calendar_uid
-        .filter(|uid| project.calendars.iter().any(|c| c.uid == *uid))
-        .unwrap_or(-1)
 }
 
 /// Remaining duration; when the file has none, the part of the duration not yet complete.
