@@ -242,21 +242,37 @@ fn outline_text(custom: &CustomFields, id: i32) -> Option<String> {
     Some(text)
 }
 
-/// The GUID of the lookup entry a value was picked from, when the field has a value list.
+/// The GUID of the lookup entry a value was picked from, when the field has a lookup table:
+/// the last entry equal to the value (outline codes: the entry their `ValueID` names).
 fn value_guid(custom: &CustomFields, field_id: u32, value: &CustomValue) -> Option<Guid> {
     let table = custom.table(field_id)?;
-    let wanted = match value {
-        CustomValue::Text(s) => s.clone(),
-        CustomValue::Number(n) => lookup::decimal2(*n),
-        CustomValue::Cost(c) => lookup::decimal2(c * 100.0),
-        _ => return None,
-    };
-    table
-        .values
-        .iter()
-        .rev()
-        .find(|v| v.value == wanted)
-        .and_then(|v| v.guid)
+    if let CustomValue::OutlineCode { value_id, .. } = value {
+        let id = (*value_id)?;
+        return table
+            .values
+            .iter()
+            .find(|v| v.id == id)
+            .and_then(|v| v.guid);
+    }
+    let entries = table.values.iter().rev();
+    let mut matching = entries.filter(|v| {
+        let Some(item) = custom.items.get(&v.id) else {
+            return false;
+        };
+        match (value, &item.value) {
+            (CustomValue::Text(a), ItemValue::Text(b)) => a == b,
+            (CustomValue::Number(a), ItemValue::Number(b) | ItemValue::Cost(b))
+            | (CustomValue::Cost(a), ItemValue::Cost(b) | ItemValue::Number(b)) => {
+                lookup::decimal2(*a) == lookup::decimal2(*b)
+            }
+            (CustomValue::Date(a), ItemValue::Date(Some(b))) => a == b,
+            (CustomValue::Duration(a), ItemValue::Duration(b)) => {
+                (a.minutes * 100.0).round() == (b.minutes * 100.0).round()
+            }
+            _ => false,
+        }
+    });
+    matching.next().and_then(|v| v.guid)
 }
 
 /// MPP9 enterprise values: a property block (`u32` size, `u32` count, (key, offset) pairs;
