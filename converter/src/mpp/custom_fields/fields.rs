@@ -378,10 +378,10 @@ pub fn assignment_twin(field_id: u32) -> Option<u32> {
 
 /// The resource field under which Project lists an assignment custom field.
 pub fn resource_twin(field_id: u32) -> Option<u32> {
-    let info = lookup(field_id).filter(|i| !i.enterprise)?;
     if entity_of(field_id)? != Entity::Assignment {
         return None;
     }
+    let info = lookup(field_id).filter(|i| !i.enterprise)?;
     member(Entity::Resource, info.name, info.number)
 }
 
