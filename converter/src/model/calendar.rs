@@ -104,21 +104,22 @@ impl Calendar {
     }
 }
 
-/// Most dates one recurring exception expands to: a `u16` day count spans under 180 years, so
-/// this only stops a hostile pattern, never a real one.
-const MAX_OCCURRENCES: usize = 70_000;
+/// A run of whole days, first and last included.
+pub type DaySpan = (NaiveDate, NaiveDate);
 
 impl Recurrence {
-    /// The days a recurrence selects between `start` and `finish`, following Project's
-    /// rules (a day of the month past the month's end falls on its last day; position 4 is
-    /// the last such weekday of the month).
-    pub fn dates(&self, start: NaiveDate, finish: NaiveDate) -> Vec<NaiveDate> {
+    /// The days a recurrence selects between `start` and `finish`, at most `limit` of them,
+    /// following Project's rules (a day of the month past the month's end falls on its last
+    /// day; position 4 is the last such weekday of the month).
+    pub fn dates(&self, start: NaiveDate, finish: NaiveDate, limit: usize) -> Vec<NaiveDate> {
+        const MAX_OCCURRENCES: usize = 70_000; // a u16 day count spans under 180 years
+        let limit = limit.min(MAX_OCCURRENCES);
         let mut dates = Vec::new();
         let period = u32::from(self.period.max(1));
         match self.kind {
             1 | 7 => {
                 let mut date = start;
-                while date <= finish && dates.len() < MAX_OCCURRENCES {
+                while date <= finish && dates.len() < limit {
                     dates.push(date);
                     let Some(next) = date.checked_add_days(chrono::Days::new(u64::from(period)))
                     else {
@@ -132,7 +133,7 @@ impl Recurrence {
                 let Some(mut week) = start.checked_sub_days(chrono::Days::new(back)) else {
                     return dates;
                 };
-                'weeks: while week <= finish && dates.len() < MAX_OCCURRENCES {
+                'weeks: while week <= finish && dates.len() < limit {
                     for day in 0..7u32 {
                         if self.days_of_week & (1 << day) == 0 {
                             continue;
@@ -166,7 +167,7 @@ impl Recurrence {
                         None => return dates,
                     };
                 }
-                while month <= finish && dates.len() < MAX_OCCURRENCES {
+                while month <= finish && dates.len() < limit {
                     let date = if self.kind == 4 {
                         day_of_month(month, self.month_day)
                     } else {
@@ -192,7 +193,7 @@ impl Recurrence {
                 else {
                     return dates;
                 };
-                while month <= finish && dates.len() < MAX_OCCURRENCES {
+                while month <= finish && dates.len() < limit {
                     if self.kind == 2 {
                         let Some(mut date) = day_of_month(month, self.month_day) else {
                             break;
@@ -255,16 +256,72 @@ fn day_of_month(first: NaiveDate, day: u16) -> Option<NaiveDate> {
 }
 
 impl CalendarException {
-    /// The days this exception changes, as (first, last) ranges: one per occurrence for a
-    /// recurring exception, its whole span otherwise.
-    pub fn occurrences(&self) -> Vec<(NaiveDate, NaiveDate)> {
+    /// The days this exception changes: one span per occurrence for a recurring exception,
+    /// its whole span otherwise. Expanding takes from `budget` (one per day), so that a file
+    /// full of long recurrences costs bounded time; once it is spent, a recurring exception
+    /// stands for its whole stored span.
+    pub fn occurrences(&self, budget: &mut usize) -> Vec<DaySpan> {
+        let whole = (self.from.date(), self.to.date());
         match &self.recurrence {
-            Some(r) => r
-                .dates(self.from.date(), self.to.date())
-                .into_iter()
-                .map(|d| (d, d))
-                .collect(),
-            None => vec![(self.from.date(), self.to.date())],
+            Some(r) if *budget > 0 => {
+                let dates = r.dates(whole.0, whole.1, *budget);
+                *budget = budget.saturating_sub(dates.len() + 1);
+                dates.into_iter().map(|d| (d, d)).collect()
+            }
+            _ => vec![whole],
+        }
+    }
+}
+
+/// Day spans sorted by their first day, answering "does anything cover part of this span?"
+/// in logarithmic time.
+struct Covered {
+    /// (first day, latest last day of this and every earlier span).
+    spans: Vec<DaySpan>,
+}
+
+impl Covered {
+    fn new(mut spans: Vec<DaySpan>) -> Self {
+        spans.sort_unstable();
+        let mut latest = NaiveDate::MIN;
+        for span in &mut spans {
+            latest = latest.max(span.1);
+            span.1 = latest;
+        }
+        Self { spans }
+    }
+
+    fn overlaps(&self, (first, last): DaySpan) -> bool {
+        let before = self.spans.partition_point(|s| s.0 <= last);
+        before > 0 && self.spans.get(before - 1).is_some_and(|s| s.1 >= first)
+    }
+}
+
+impl Calendar {
+    /// Adds `sources` to this calendar's exceptions without overriding any of them: a
+    /// source none of whose days is already covered is added whole, one that collides adds
+    /// only its occurrences on free days, as plain exceptions.
+    pub fn merge_exceptions(&mut self, sources: &[CalendarException], budget: &mut usize) {
+        let mut taken = Vec::new();
+        for e in &self.exceptions {
+            taken.extend(e.occurrences(budget));
+        }
+        let covered = Covered::new(taken);
+        for source in sources {
+            let days = source.occurrences(budget);
+            if days.iter().all(|d| !covered.overlaps(*d)) {
+                self.exceptions.push(source.clone());
+                continue;
+            }
+            for (from, to) in days.into_iter().filter(|d| !covered.overlaps(*d)) {
+                self.exceptions.push(CalendarException {
+                    from: from.and_time(chrono::NaiveTime::MIN),
+                    to: to.and_time(chrono::NaiveTime::MIN),
+                    working_times: source.working_times.clone(),
+                    occurrences: 1,
+                    ..Default::default()
+                });
+            }
         }
     }
 }
@@ -285,7 +342,7 @@ mod tests {
             days_of_week: 32,
             ..Default::default()
         };
-        let dates = r.dates(day(2023, 5, 12), day(2023, 6, 23));
+        let dates = r.dates(day(2023, 5, 12), day(2023, 6, 23), usize::MAX);
         assert_eq!(
             dates,
             vec![
@@ -306,7 +363,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            by_day.dates(day(2023, 1, 31), day(2023, 3, 31)),
+            by_day.dates(day(2023, 1, 31), day(2023, 3, 31), usize::MAX),
             vec![day(2023, 1, 31), day(2023, 2, 28), day(2023, 3, 31)]
         );
         let second_friday_of_may = Recurrence {
@@ -317,7 +374,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            second_friday_of_may.dates(day(2023, 5, 12), day(2024, 5, 10)),
+            second_friday_of_may.dates(day(2023, 5, 12), day(2024, 5, 10), usize::MAX),
             vec![day(2023, 5, 12), day(2024, 5, 10)]
         );
         let last_monday = Recurrence {
@@ -328,7 +385,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            last_monday.dates(day(2023, 1, 1), day(2023, 2, 27)),
+            last_monday.dates(day(2023, 1, 1), day(2023, 2, 27), usize::MAX),
             vec![day(2023, 1, 30), day(2023, 2, 27)]
         );
         let every_3_days = Recurrence {
@@ -337,8 +394,63 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            every_3_days.dates(day(2023, 1, 1), day(2023, 1, 7)),
+            every_3_days.dates(day(2023, 1, 1), day(2023, 1, 7), usize::MAX),
             vec![day(2023, 1, 1), day(2023, 1, 4), day(2023, 1, 7)]
+        );
+    }
+
+    #[test]
+    fn merging_keeps_existing_days() {
+        let at = |d| day(2023, 5, d).and_time(chrono::NaiveTime::MIN);
+        let mut calendar = Calendar {
+            exceptions: vec![CalendarException {
+                from: at(10),
+                to: at(12),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let weekly = CalendarException {
+            from: at(1),
+            to: at(31),
+            recurrence: Some(Recurrence {
+                kind: 6,
+                period: 1,
+                days_of_week: 1 << 4,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let apart = CalendarException {
+            from: at(20),
+            to: at(20),
+            ..Default::default()
+        };
+        calendar.merge_exceptions(&[weekly, apart], &mut usize::MAX.clone());
+        let froms: Vec<u32> = calendar.exceptions.iter().map(|e| e.from.day()).collect();
+        // Thursdays 4, 18, 25 (11 is taken), then the free single day whole.
+        assert_eq!(froms, vec![10, 4, 18, 25, 20]);
+    }
+
+    #[test]
+    fn budget_bounds_expansion() {
+        let at = |y| day(y, 1, 1).and_time(chrono::NaiveTime::MIN);
+        let daily = CalendarException {
+            from: at(1984),
+            to: at(2100),
+            recurrence: Some(Recurrence {
+                kind: 7,
+                period: 2,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut budget = 100;
+        assert_eq!(daily.occurrences(&mut budget).len(), 100);
+        assert_eq!(
+            daily.occurrences(&mut budget).len(),
+            1,
+            "spent: the stored span"
         );
     }
 
@@ -350,13 +462,19 @@ mod tests {
             days_of_week: 0,
             ..Default::default()
         };
-        assert!(r.dates(day(1984, 1, 1), day(2149, 1, 1)).is_empty());
+        assert!(
+            r.dates(day(1984, 1, 1), day(2149, 1, 1), usize::MAX)
+                .is_empty()
+        );
         let r = Recurrence {
             kind: 5,
             period: 1,
             month_item: 0,
             ..Default::default()
         };
-        assert!(r.dates(day(1984, 1, 1), day(2149, 1, 1)).is_empty());
+        assert!(
+            r.dates(day(1984, 1, 1), day(2149, 1, 1), usize::MAX)
+                .is_empty()
+        );
     }
 }

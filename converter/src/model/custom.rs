@@ -62,6 +62,9 @@ pub struct CustomFieldDefinition {
     pub alias: Option<String>,
     /// GUID of the field's lookup table.
     pub lookup_table_guid: Option<Guid>,
+    /// The assignment field Project pairs with this task or resource field (MSPDI
+    /// `SecondaryPID`).
+    pub secondary_pid: Option<u32>,
     /// MSPDI `CFType` (0 cost, 1 date, 2 duration, 3 finish, 4 flag, 5 number, 6 start, 7 text).
     pub cf_type: Option<u16>,
 }

@@ -12,7 +12,9 @@ mod resource;
 mod task;
 mod values;
 
-pub use calendar::{Calendar, CalendarException, DayHours, Recurrence, TimeRange, WorkWeek};
+pub use calendar::{
+    Calendar, CalendarException, DayHours, DaySpan, Recurrence, TimeRange, WorkWeek,
+};
 pub use custom::{
     CustomFieldDefinition, CustomFieldValue, CustomValue, FieldClass, LookupTable, LookupValue,
 };

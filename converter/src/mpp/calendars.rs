@@ -31,6 +31,8 @@ const STEP_SIZE: usize = 12;
 /// gives MS Project's GUIDs but differs from the reference where MPXJ picks up stray ones.
 const FIXED2_META_SIZE: usize = 9;
 const FIXED2_SIZE: usize = 48;
+/// Most exception days expanded while flattening one calendar.
+const FLATTEN_BUDGET: usize = 1_000_000;
 /// Name of Project's built-in calendar.
 const STANDARD: &str = "Standard";
 /// Name given to a resource calendar whose resource has no name.
@@ -524,31 +526,9 @@ fn flatten(calendars: &[Calendar], uid: i32) -> Calendar {
             *day = DayHours::NonWorking;
         }
     }
+    let mut budget = FLATTEN_BUDGET;
     for base in chain {
-        for exception in &base.exceptions {
-            let taken: Vec<_> = flat
-                .exceptions
-                .iter()
-                .flat_map(CalendarException::occurrences)
-                .collect();
-            let overlaps = |(a, b): (chrono::NaiveDate, chrono::NaiveDate)| {
-                taken.iter().any(|(x, y)| !(*y < a || b < *x))
-            };
-            let mine = exception.occurrences();
-            if mine.iter().all(|r| !overlaps(*r)) {
-                flat.exceptions.push(exception.clone());
-            } else {
-                for (from, to) in mine.into_iter().filter(|r| !overlaps(*r)) {
-                    flat.exceptions.push(CalendarException {
-                        from: from.and_time(chrono::NaiveTime::MIN),
-                        to: to.and_time(chrono::NaiveTime::MIN),
-                        working_times: exception.working_times.clone(),
-                        occurrences: 1,
-                        ..Default::default()
-                    });
-                }
-            }
-        }
+        flat.merge_exceptions(&base.exceptions, &mut budget);
     }
     flat.base_calendar_uid = None;
     flat

@@ -150,6 +150,7 @@ fn new_definition(field_id: u32) -> CustomFieldDefinition {
         field_id,
         name: info.map(|i| i.field_name()).unwrap_or_default(),
         cf_type: info.map(|i| i.kind.cf_type()),
+        secondary_pid: fields::assignment_twin(field_id),
         ..CustomFieldDefinition::default()
     }
 }
@@ -175,6 +176,10 @@ pub fn complete_definitions(
     for value in values {
         all.entry(value.field_id)
             .or_insert_with(|| new_definition(value.field_id));
+        // Project lists an assignment field under its resource namesake as well.
+        if let Some(twin) = fields::resource_twin(value.field_id) {
+            all.entry(twin).or_insert_with(|| new_definition(twin));
+        }
     }
     all.into_values().collect()
 }

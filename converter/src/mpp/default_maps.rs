@@ -6,7 +6,11 @@
 use super::field_map::Location;
 
 const fn f(block: u8, offset: u16, size: u16) -> Location {
-    Location::Fixed { block, offset, size }
+    Location::Fixed {
+        block,
+        offset,
+        size,
+    }
 }
 
 const fn v(key: u16) -> Location {
@@ -14,6 +18,7 @@ const fn v(key: u16) -> Location {
 }
 
 /// Task fields of MPP9 files.
+#[rustfmt::skip]
 pub static TASK_MPP9: &[(u16, Location)] = &[
     (86, f(0, 0, 4)), (23, f(0, 4, 4)), (38, f(0, 8, 4)), (39, f(0, 12, 4)), (100, f(0, 16, 4)),
     (99, f(0, 20, 4)), (21, f(0, 24, 4)), (438, f(0, 28, 4)), (439, f(0, 32, 4)),
@@ -52,6 +57,7 @@ pub static TASK_MPP9: &[(u16, Location)] = &[
 ];
 
 /// Resource fields of MPP9 files.
+#[rustfmt::skip]
 pub static RESOURCE_MPP9: &[(u16, Location)] = &[
     (27, f(0, 0, 4)), (0, f(0, 4, 4)), (70, f(0, 8, 2)), (71, f(0, 10, 2)), (19, f(0, 12, 2)),
     (272, f(0, 14, 2)), (57, f(0, 20, 4)), (58, f(0, 24, 4)), (6, f(0, 28, 8)), (7, f(0, 36, 8)),
@@ -89,6 +95,7 @@ pub static RESOURCE_MPP9: &[(u16, Location)] = &[
 ];
 
 /// Assignment fields of MPP9 files.
+#[rustfmt::skip]
 pub static ASSIGNMENT_MPP9: &[(u16, Location)] = &[
     (0, f(0, 0, 4)), (1, f(0, 4, 4)), (2, f(0, 8, 4)), (20, f(0, 12, 4)), (21, f(0, 16, 4)),
     (25, f(0, 24, 2)), (55, f(0, 28, 2)), (145, f(0, 30, 4)), (80, f(0, 34, 2)), (146, f(0, 36, 4)),
@@ -122,6 +129,7 @@ pub static ASSIGNMENT_MPP9: &[(u16, Location)] = &[
 ];
 
 /// Task fields of MPP12 files.
+#[rustfmt::skip]
 pub static TASK_MPP12: &[(u16, Location)] = &[
     (86, f(0, 0, 4)), (23, f(0, 4, 4)), (38, f(0, 8, 4)), (39, f(0, 12, 4)), (100, f(0, 16, 4)),
     (99, f(0, 20, 4)), (21, f(0, 24, 4)), (438, f(0, 28, 4)), (439, f(0, 32, 4)),
@@ -234,6 +242,7 @@ pub static TASK_MPP12: &[(u16, Location)] = &[
 ];
 
 /// Resource fields of MPP12 files.
+#[rustfmt::skip]
 pub static RESOURCE_MPP12: &[(u16, Location)] = &[
     (27, f(0, 0, 4)), (0, f(0, 4, 4)), (70, f(0, 8, 2)), (71, f(0, 10, 2)), (19, f(0, 12, 2)),
     (272, f(0, 14, 2)), (57, f(0, 20, 4)), (58, f(0, 24, 4)), (6, f(0, 28, 8)), (7, f(0, 36, 8)),
@@ -299,6 +308,7 @@ pub static RESOURCE_MPP12: &[(u16, Location)] = &[
 ];
 
 /// Assignment fields of MPP12 files.
+#[rustfmt::skip]
 pub static ASSIGNMENT_MPP12: &[(u16, Location)] = &[
     (0, f(0, 0, 4)), (1, f(0, 4, 4)), (2, f(0, 8, 4)), (20, f(0, 12, 4)), (21, f(0, 16, 4)),
     (25, f(0, 24, 2)), (55, f(0, 28, 2)), (145, f(0, 30, 4)), (80, f(0, 34, 2)), (146, f(0, 36, 4)),
@@ -359,6 +369,7 @@ pub static ASSIGNMENT_MPP12: &[(u16, Location)] = &[
 ];
 
 /// Task fields of MPP14 files.
+#[rustfmt::skip]
 pub static TASK_MPP14: &[(u16, Location)] = &[
     (86, f(0, 0, 4)), (23, f(0, 4, 4)), (38, f(0, 8, 4)), (39, f(0, 12, 4)), (100, f(0, 16, 4)),
     (99, f(0, 20, 4)), (21, f(0, 24, 4)), (438, f(0, 28, 4)), (439, f(0, 32, 4)),
@@ -478,6 +489,7 @@ pub static TASK_MPP14: &[(u16, Location)] = &[
 ];
 
 /// Resource fields of MPP14 files.
+#[rustfmt::skip]
 pub static RESOURCE_MPP14: &[(u16, Location)] = &[
     (27, f(0, 0, 4)), (0, f(0, 4, 4)), (70, f(0, 8, 2)), (71, f(0, 10, 2)), (19, f(0, 12, 2)),
     (272, f(0, 14, 2)), (57, f(0, 20, 4)), (58, f(0, 24, 4)), (6, f(0, 28, 8)), (7, f(0, 36, 8)),
@@ -543,6 +555,7 @@ pub static RESOURCE_MPP14: &[(u16, Location)] = &[
 ];
 
 /// Assignment fields of MPP14 files.
+#[rustfmt::skip]
 pub static ASSIGNMENT_MPP14: &[(u16, Location)] = &[
     (0, f(0, 0, 4)), (1, f(0, 4, 4)), (2, f(0, 8, 4)), (20, f(0, 12, 4)), (21, f(0, 16, 4)),
     (55, f(0, 28, 2)), (145, f(0, 30, 4)), (80, f(0, 34, 2)), (270, f(0, 44, 1)), (7, f(0, 46, 8)),
@@ -601,4 +614,3 @@ pub static ASSIGNMENT_MPP14: &[(u16, Location)] = &[
     (353, v(353)), (367, v(367)), (368, v(368)), (361, v(361)), (362, v(362)), (376, v(376)),
     (377, v(377)), (370, v(370)), (371, v(371)), (668, v(668)),
 ];
-

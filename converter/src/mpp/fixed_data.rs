@@ -129,6 +129,12 @@ mod tests {
     }
 
     #[test]
+    fn a_default_meta_is_empty() {
+        assert_eq!(FixedMeta::default().len(), 0);
+        assert_eq!(FixedMeta::default().item(0), None);
+    }
+
+    #[test]
     fn missing_magic_means_no_items() {
         let m = FixedMeta::parse(vec![0; 64], 10);
         assert!(m.is_empty());

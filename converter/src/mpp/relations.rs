@@ -14,22 +14,35 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, tasks: &mut [Task]) {
     let (lag_offset, units_offset) = ctx.layout.relation_lag;
     let index: HashMap<i32, usize> = tasks.iter().enumerate().map(|(i, t)| (t.uid, i)).collect();
     // MPXJ walks the written item count, not the room the stream has.
-    let count = blocks.meta.written_count().min(blocks.meta.len()).min(ctx.limits.max_records);
+    let count = blocks
+        .meta
+        .written_count()
+        .min(blocks.meta.len())
+        .min(ctx.limits.max_records);
     let mut dropped = 0usize;
     for i in 0..count {
-        let Some(meta) = blocks.meta.item(i) else { continue };
+        let Some(meta) = blocks.meta.item(i) else {
+            continue;
+        };
         if u16_at(meta, 0) != Some(0) {
             continue; // deleted
         }
-        let Some(offset) = u32_at(meta, 4).map(|o| o as usize) else { continue };
+        let Some(offset) = u32_at(meta, 4).map(|o| o as usize) else {
+            continue;
+        };
         let end = offset.saturating_add(RECORD_SIZE).min(blocks.data.len());
-        let Some(record) = blocks.data.get(offset..end) else { continue };
+        let Some(record) = blocks.data.get(offset..end) else {
+            continue;
+        };
         if record.len() < 14 {
             continue;
         }
-        let (Some(uid), Some(predecessor), Some(successor), Some(kind)) =
-            (i32_at(record, 0), i32_at(record, 4), i32_at(record, 8), u16_at(record, 12))
-        else {
+        let (Some(uid), Some(predecessor), Some(successor), Some(kind)) = (
+            i32_at(record, 0),
+            i32_at(record, 4),
+            i32_at(record, 8),
+            u16_at(record, 12),
+        ) else {
             continue;
         };
         // Links touching the project summary task and self-links are not real.
@@ -45,8 +58,16 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, tasks: &mut [Task]) {
             continue;
         };
         let lag = lag(record, lag_offset, units_offset);
-        let relation = Relation { uid, predecessor_uid: predecessor, kind: RelationKind::from_code(kind), lag };
-        let duplicate = task.predecessors.iter().find(|r| r.predecessor_uid == predecessor);
+        let relation = Relation {
+            uid,
+            predecessor_uid: predecessor,
+            kind: RelationKind::from_code(kind),
+            lag,
+        };
+        let duplicate = task
+            .predecessors
+            .iter()
+            .find(|r| r.predecessor_uid == predecessor);
         match duplicate {
             // One link between two tasks; an identical copy is ignored.
             Some(existing) if existing.kind == relation.kind && existing.lag == relation.lag => {}
@@ -54,7 +75,9 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, tasks: &mut [Task]) {
         }
     }
     if dropped > 0 {
-        ctx.warn(format!("{dropped} links to tasks that are not in the file were ignored"));
+        ctx.warn(format!(
+            "{dropped} links to tasks that are not in the file were ignored"
+        ));
     }
     drop_links_to_ancestors(tasks);
 }
@@ -72,12 +95,18 @@ fn lag(record: &[u8], lag_offset: usize, units_offset: usize) -> Duration {
 
 /// A task linked to one of its own summary tasks is a stale link Project keeps in the file.
 fn drop_links_to_ancestors(tasks: &mut [Task]) {
-    let outline: HashMap<i32, String> =
-        tasks.iter().filter_map(|t| Some((t.uid, t.outline_number.clone()?))).collect();
+    let outline: HashMap<i32, String> = tasks
+        .iter()
+        .filter_map(|t| Some((t.uid, t.outline_number.clone()?)))
+        .collect();
     for task in tasks.iter_mut() {
-        let Some(own) = task.outline_number.as_deref() else { continue };
+        let Some(own) = task.outline_number.as_deref() else {
+            continue;
+        };
         task.predecessors.retain(|r| {
-            outline.get(&r.predecessor_uid).is_none_or(|p| !own.starts_with(&format!("{p}.")))
+            outline
+                .get(&r.predecessor_uid)
+                .is_none_or(|p| !own.starts_with(&format!("{p}.")))
         });
     }
 }
@@ -99,21 +128,38 @@ mod tests {
 
     #[test]
     fn links_to_a_summary_task_are_dropped() {
-        let mut parent = Task { uid: 1, outline_number: Some("1".into()), ..Task::default() };
+        let mut parent = Task {
+            uid: 1,
+            outline_number: Some("1".into()),
+            ..Task::default()
+        };
         parent.predecessors.clear();
         let child = Task {
             uid: 2,
             outline_number: Some("1.1".into()),
             predecessors: vec![
-                Relation { predecessor_uid: 1, ..Relation::default() },
-                Relation { predecessor_uid: 3, ..Relation::default() },
+                Relation {
+                    predecessor_uid: 1,
+                    ..Relation::default()
+                },
+                Relation {
+                    predecessor_uid: 3,
+                    ..Relation::default()
+                },
             ],
             ..Task::default()
         };
-        let other = Task { uid: 3, outline_number: Some("10".into()), ..Task::default() };
+        let other = Task {
+            uid: 3,
+            outline_number: Some("10".into()),
+            ..Task::default()
+        };
         let mut tasks = vec![parent, child, other];
         drop_links_to_ancestors(&mut tasks);
-        let kept: Vec<i32> = tasks[1].predecessors.iter().map(|r| r.predecessor_uid).collect();
+        let kept: Vec<i32> = tasks
+            .get(1)
+            .map(|t| t.predecessors.iter().map(|r| r.predecessor_uid).collect())
+            .unwrap_or_default();
         assert_eq!(kept, vec![3]);
     }
 }

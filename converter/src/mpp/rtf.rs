@@ -10,15 +10,73 @@ use super::bytes::windows_1252;
 
 /// Control words that open a destination whose text is not shown.
 const HIDDEN_DESTINATIONS: &[&str] = &[
-    "author", "annotation", "atnauthor", "atnid", "bkmkend", "bkmkstart", "blipuid", "buptim",
-    "category", "colortbl", "colorschememapping", "comment", "company", "creatim", "datastore",
-    "doccomm", "falt", "field", "filetbl", "fldinst", "fonttbl", "footer", "footerf",
-    "footerl", "footerr", "footnote", "generator", "header", "headerf", "headerl", "headerr",
-    "info", "keywords", "latentstyles", "listoverridetable", "listtable", "listtext",
-    "manager", "mmathPr", "nonshppict", "objclass", "objdata", "object", "operator",
-    "pgdsctbl", "pict", "pnseclvl", "pntxta", "pntxtb", "printim", "private", "result",
-    "revtbl", "revtim", "rsidtbl", "shp", "shpinst", "shppict", "sn", "sp", "stylesheet",
-    "subject", "sv", "themedata", "title", "userprops", "xmlnstbl",
+    "author",
+    "annotation",
+    "atnauthor",
+    "atnid",
+    "bkmkend",
+    "bkmkstart",
+    "blipuid",
+    "buptim",
+    "category",
+    "colortbl",
+    "colorschememapping",
+    "comment",
+    "company",
+    "creatim",
+    "datastore",
+    "doccomm",
+    "falt",
+    "field",
+    "filetbl",
+    "fldinst",
+    "fonttbl",
+    "footer",
+    "footerf",
+    "footerl",
+    "footerr",
+    "footnote",
+    "generator",
+    "header",
+    "headerf",
+    "headerl",
+    "headerr",
+    "info",
+    "keywords",
+    "latentstyles",
+    "listoverridetable",
+    "listtable",
+    "listtext",
+    "manager",
+    "mmathPr",
+    "nonshppict",
+    "objclass",
+    "objdata",
+    "object",
+    "operator",
+    "pgdsctbl",
+    "pict",
+    "pnseclvl",
+    "pntxta",
+    "pntxtb",
+    "printim",
+    "private",
+    "result",
+    "revtbl",
+    "revtim",
+    "rsidtbl",
+    "shp",
+    "shpinst",
+    "shppict",
+    "sn",
+    "sp",
+    "stylesheet",
+    "subject",
+    "sv",
+    "themedata",
+    "title",
+    "userprops",
+    "xmlnstbl",
 ];
 
 /// Control words that stand for one character.
@@ -54,7 +112,10 @@ pub fn to_plain_text(rtf: &str) -> String {
     let formal = rtf.starts_with("{\\rtf");
     let chars: Vec<char> = rtf.chars().collect();
     let mut out = String::with_capacity(rtf.len().min(1 << 16));
-    let mut state = State { visible: true, unicode_skip: 1 };
+    let mut state = State {
+        visible: true,
+        unicode_skip: 1,
+    };
     let mut stack: Vec<State> = Vec::new();
     // Fallback characters still to skip after a `\u` character.
     let mut pending_skip = 0usize;
@@ -100,8 +161,9 @@ pub fn to_plain_text(rtf: &str) -> String {
                     while chars.get(i).is_some_and(char::is_ascii_digit) {
                         i += 1;
                     }
-                    let parameter: Option<i64> =
-                        chars.get(number_start..i).and_then(|d| d.iter().collect::<String>().parse().ok());
+                    let parameter: Option<i64> = chars
+                        .get(number_start..i)
+                        .and_then(|d| d.iter().collect::<String>().parse().ok());
                     if chars.get(i) == Some(&' ') {
                         i += 1;
                     }
@@ -109,12 +171,18 @@ pub fn to_plain_text(rtf: &str) -> String {
                         "u" => {
                             let code = parameter.unwrap_or(0);
                             let code = if code < 0 { code + 65536 } else { code };
-                            let c = u32::try_from(code).ok().and_then(char::from_u32).unwrap_or('\u{FFFD}');
+                            let c = u32::try_from(code)
+                                .ok()
+                                .and_then(char::from_u32)
+                                .unwrap_or('\u{FFFD}');
                             pending_skip = 0;
                             emit(&mut out, &state, &mut pending_skip, c);
                             pending_skip = state.unicode_skip;
                         }
-                        "uc" => state.unicode_skip = parameter.and_then(|p| usize::try_from(p).ok()).unwrap_or(1),
+                        "uc" => {
+                            state.unicode_skip =
+                                parameter.and_then(|p| usize::try_from(p).ok()).unwrap_or(1)
+                        }
                         "pntext" | "fldrslt" => state.visible = true,
                         "bin" => {
                             // Binary data: skip the bytes it announces.

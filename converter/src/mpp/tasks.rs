@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::bytes::{ansi_string, f64_at, i32_at, i64_at, u16_at, u32_at, utf16_string};
-use super::encoding;
 use super::custom_fields::{self, CustomFields};
+use super::encoding;
 use super::field_map::{Entity, FieldMap, Location};
 use super::fixed_data::{FixedMeta, split_by_meta};
 use super::layout::Layout;
@@ -35,7 +35,6 @@ mod field {
     pub const WBS: u16 = 16;
     pub const CONSTRAINT_TYPE: u16 = 17;
     pub const CONSTRAINT_DATE: u16 = 18;
-    pub const CRITICAL: u16 = 19;
     pub const LEVELING_DELAY: u16 = 20;
     pub const FREE_SLACK: u16 = 21;
     pub const TOTAL_SLACK: u16 = 22;
@@ -127,7 +126,11 @@ struct ScheduleFields {
 const fn baseline(n: u16, mpp14: bool) -> BaselineFields {
     // Baselines 1–5 sit in 11-field strides from 482, 6–10 from 544 (Project put the earned
     // value fields in between).
-    let base = if n <= 5 { 482 + 11 * (n - 1) } else { 544 + 11 * (n - 6) };
+    let base = if n <= 5 {
+        482 + 11 * (n - 1)
+    } else {
+        544 + 11 * (n - 6)
+    };
     if mpp14 {
         BaselineFields {
             start: 1299 + 3 * n,
@@ -303,12 +306,14 @@ struct Records<'a> {
 /// written count (MPXJ `FixedMeta` heuristic).
 fn meta2_item_size(raw: &[u8], sizes: &[usize], rows: usize) -> usize {
     let first = sizes.first().copied().unwrap_or(1);
-    let Some(available) = raw.len().checked_sub(16) else { return first };
+    let Some(available) = raw.len().checked_sub(16) else {
+        return first;
+    };
     let written = u32_at(raw, 8).unwrap_or(0) as i64;
     let mut chosen = first;
     let mut distance = i64::MIN;
     for &size in sizes {
-        if size == 0 || available % size != 0 {
+        if size == 0 || !available.is_multiple_of(size) {
             continue;
         }
         if available / size == rows {
@@ -368,13 +373,22 @@ fn select_rows(
     let mut chosen: BTreeMap<i32, Option<usize>> = BTreeMap::new();
     let uid_offset = fixed_offset(map, field::UNIQUE_ID).unwrap_or(0);
     let max_size = map.record_size(0);
-    let count = records.data.len().min(ctx.limits.max_records.saturating_add(FIRST_TASK_ROW));
+    let count = records
+        .data
+        .len()
+        .min(ctx.limits.max_records.saturating_add(FIRST_TASK_ROW));
     for index in (FIRST_TASK_ROW..count).rev() {
-        let Some(data) = records.data.get(index).copied().flatten() else { continue };
+        let Some(data) = records.data.get(index).copied().flatten() else {
+            continue;
+        };
         if format != FileFormat::Mpp9 && records.data2.get(index).copied().flatten().is_none() {
             continue;
         }
-        let flags = blocks.meta.item(index).and_then(|m| u32_at(m, 0)).unwrap_or(0);
+        let flags = blocks
+            .meta
+            .item(index)
+            .and_then(|m| u32_at(m, 0))
+            .unwrap_or(0);
         if flags & META_DELETED != 0 {
             // A deleted task's id is remembered so that a stale copy is not revived.
             let uid = i32::from(u16_at(data, 0).unwrap_or(0));
@@ -387,9 +401,11 @@ fn select_rows(
             let uid = i32_at(data, 0).unwrap_or(0);
             chosen.entry(uid).or_insert(Some(index));
         } else if max_size == 0 || data.len() * 100 / max_size > 75 {
-            let Some(uid) = i32_at(data, uid_offset) else { continue };
+            let Some(uid) = i32_at(data, uid_offset) else {
+                continue;
+            };
             let known = chosen.contains_key(&uid);
-            if (!known || blocks.var.has_owner(uid)) && (!known || flags & META_STALE == 0) {
+            if !known || (blocks.var.has_owner(uid) && flags & META_STALE == 0) {
                 chosen.insert(uid, Some(index));
             }
         }
@@ -410,6 +426,8 @@ fn fixed_offset(map: &FieldMap, index: u16) -> Option<usize> {
 struct Collected {
     tasks: Vec<Option<Task>>,
     by_uid: HashMap<i32, usize>,
+    /// Stored ID → index of the task last added with it.
+    by_id: HashMap<i32, usize>,
     /// Ordering key (Fixed2Data bytes 16–23, or the stored ID in MPP9) → unique id.
     order: BTreeMap<i64, i32>,
     /// Stored ID → unique id of null tasks (and tasks without an ordering key).
@@ -419,19 +437,22 @@ struct Collected {
 impl Collected {
     fn add(&mut self, task: Task) {
         self.by_uid.insert(task.uid, self.tasks.len());
+        self.by_id.insert(task.id, self.tasks.len());
         self.tasks.push(Some(task));
     }
 
     fn find_id(&self, id: i32) -> Option<usize> {
-        self.tasks.iter().position(|t| t.as_ref().is_some_and(|t| t.id == id))
+        self.by_id.get(&id).copied()
     }
 
     fn remove(&mut self, index: usize) {
-        if let Some(slot) = self.tasks.get_mut(index) {
-            if let Some(task) = slot.take() {
-                if self.by_uid.get(&task.uid) == Some(&index) {
-                    self.by_uid.remove(&task.uid);
-                }
+        let removed = self.tasks.get_mut(index).and_then(Option::take);
+        if let Some(task) = removed {
+            if self.by_uid.get(&task.uid) == Some(&index) {
+                self.by_uid.remove(&task.uid);
+            }
+            if self.by_id.get(&task.id) == Some(&index) {
+                self.by_id.remove(&task.id);
             }
         }
     }
@@ -440,37 +461,49 @@ impl Collected {
         if !replace && self.null_order.contains_key(&id) {
             return;
         }
-        self.add(Task { uid, id, is_null: true, active: true, priority: 500, fixed_cost_accrual: 3, ..Task::default() });
+        self.add(Task {
+            uid,
+            id,
+            is_null: true,
+            active: true,
+            priority: 500,
+            fixed_cost_accrual: 3,
+            ..Task::default()
+        });
         self.null_order.insert(id, uid);
     }
 }
 
 /// Reads the tasks in ID order.
-pub fn read(ctx: &mut Context, blocks: &EntityBlocks, map: &FieldMap, custom: &CustomFields) -> Vec<Task> {
+pub fn read(
+    ctx: &mut Context,
+    blocks: &EntityBlocks,
+    map: &FieldMap,
+    custom: &CustomFields,
+) -> Vec<Task> {
     let layout = ctx.layout;
     let format = layout.format;
     let env = Env {
         format,
-        schedule: if format == FileFormat::Mpp14 { &SCHEDULE_MPP14 } else { &SCHEDULE_MPP9_12 },
+        schedule: if format == FileFormat::Mpp14 {
+            &SCHEDULE_MPP14
+        } else {
+            &SCHEDULE_MPP9_12
+        },
         bits: match format {
             FileFormat::Mpp14 if layout.from_2013 => &BITS_MPP14_2013,
             FileFormat::Mpp14 => &BITS_MPP14_2010,
             _ => &BITS_MPP9_12,
         },
-        default_unit: unit_from_code(ctx.props.u16(PROPS_DURATION_UNITS).unwrap_or(7), TimeUnit::DAYS),
+        default_unit: unit_from_code(
+            ctx.props.u16(PROPS_DURATION_UNITS).unwrap_or(7),
+            TimeUnit::DAYS,
+        ),
         critical_slack_minutes: f64::from(ctx.props.i32(PROPS_CRITICAL_SLACK_LIMIT).unwrap_or(0))
             * f64::from(ctx.props.i32(PROPS_MINUTES_PER_DAY).unwrap_or(480)),
         map,
     };
     let records = split_records(blocks, map, &layout);
-    if std::env::var("MPP2XML_DEBUG_MAP").is_ok() {
-        for i in 0u16..1500 {
-            if let Some(loc) = map.get(Entity::Task.base() | u32::from(i)) {
-                eprintln!("field {i}: {loc:?}");
-            }
-        }
-        eprintln!("record sizes {} {}", map.record_size(0), map.record_size(1));
-    }
     let chosen = select_rows(ctx, blocks, &records, map);
     let null_size = null_task_size(&layout);
     let record_size = map.record_size(0);
@@ -479,7 +512,9 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, map: &FieldMap, custom: &C
     let mut out = Collected::default();
     for (&uid, &index) in &chosen {
         let Some(index) = index else { continue };
-        let Some(data) = records.data.get(index).copied().flatten() else { continue };
+        let Some(data) = records.data.get(index).copied().flatten() else {
+            continue;
+        };
         let id = i32_at(data, id_offset).unwrap_or(0);
         if data.len() == null_size {
             match format {
@@ -526,21 +561,39 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, map: &FieldMap, custom: &C
             if !blocks.var.has_owner(uid) {
                 continue;
             }
-            if out.tasks.get(existing).and_then(Option::as_ref).is_some_and(|t| t.name.is_none()) {
+            if out
+                .tasks
+                .get(existing)
+                .and_then(Option::as_ref)
+                .is_some_and(|t| t.name.is_none())
+            {
                 out.remove(existing);
             }
         }
         let meta = blocks.meta.item(index).unwrap_or_default();
-        let data2 = records.data2.get(index).copied().flatten().unwrap_or_default();
+        let data2 = records
+            .data2
+            .get(index)
+            .copied()
+            .flatten()
+            .unwrap_or_default();
         let meta2 = records.meta2.item(index).unwrap_or_default();
-        let row = Row { uid, fixed: [data, data2], meta: [meta, meta2], var: &blocks.var, map, entity: Entity::Task };
+        let row = Row {
+            uid,
+            fixed: [data, data2],
+            meta: [meta, meta2],
+            var: &blocks.var,
+            map,
+            entity: Entity::Task,
+        };
         let mut task = decode(&env, &row);
         task.id = id;
         task.custom_values = custom_fields::read_values(&row, Entity::Task, custom);
 
         // A row without a name whose dates are missing is a blank line after all.
         let created_missing = format != FileFormat::Mpp12 && task.created.is_none();
-        if task.name.is_none() && (task.start.is_none() || task.finish.is_none() || created_missing) {
+        if task.name.is_none() && (task.start.is_none() || task.finish.is_none() || created_missing)
+        {
             let uid = i32_at(data, 0).unwrap_or(0);
             let id = i32_at(data, 4).unwrap_or(0);
             out.add_null(uid, id, format == FileFormat::Mpp9);
@@ -598,38 +651,58 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     };
     let flag = |b: Bit, block: usize| row.meta_flag(block, b.byte, b.mask);
     // Numbers kept in Var2Data read as zero when the row has no item for them.
-    let in_var = |index: u16| matches!(env.map.get(Entity::Task.base() | u32::from(index)), Some(Location::Var { .. }));
-    let zero_if_var = |value: Option<f64>, index: u16| value.or_else(|| in_var(index).then_some(0.0));
+    let in_var = |index: u16| {
+        matches!(
+            env.map.get(Entity::Task.base() | u32::from(index)),
+            Some(Location::Var { .. })
+        )
+    };
+    let zero_if_var =
+        |value: Option<f64>, index: u16| value.or_else(|| in_var(index).then_some(0.0));
     let work = |index: u16| zero_if_var(row.work(index), index);
     let cost = |index: u16| zero_if_var(row.cost(index), index);
     let bits = env.bits;
 
-    let mut task = Task { uid: row.uid, ..Task::default() };
+    let mut task = Task {
+        uid: row.uid,
+        ..Task::default()
+    };
     task.name = row.string(field::NAME);
     task.guid = row.guid(field::GUID);
     task.wbs = row.string(field::WBS);
     task.contact = row.string(field::CONTACT);
-    task.notes = row.raw(field::NOTES).map(|raw| rtf::to_plain_text(&ansi_string(raw))).filter(|n| !n.is_empty());
+    task.notes = row
+        .raw(field::NOTES)
+        .map(|raw| rtf::to_plain_text(&ansi_string(raw)))
+        .filter(|n| !n.is_empty());
     task.created = row.timestamp(field::CREATED);
     task.priority = row.u16(field::PRIORITY).unwrap_or(500);
     task.task_type = row.u16(field::TYPE).unwrap_or(0);
     task.constraint_type = row.u16(field::CONSTRAINT_TYPE).unwrap_or(0);
     task.constraint_date = row.timestamp(field::CONSTRAINT_DATE);
-    task.outline_level = row.u16(field::OUTLINE_LEVEL).or_else(|| row.u16(field::OUTLINE_LEVEL_OLD)).unwrap_or(0);
+    task.outline_level = row
+        .u16(field::OUTLINE_LEVEL)
+        .or_else(|| row.u16(field::OUTLINE_LEVEL_OLD))
+        .unwrap_or(0);
     task.parent_uid = row.i32(field::PARENT_UNIQUE_ID).filter(|p| *p != -1);
     task.percent_complete = percentage(row, field::PERCENT_COMPLETE);
     task.percent_work_complete = percentage(row, field::PERCENT_WORK_COMPLETE);
-    task.physical_percent_complete =
-        percentage(row, field::PHYSICAL_PERCENT_COMPLETE).or_else(|| in_var(field::PHYSICAL_PERCENT_COMPLETE).then_some(0.0));
+    task.physical_percent_complete = percentage(row, field::PHYSICAL_PERCENT_COMPLETE)
+        .or_else(|| in_var(field::PHYSICAL_PERCENT_COMPLETE).then_some(0.0));
     task.earned_value_method = row.u16(field::EARNED_VALUE_METHOD).unwrap_or(0);
-    task.fixed_cost_accrual = row.u16(field::FIXED_COST_ACCRUAL).filter(|a| (1..=3).contains(a)).unwrap_or(3);
+    task.fixed_cost_accrual = row
+        .u16(field::FIXED_COST_ACCRUAL)
+        .filter(|a| (1..=3).contains(a))
+        .unwrap_or(3);
     task.calendar_uid = row.i32(field::CALENDAR_UNIQUE_ID).filter(|c| *c != -1);
     task.deadline = row.timestamp(field::DEADLINE);
 
     task.start = row.timestamp(s.start);
     task.finish = row.timestamp(s.finish);
     task.duration = duration(s.duration, task_unit);
-    task.estimated = row.u16(field::DURATION_UNITS).is_some_and(|c| c & 0x20 != 0);
+    task.estimated = row
+        .u16(field::DURATION_UNITS)
+        .is_some_and(|c| c & 0x20 != 0);
     task.early_start = row.timestamp(field::EARLY_START);
     task.early_finish = row.timestamp(field::EARLY_FINISH);
     task.late_start = row.timestamp(field::LATE_START);
@@ -696,7 +769,8 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     task.external_task = row.i32(field::SUBPROJECT_TASK_ID).is_some_and(|v| v != 0)
         || row.u16(field::EXTERNAL_TASK).is_some_and(|v| v != 0);
     task.is_subproject = task.subproject_file.is_some() && !task.external_task;
-    task.recurring = row.u16(field::RECURRING).is_some_and(|v| v != 0) || row.has(field::RECURRING_DATA);
+    task.recurring =
+        row.u16(field::RECURRING).is_some_and(|v| v != 0) || row.has(field::RECURRING_DATA);
     if let Some(raw) = row.raw(field::HYPERLINK_DATA) {
         let [text, address, sub_address, screen_tip] = hyperlink(raw);
         task.hyperlink = Some(text);
@@ -738,7 +812,11 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     }
     task.critical = critical(&task, env.critical_slack_minutes);
 
-    let extra = if env.format == FileFormat::Mpp9 { enterprise_values(row) } else { HashMap::new() };
+    let extra = if env.format == FileFormat::Mpp9 {
+        enterprise_values(row)
+    } else {
+        HashMap::new()
+    };
     let extra_date = |index: u16| extra.get(&index).and_then(|v| encoding::timestamp(v, 0));
     for (number, fields) in (0u8..).zip(s.baselines.iter()) {
         let estimated = fields.estimated.unwrap_or([0; 3]);
@@ -746,28 +824,62 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
         let date = |plain: u16, fallback: u16| {
             row.timestamp(plain)
                 .or_else(|| extra_date(plain))
-                .or_else(|| if has_estimated { row.timestamp(fallback) } else { None })
+                .or_else(|| {
+                    if has_estimated {
+                        row.timestamp(fallback)
+                    } else {
+                        None
+                    }
+                })
         };
         let [estimated_start, estimated_finish, estimated_duration] = estimated;
         let baseline_duration = |index: u16| {
-            duration(index, unit_for(index, fields.duration_units)).or_else(|| extra.get(&index).and_then(|v| extra_duration(v)))
+            duration(index, unit_for(index, fields.duration_units))
+                .or_else(|| extra.get(&index).and_then(|v| extra_duration(v)))
         };
         let b = Baseline {
             number,
             start: date(fields.start, estimated_start),
             finish: date(fields.finish, estimated_finish),
-            duration: baseline_duration(fields.duration)
-                .or_else(|| if has_estimated { baseline_duration(estimated_duration) } else { None }),
-            work: work(fields.work).or_else(|| extra.get(&fields.work).and_then(|v| f64_at(v, 0)).map(|w| w / 1000.0)),
-            cost: cost(fields.cost).or_else(|| extra.get(&fields.cost).and_then(|v| f64_at(v, 0)).map(|c| c / 100.0)),
+            duration: baseline_duration(fields.duration).or_else(|| {
+                if has_estimated {
+                    baseline_duration(estimated_duration)
+                } else {
+                    None
+                }
+            }),
+            work: work(fields.work).or_else(|| {
+                extra
+                    .get(&fields.work)
+                    .and_then(|v| f64_at(v, 0))
+                    .map(|w| w / 1000.0)
+            }),
+            cost: cost(fields.cost).or_else(|| {
+                extra
+                    .get(&fields.cost)
+                    .and_then(|v| f64_at(v, 0))
+                    .map(|c| c / 100.0)
+            }),
         };
-        if b.start.is_some() || b.finish.is_some() || b.duration.is_some() || b.work.is_some() || b.cost.is_some() {
+        if b.start.is_some()
+            || b.finish.is_some()
+            || b.duration.is_some()
+            || b.work.is_some()
+            || b.cost.is_some()
+        {
             task.baselines.push(b);
         }
     }
     if task.work_variance.is_none() {
-        let baseline_work = task.baselines.iter().find(|b| b.number == 0).and_then(|b| b.work);
-        task.work_variance = task.work.zip(baseline_work).map(|(work, baseline)| work - baseline);
+        let baseline_work = task
+            .baselines
+            .iter()
+            .find(|b| b.number == 0)
+            .and_then(|b| b.work);
+        task.work_variance = task
+            .work
+            .zip(baseline_work)
+            .map(|(work, baseline)| work - baseline);
     }
     task
 }
@@ -778,9 +890,13 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
 /// field index → value bytes.
 fn enterprise_values<'a>(row: &Row<'a>) -> HashMap<u16, &'a [u8]> {
     let mut values = HashMap::new();
-    let Some(data) = row.raw(field::ENTERPRISE_DATA) else { return values };
+    let Some(data) = row.raw(field::ENTERPRISE_DATA) else {
+        return values;
+    };
     let size = u32_at(data, 0).map_or(0, |s| s as usize).min(data.len());
-    let count = u32_at(data, 4).map_or(0, |c| c as usize).min(data.len() / 8);
+    let count = u32_at(data, 4)
+        .map_or(0, |c| c as usize)
+        .min(data.len() / 8);
     let mut entries: Vec<(usize, u32)> = (0..count)
         .filter_map(|i| {
             let key = u32_at(data, 8 + i * 8)?;
@@ -820,7 +936,11 @@ fn total_slack(task: &Task) -> Option<Duration> {
     }
     task.duration?;
     let (start, finish) = (task.start_slack?, task.finish_slack?);
-    Some(if start.minutes < finish.minutes { start } else { finish })
+    Some(if start.minutes < finish.minutes {
+        start
+    } else {
+        finish
+    })
 }
 
 /// Critical: not finished, not complete, and no more total slack than the project's limit.
@@ -828,11 +948,13 @@ fn critical(task: &Task, limit_minutes: f64) -> bool {
     if task.actual_finish.is_some() || task.percent_complete == Some(100.0) {
         return false;
     }
-    let has_text = task.start_text.is_some() || task.finish_text.is_some() || task.duration_text.is_some();
+    let has_text =
+        task.start_text.is_some() || task.finish_text.is_some() || task.duration_text.is_some();
     if task.manual && has_text {
         return false;
     }
-    task.total_slack.is_some_and(|slack| slack.minutes <= limit_minutes)
+    task.total_slack
+        .is_some_and(|slack| slack.minutes <= limit_minutes)
 }
 
 /// MPXJ moves an as-late-as-possible task onto its late dates, and repairs the finish of a
@@ -852,11 +974,7 @@ fn adjust_for_constraint(task: &mut Task) {
                 task.finish = task.late_finish;
             }
         }
-        5 | 7 => {
-            if earlier(task.finish, task.start) {
-                task.finish = task.late_finish;
-            }
-        }
+        5 | 7 if earlier(task.finish, task.start) => task.finish = task.late_finish,
         _ => {}
     }
 }
@@ -890,38 +1008,46 @@ fn renumber(out: &mut Collected) -> Result<(), String> {
         slots.insert(next, *uid);
         next += increment;
     }
-    let mut inserted = 0i64;
     let mut offsets: HashMap<i64, i64> = HashMap::new();
-    for (&id, &uid) in &out.null_order {
+    for (inserted, (&id, &uid)) in (0i64..).zip(&out.null_order) {
         let base = (i64::from(id) - inserted) * increment;
         let mut target = base;
         let mut offset = offsets.get(&base).map_or(0, |o| o + 1);
-        inserted += 1;
         while slots.contains_key(&target) {
             offset += 1;
             if offset >= increment {
-                return Err("the task order could not be rebuilt; tasks keep their stored IDs".to_owned());
+                return Err(
+                    "the task order could not be rebuilt; tasks keep their stored IDs".to_owned(),
+                );
             }
             target = base - (increment - offset);
         }
         offsets.insert(base, offset);
         slots.insert(target, uid);
     }
-    let mut next_id = if has_summary { 0 } else { 1 };
-    for uid in slots.values() {
-        if let Some(task) = out.by_uid.get(uid).and_then(|i| out.tasks.get_mut(*i)).and_then(Option::as_mut) {
+    let first_id = if has_summary { 0 } else { 1 };
+    for (next_id, uid) in (first_id..).zip(slots.values()) {
+        if let Some(task) = out
+            .by_uid
+            .get(uid)
+            .and_then(|i| out.tasks.get_mut(*i))
+            .and_then(Option::as_mut)
+        {
             task.id = next_id;
         }
-        next_id += 1;
     }
     Ok(())
 }
 
 /// Rebuilds the outline from the outline levels of the tasks in ID order, then derives
-/// outline numbers, WBS codes (where the file stores none) and the summary flag. Like MPXJ,
-/// a project of a single task keeps what was stored.
+/// outline numbers, WBS codes (where the file stores none) and the summary flag.
 fn build_hierarchy(tasks: &mut [Task]) {
-    if tasks.len() < 2 {
+    if let [only] = tasks {
+        // The lone project summary task: Project numbers it 0.
+        if only.uid == 0 && !only.is_null {
+            only.outline_number.get_or_insert_with(|| "0".to_owned());
+            only.wbs.get_or_insert_with(|| "0".to_owned());
+        }
         return;
     }
     let levels: Vec<u16> = tasks.iter().map(|t| t.outline_level).collect();
@@ -1000,16 +1126,165 @@ fn build_hierarchy(tasks: &mut [Task]) {
 /// The outline number or WBS code of a child: "0" for the project summary task, the
 /// parent's code plus the child's position otherwise (MPXJ drops a trailing ".0" of outline
 /// numbers and treats a parent coded "0" as the root).
-fn child_code(uid: i32, has_parent: bool, parent: Option<&str>, position: usize, outline: bool) -> String {
+fn child_code(
+    uid: i32,
+    has_parent: bool,
+    parent: Option<&str>,
+    position: usize,
+    outline: bool,
+) -> String {
     if !has_parent {
-        return if uid == 0 { "0".to_owned() } else { position.to_string() };
+        return if uid == 0 {
+            "0".to_owned()
+        } else {
+            position.to_string()
+        };
     }
     let mut base = parent.unwrap_or("0").to_owned();
-    if outline {
-        if let Some(i) = base.rfind(".0") {
-            base.truncate(i);
-        }
+    if outline && let Some(i) = base.rfind(".0") {
+        base.truncate(i);
     }
-    if base == "0" { position.to_string() } else { format!("{base}.{position}") }
+    if base == "0" {
+        position.to_string()
+    } else {
+        format!("{base}.{position}")
+    }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(uid: i32, id: i32, level: u16) -> Task {
+        Task {
+            uid,
+            id,
+            outline_level: level,
+            ..Task::default()
+        }
+    }
+
+    #[test]
+    fn outline_numbers_follow_outline_levels() {
+        let mut tasks = vec![
+            task(0, 0, 0),
+            task(1, 1, 1),
+            task(2, 2, 2),
+            task(3, 3, 2),
+            task(4, 4, 1),
+        ];
+        build_hierarchy(&mut tasks);
+        let numbers: Vec<_> = tasks
+            .iter()
+            .map(|t| t.outline_number.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(numbers, ["0", "1", "1.1", "1.2", "2"]);
+        let summaries: Vec<bool> = tasks.iter().map(|t| t.summary).collect();
+        assert_eq!(summaries, [true, true, false, false, false]);
+        assert_eq!(tasks.get(3).and_then(|t| t.parent_uid), Some(1));
+        assert_eq!(
+            tasks.get(4).and_then(|t| t.wbs.clone()).as_deref(),
+            Some("2")
+        );
+    }
+
+    #[test]
+    fn stored_wbs_codes_are_kept_and_extended() {
+        let mut first = task(1, 1, 1);
+        first.wbs = Some("A".to_owned());
+        let mut tasks = vec![first, task(2, 2, 2)];
+        build_hierarchy(&mut tasks);
+        assert_eq!(
+            tasks.get(1).and_then(|t| t.wbs.clone()).as_deref(),
+            Some("A.1")
+        );
+        assert_eq!(
+            tasks
+                .get(1)
+                .and_then(|t| t.outline_number.clone())
+                .as_deref(),
+            Some("1.1")
+        );
+    }
+
+    #[test]
+    fn null_tasks_take_a_root_position() {
+        let mut null = task(5, 2, 0);
+        null.is_null = true;
+        let mut tasks = vec![task(1, 1, 1), null, task(3, 3, 1)];
+        build_hierarchy(&mut tasks);
+        assert_eq!(tasks.get(1).and_then(|t| t.outline_number.clone()), None);
+        assert_eq!(
+            tasks
+                .get(2)
+                .and_then(|t| t.outline_number.clone())
+                .as_deref(),
+            Some("3")
+        );
+    }
+
+    #[test]
+    fn ids_follow_the_stored_order_with_null_tasks_slotted_in() {
+        let mut out = Collected::default();
+        for (uid, key) in [(0, 0i64), (7, 20), (3, 10)] {
+            out.add(task(uid, 99, 1));
+            out.order.insert(key, uid);
+        }
+        out.add_null(9, 2, false);
+        assert_eq!(renumber(&mut out), Ok(()));
+        let id_of = |uid: i32| {
+            out.by_uid
+                .get(&uid)
+                .and_then(|i| out.tasks.get(*i))
+                .and_then(Option::as_ref)
+                .map(|t| t.id)
+        };
+        assert_eq!(
+            (id_of(0), id_of(3), id_of(9), id_of(7)),
+            (Some(0), Some(1), Some(2), Some(3))
+        );
+    }
+
+    #[test]
+    fn fixed2_meta_size_matches_the_row_count() {
+        let mut raw = vec![0u8; 16 + 93 * 4];
+        if let Some(count) = raw.get_mut(8) {
+            *count = 4;
+        }
+        assert_eq!(meta2_item_size(&raw, &[92, 93, 94, 95, 96], 4), 93);
+        assert_eq!(
+            meta2_item_size(&raw, &[86], 4),
+            86,
+            "a single candidate is taken as is"
+        );
+        assert_eq!(meta2_item_size(&[], &[92, 93], 4), 92);
+    }
+
+    #[test]
+    fn hyperlink_strings_follow_their_padding() {
+        let mut raw = vec![0u8; 24];
+        for text in ["Site", "http://x", "", "tip"] {
+            raw.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            raw.extend([0, 0]);
+            raw.extend([0u8; 12]);
+        }
+        assert_eq!(
+            hyperlink(&raw),
+            ["Site", "http://x", "", "tip"].map(str::to_owned)
+        );
+        assert_eq!(hyperlink(&[1, 2, 3]), <[String; 4]>::default());
+    }
+
+    #[test]
+    fn total_slack_and_critical() {
+        let mut t = task(1, 1, 1);
+        t.duration = Some(Duration::new(480.0, TimeUnit::DAYS));
+        t.start_slack = Some(Duration::new(0.0, TimeUnit::DAYS));
+        t.finish_slack = Some(Duration::new(480.0, TimeUnit::DAYS));
+        t.total_slack = total_slack(&t);
+        assert_eq!(t.total_slack.map(|d| d.minutes), Some(0.0));
+        assert!(critical(&t, 0.0));
+        t.percent_complete = Some(100.0);
+        assert!(!critical(&t, 0.0), "complete tasks are not critical");
+    }
+}

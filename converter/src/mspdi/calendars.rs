@@ -10,8 +10,9 @@ use crate::model::{
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::BTreeMap;
 
-/// A run of whole days, first and last included.
-type Span = (NaiveDate, NaiveDate);
+/// Most exception days expanded for one document (far more than any real plan has), so a
+/// file of long recurrences cannot make writing slow.
+const EXPANSION_BUDGET: usize = 5_000_000;
 
 /// Longest calendar name Project accepts on import.
 const MAX_NAME: usize = 51;
@@ -19,11 +20,15 @@ const MAX_NAME: usize = 51;
 const NO_BASE: i32 = -1;
 
 /// A calendar or work week name as Project accepts it: no control characters, at most 51
-/// characters.
+/// characters (UTF-16 units, as Project counts them).
 fn calendar_name(name: &str) -> String {
+    let mut units = 0;
     name.chars()
         .filter(|c| !c.is_control())
-        .take(MAX_NAME)
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= MAX_NAME
+        })
         .collect()
 }
 
@@ -35,13 +40,18 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
     let mut ordered: Vec<&Calendar> = project.calendars.iter().collect();
     ordered.sort_by_key(|c| (!c.is_base(), c.uid));
     out.start("Calendars")?;
+    let mut budget = EXPANSION_BUDGET;
     for calendar in ordered {
-        write_calendar(out, calendar)?;
+        write_calendar(out, calendar, &mut budget)?;
     }
     out.end("Calendars")
 }
 
-fn write_calendar(out: &mut Out, calendar: &Calendar) -> Result<(), ConvertError> {
+fn write_calendar(
+    out: &mut Out,
+    calendar: &Calendar,
+    budget: &mut usize,
+) -> Result<(), ConvertError> {
     out.start("Calendar")?;
     out.int("UID", calendar.uid)?;
     out.guid("GUID", calendar.guid)?;
@@ -55,7 +65,7 @@ fn write_calendar(out: &mut Out, calendar: &Calendar) -> Result<(), ConvertError
         calendar.base_calendar_uid.unwrap_or(NO_BASE),
     )?;
 
-    let legacy = expanded_exceptions(calendar);
+    let legacy = expanded_exceptions(calendar, budget);
     let has_days = calendar.days.iter().any(|d| *d != DayHours::Default);
     if has_days || !legacy.is_empty() {
         out.start("WeekDays")?;
@@ -78,7 +88,7 @@ fn write_calendar(out: &mut Out, calendar: &Calendar) -> Result<(), ConvertError
             .exceptions
             .iter()
             .map(|e| {
-                let days = e.occurrences();
+                let days = e.occurrences(budget);
                 let first = days.first().map_or(e.from.date(), |d| d.0);
                 let last = days.last().map_or(e.to.date(), |d| d.1);
                 (first, last, e)
@@ -154,20 +164,18 @@ type Dated = (NaiveDate, NaiveDate, Vec<TimeRange>);
 /// yearly, yearly beat monthly, monthly beat weekly (Project's precedence). Work weeks are
 /// folded in as weekly exceptions under the calendar's own, since this list is all an older
 /// reader sees.
-fn expanded_exceptions(calendar: &Calendar) -> Vec<Dated> {
+fn expanded_exceptions(calendar: &Calendar, budget: &mut usize) -> Vec<Dated> {
     if calendar.work_weeks.is_empty() {
-        return expand(&calendar.exceptions);
+        return expand(&calendar.exceptions, budget);
     }
-    let mut own: Vec<CalendarException> = calendar.exceptions.clone();
-    own.sort_by_key(|e| e.occurrences().first().map_or(e.from.date(), |d| d.0));
-    let mut merged = Vec::new();
-    merge(&mut merged, own);
+    let mut merged = Calendar::default();
+    merged.merge_exceptions(&calendar.exceptions, budget);
     let mut weeks: Vec<&WorkWeek> = calendar.work_weeks.iter().collect();
     weeks.sort_by_key(|w| w.from);
     for week in weeks {
-        merge(&mut merged, week_exceptions(week));
+        merged.merge_exceptions(&week_exceptions(week), budget);
     }
-    expand(&merged)
+    expand(&merged.exceptions, budget)
 }
 
 /// A work week as one weekly exception per day it sets.
@@ -197,30 +205,7 @@ fn week_exceptions(week: &WorkWeek) -> Vec<CalendarException> {
         .collect()
 }
 
-/// Adds `sources` to `target`: whole where none of its days is already taken, else only
-/// its occurrences on free days.
-fn merge(target: &mut Vec<CalendarException>, sources: Vec<CalendarException>) {
-    let taken: Vec<Span> = expand(target).into_iter().map(|(a, b, _)| (a, b)).collect();
-    let free = |(a, b): Span| taken.iter().all(|(x, y)| *y < a || b < *x);
-    for source in sources {
-        let days = source.occurrences();
-        if days.iter().all(|d| free(*d)) {
-            target.push(source);
-            continue;
-        }
-        for (from, to) in days.into_iter().filter(|d| free(*d)) {
-            target.push(CalendarException {
-                from: from.and_time(NaiveTime::MIN),
-                to: to.and_time(NaiveTime::MIN),
-                working_times: source.working_times.clone(),
-                occurrences: 1,
-                ..Default::default()
-            });
-        }
-    }
-}
-
-fn expand(exceptions: &[CalendarException]) -> Vec<Dated> {
+fn expand(exceptions: &[CalendarException], budget: &mut usize) -> Vec<Dated> {
     /// Rank of a recurrence kind: later ranks overwrite earlier ones.
     fn rank(kind: u16) -> u8 {
         match kind {
@@ -231,10 +216,10 @@ fn expand(exceptions: &[CalendarException]) -> Vec<Dated> {
         }
     }
     let mut by_day: BTreeMap<NaiveDate, (NaiveDate, &[TimeRange])> = BTreeMap::new();
-    let mut recurring: Vec<(u8, Vec<Span>, &CalendarException)> = Vec::new();
+    let mut recurring: Vec<(u8, Vec<crate::model::DaySpan>, &CalendarException)> = Vec::new();
     let mut plain = Vec::new();
     for exception in exceptions {
-        let days = exception.occurrences();
+        let days = exception.occurrences(budget);
         match (&exception.recurrence, days.len()) {
             (Some(r), n) if n != 1 => recurring.push((rank(r.kind), days, exception)),
             _ => plain.extend(days.into_iter().map(|d| (d, exception))),
@@ -296,9 +281,9 @@ fn write_exception(
                     out.int("MonthDay", r.month_day)?;
                 }
                 3 => {
+                    out.int("Month", r.month)?;
                     out.int("MonthItem", r.month_item)?;
                     out.int("MonthPosition", r.month_position.min(4))?;
-                    out.int("Month", r.month)?;
                 }
                 2 => {
                     out.int("Month", r.month)?;
@@ -373,7 +358,7 @@ mod tests {
             exceptions: vec![single, weekly],
             ..Default::default()
         };
-        let days = expanded_exceptions(&calendar);
+        let days = expanded_exceptions(&calendar, &mut usize::MAX.clone());
         assert_eq!(days.len(), 3);
         assert_eq!(
             days.get(1).map(|d| d.2.len()),
@@ -408,7 +393,7 @@ mod tests {
             work_weeks: vec![week],
             ..Default::default()
         };
-        let days = expanded_exceptions(&calendar);
+        let days = expanded_exceptions(&calendar, &mut usize::MAX.clone());
         let firsts: Vec<_> = days.iter().map(|d| (d.0.to_string(), d.2.len())).collect();
         assert_eq!(
             firsts,
@@ -425,7 +410,7 @@ mod tests {
             base_calendar_uid: Some(1),
             ..Default::default()
         };
-        write_calendar(&mut out, &calendar)?;
+        write_calendar(&mut out, &calendar, &mut 100)?;
         let xml = String::from_utf8(out.finish()).unwrap_or_default();
         assert!(
             xml.contains("<BaseCalendarUID>1</BaseCalendarUID>"),

@@ -9,6 +9,17 @@ use super::xml::{Out, datetime, duration};
 use crate::error::ConvertError;
 use crate::model::{CustomFieldValue, CustomValue, LookupTable, LookupValue, Project};
 
+/// The GUID text Project writes for "no GUID".
+const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Field id class of task fields.
+const TASK_CLASS: u32 = 0x0B40_0000;
+
+/// The GUID Project gives a built-in field: a fixed prefix and the field id in hex.
+fn field_guid(field_id: u32) -> String {
+    format!("000039B7-8BBE-4CEB-82C4-FA8C{field_id:08X}")
+}
+
 /// Writes `OutlineCodes`, `WBSMasks` and `ExtendedAttributes`.
 pub fn write_definitions(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
     let mut tables: Vec<&LookupTable> = project
@@ -38,8 +49,25 @@ pub fn write_definitions(out: &mut Out, project: &Project) -> Result<(), Convert
         out.start("ExtendedAttribute")?;
         out.int("FieldID", def.field_id)?;
         out.text("FieldName", &def.name)?;
+        // Project 2010 and later name a task field that has an assignment twin by a GUID made
+        // from its id; other custom fields get the nil GUID.
+        let task_twin = def.field_id & 0xFFFF_0000 == TASK_CLASS && def.secondary_pid.is_some();
+        let guid_of = |id: u32| {
+            if task_twin {
+                field_guid(id)
+            } else {
+                NIL_GUID.to_owned()
+            }
+        };
+        out.text("Guid", &guid_of(def.field_id))?;
         out.opt_text("Alias", def.alias.as_deref())?;
+        if let Some(secondary) = def.secondary_pid {
+            out.int("SecondaryPID", secondary)?;
+        }
         out.guid("Ltuid", def.lookup_table_guid)?;
+        if let Some(secondary) = def.secondary_pid {
+            out.text("SecondaryGuid", &guid_of(secondary))?;
+        }
         out.end("ExtendedAttribute")?;
     }
     out.end("ExtendedAttributes")
@@ -168,6 +196,7 @@ pub fn write_outline_codes(
         if let Some(id) = value_id {
             out.int("ValueID", id)?;
         }
+        out.guid("ValueGUID", value.value_guid)?;
         out.end("OutlineCode")?;
     }
     Ok(())
@@ -290,9 +319,9 @@ mod tests {
         };
         let text = xml(|out| write_definitions(out, &project));
         let text1 = text
-            .find("<FieldName>Text1</FieldName>\n\t\t<Alias>Risk</Alias>")
+            .find("<FieldName>Text1</FieldName>\n\t\t<Guid>00000000-0000-0000-0000-000000000000</Guid>\n\t\t<Alias>Risk</Alias>")
             .unwrap_or(usize::MAX);
-        let oc1 = text.find("<FieldName>Outline Code1</FieldName>\n\t\t<Ltuid>3B36BFCA-CEAE-4FAA-B88E-B7E208737D45</Ltuid>").unwrap_or(0);
+        let oc1 = text.find("<Guid>00000000-0000-0000-0000-000000000000</Guid>\n\t\t<Ltuid>3B36BFCA-CEAE-4FAA-B88E-B7E208737D45</Ltuid>").unwrap_or(0);
         assert!(text1 < oc1, "sorted by field id: {text}");
         assert!(text.contains("<Guid>3B36BFCA-CEAE-4FAA-B88E-B7E208737D45</Guid>\n\t\t<FieldID>188744096</FieldID>"), "{text}");
         assert!(

@@ -6,6 +6,7 @@ use super::custom;
 use super::xml::Out;
 use crate::error::ConvertError;
 use crate::model::{Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit};
+use std::collections::HashSet;
 
 /// Writes the `Tasks` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
@@ -13,6 +14,16 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         return out.empty("Tasks");
     }
     out.start("Tasks")?;
+    let context = Context {
+        units: Units::of(&project.properties),
+        external: project
+            .tasks
+            .iter()
+            .filter(|t| t.external_task)
+            .map(|t| t.uid)
+            .collect(),
+        calendars: project.calendars.iter().map(|c| c.uid).collect(),
+    };
     // External (cross-project) tasks are not written; later IDs close the gap.
     let mut id_offset = 0;
     for task in &project.tasks {
@@ -20,14 +31,29 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
             id_offset += 1;
             continue;
         }
-        write_task(out, project, task, task.id - id_offset)?;
+        write_task(out, project, &context, task, task.id - id_offset)?;
     }
     out.end("Tasks")
 }
 
-fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<(), ConvertError> {
+/// What every task's elements refer to, computed once.
+struct Context {
+    units: Units,
+    /// Unique ids of external tasks (links to them cross projects).
+    external: HashSet<i32>,
+    /// Unique ids of the calendars written.
+    calendars: HashSet<i32>,
+}
+
+fn write_task(
+    out: &mut Out,
+    project: &Project,
+    context: &Context,
+    task: &Task,
+    id: i32,
+) -> Result<(), ConvertError> {
     let props = &project.properties;
-    let units = Units::of(props);
+    let units = &context.units;
     out.start("Task")?;
     out.int("UID", task.uid)?;
     out.guid("GUID", task.guid)?;
@@ -47,12 +73,27 @@ fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<
     out.int("Priority", task.priority)?;
     if task.manual {
         out.text("StartText", task.start_text.as_deref().unwrap_or_default())?;
-        out.text("FinishText", task.finish_text.as_deref().unwrap_or_default())?;
-        out.text("DurationText", task.duration_text.as_deref().unwrap_or_default())?;
+        out.text(
+            "FinishText",
+            task.finish_text.as_deref().unwrap_or_default(),
+        )?;
+        out.text(
+            "DurationText",
+            task.duration_text.as_deref().unwrap_or_default(),
+        )?;
     } else {
-        out.opt_text("StartText", task.start_text.as_deref().filter(|t| !t.is_empty()))?;
-        out.opt_text("FinishText", task.finish_text.as_deref().filter(|t| !t.is_empty()))?;
-        out.opt_text("DurationText", task.duration_text.as_deref().filter(|t| !t.is_empty()))?;
+        out.opt_text(
+            "StartText",
+            task.start_text.as_deref().filter(|t| !t.is_empty()),
+        )?;
+        out.opt_text(
+            "FinishText",
+            task.finish_text.as_deref().filter(|t| !t.is_empty()),
+        )?;
+        out.opt_text(
+            "DurationText",
+            task.duration_text.as_deref().filter(|t| !t.is_empty()),
+        )?;
     }
     out.date("Start", task.start)?;
     out.date("Finish", task.finish)?;
@@ -60,9 +101,18 @@ fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<
     out.text("Duration", &hours(duration_minutes))?;
     out.date("ManualStart", task.start)?;
     out.date("ManualFinish", task.finish)?;
-    let manual_duration = if task.manual { task.manual_duration } else { task.duration };
-    out.text("ManualDuration", &hours(manual_duration.map_or(0.0, |d| d.minutes)))?;
-    let unit = task.duration.map_or(TimeUnit(props.duration_format), |d| d.unit);
+    let manual_duration = if task.manual {
+        task.manual_duration
+    } else {
+        task.duration
+    };
+    out.text(
+        "ManualDuration",
+        &hours(manual_duration.map_or(0.0, |d| d.minutes)),
+    )?;
+    let unit = task
+        .duration
+        .map_or(TimeUnit(props.duration_format), |d| d.unit);
     out.int("DurationFormat", format_code(unit, task.estimated))?;
     out.text("Work", &hours(task.work.unwrap_or(0.0)))?;
     out.date("Stop", task.stop)?;
@@ -104,24 +154,38 @@ fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<
     out.text("OvertimeWork", &hours(task.overtime_work.unwrap_or(0.0)))?;
     out.date("ActualStart", task.actual_start)?;
     out.date("ActualFinish", task.actual_finish)?;
-    out.text("ActualDuration", &hours(task.actual_duration.map_or(0.0, |d| d.minutes)))?;
+    out.text(
+        "ActualDuration",
+        &hours(task.actual_duration.map_or(0.0, |d| d.minutes)),
+    )?;
     out.num("ActualCost", cents(task.actual_cost))?;
     out.num("ActualOvertimeCost", cents(task.actual_overtime_cost))?;
     out.text("ActualWork", &hours(task.actual_work.unwrap_or(0.0)))?;
-    out.text("ActualOvertimeWork", &hours(task.actual_overtime_work.unwrap_or(0.0)))?;
-    let regular = task.regular_work.unwrap_or_else(|| task.work.unwrap_or(0.0) - task.overtime_work.unwrap_or(0.0));
+    out.text(
+        "ActualOvertimeWork",
+        &hours(task.actual_overtime_work.unwrap_or(0.0)),
+    )?;
+    let regular = task
+        .regular_work
+        .unwrap_or_else(|| task.work.unwrap_or(0.0) - task.overtime_work.unwrap_or(0.0));
     out.text("RegularWork", &hours(regular))?;
     out.text("RemainingDuration", &hours(remaining_duration(task)))?;
     out.num("RemainingCost", cents(task.remaining_cost))?;
     out.text("RemainingWork", &hours(task.remaining_work.unwrap_or(0.0)))?;
     out.num("RemainingOvertimeCost", cents(task.remaining_overtime_cost))?;
-    out.text("RemainingOvertimeWork", &hours(task.remaining_overtime_work.unwrap_or(0.0)))?;
+    out.text(
+        "RemainingOvertimeWork",
+        &hours(task.remaining_overtime_work.unwrap_or(0.0)),
+    )?;
     out.num("ACWP", cents(task.acwp))?;
     out.num("CV", cents(task.cv))?;
     if !task.is_null {
         out.int("ConstraintType", task.constraint_type)?;
     }
-    out.int("CalendarUID", calendar_uid(project, task))?;
+    let calendar = task
+        .calendar_uid
+        .filter(|uid| context.calendars.contains(uid));
+    out.int("CalendarUID", calendar.unwrap_or(-1))?;
     out.date("ConstraintDate", task.constraint_date)?;
     out.date("Deadline", task.deadline)?;
     out.bool("LevelAssignments", task.level_assignments)?;
@@ -147,11 +211,16 @@ fn write_task(out: &mut Out, project: &Project, task: &Task, id: i32) -> Result<
     out.bool("Rollup", task.rollup)?;
     out.num("BCWS", cents(task.bcws))?;
     out.num("BCWP", cents(task.bcwp))?;
-    out.num("PhysicalPercentComplete", task.physical_percent_complete.unwrap_or(0.0))?;
+    out.num(
+        "PhysicalPercentComplete",
+        task.physical_percent_complete.unwrap_or(0.0),
+    )?;
     out.int("EarnedValueMethod", task.earned_value_method)?;
     for link in &task.predecessors {
-        write_link(out, project, link, &units)?;
+        write_link(out, project, link, context)?;
     }
+    out.text("ActualWorkProtected", &hours(0.0))?;
+    out.text("ActualOvertimeWorkProtected", &hours(0.0))?;
     out.bool("IsPublished", is_published(props, task))?;
     out.int("CommitmentType", 0)?;
     custom::write_values(out, project, &task.custom_values)?;
@@ -166,18 +235,34 @@ fn is_published(props: &ProjectProperties, task: &Task) -> bool {
     task.uid != 0 || props.application_version.is_some_and(|v| v < 14)
 }
 
-fn write_link(out: &mut Out, project: &Project, link: &Relation, units: &Units) -> Result<(), ConvertError> {
+fn write_link(
+    out: &mut Out,
+    project: &Project,
+    link: &Relation,
+    context: &Context,
+) -> Result<(), ConvertError> {
     out.start("PredecessorLink")?;
     out.int("PredecessorUID", link.predecessor_uid)?;
     out.int("Type", link.kind.code())?;
-    let cross_project = project.tasks.iter().any(|t| t.uid == link.predecessor_uid && t.external_task);
-    out.bool("CrossProject", cross_project)?;
-    let percent = matches!(link.lag.unit, TimeUnit::PERCENT | TimeUnit::ELAPSED_PERCENT);
-    let lag = if percent { link.lag.minutes.trunc() as i64 } else { units.lag_tenths(&link.lag) };
+    out.bool(
+        "CrossProject",
+        context.external.contains(&link.predecessor_uid),
+    )?;
     if link.lag.minutes == 0.0 {
+        // A zero lag is shown in the project's default duration unit.
         out.int("LinkLag", 0)?;
-        out.int("LagFormat", format_code(TimeUnit(project.properties.duration_format), false))?;
+        out.int(
+            "LagFormat",
+            format_code(TimeUnit(project.properties.duration_format), false),
+        )?;
     } else {
+        // Percent lags keep their percentage.
+        let percent = matches!(link.lag.unit, TimeUnit::PERCENT | TimeUnit::ELAPSED_PERCENT);
+        let lag = if percent {
+            link.lag.minutes.trunc() as i64
+        } else {
+            context.units.lag_tenths(&link.lag)
+        };
         out.int("LinkLag", lag)?;
         out.int("LagFormat", format_code(link.lag.unit, false))?;
     }
@@ -190,7 +275,12 @@ fn write_baseline(out: &mut Out, baseline: &Baseline) -> Result<(), ConvertError
     let cost = baseline.cost.filter(|c| c.trunc() != 0.0);
     let duration = baseline.duration.filter(|d| d.minutes != 0.0);
     let work = baseline.work.filter(|w| *w != 0.0);
-    if cost.is_none() && duration.is_none() && work.is_none() && baseline.start.is_none() && baseline.finish.is_none() {
+    if cost.is_none()
+        && duration.is_none()
+        && work.is_none()
+        && baseline.start.is_none()
+        && baseline.finish.is_none()
+    {
         return Ok(());
     }
     out.start("Baseline")?;
@@ -208,12 +298,6 @@ fn write_baseline(out: &mut Out, baseline: &Baseline) -> Result<(), ConvertError
         out.num("Cost", c * 100.0)?;
     }
     out.end("Baseline")
-}
-
-/// The task calendar's UID, or −1 when the task has none (or names a calendar the file
-/// does not have).
-fn calendar_uid(project: &Project, task: &Task) -> i32 {
-    task.calendar_uid.filter(|uid| project.calendars.iter().any(|c| c.uid == *uid)).unwrap_or(-1)
 }
 
 /// Remaining duration; when the file has none, the part of the duration not yet complete.
@@ -316,7 +400,9 @@ impl Units {
     /// Lags and leveling delays: tenths of a minute through the project's own day length.
     fn lag_tenths(&self, d: &Duration) -> i64 {
         let amount = self.amount(d);
-        let minutes = self.unit_minutes(d.unit).map_or(amount, |per_unit| amount * per_unit);
+        let minutes = self
+            .unit_minutes(d.unit)
+            .map_or(amount, |per_unit| amount * per_unit);
         (10.0 * minutes) as i64
     }
 }
@@ -326,23 +412,39 @@ mod tests {
     use super::*;
 
     fn props(minutes_per_day: u32) -> ProjectProperties {
-        ProjectProperties { minutes_per_day, minutes_per_week: minutes_per_day * 5, ..ProjectProperties::default() }
+        ProjectProperties {
+            minutes_per_day,
+            minutes_per_week: minutes_per_day * 5,
+            ..ProjectProperties::default()
+        }
     }
 
     #[test]
     fn slack_uses_a_fixed_eight_hour_day() {
         let units = Units::of(&props(450));
         // 3120 minutes = 6.93 days of 450 minutes, written as days of 480 minutes.
-        assert_eq!(units.tenths(Some(Duration::new(3120.0, TimeUnit::DAYS))), 33_280);
-        assert_eq!(units.tenths(Some(Duration::new(480.0, TimeUnit::HOURS))), 4800);
+        assert_eq!(
+            units.tenths(Some(Duration::new(3120.0, TimeUnit::DAYS))),
+            33_280
+        );
+        assert_eq!(
+            units.tenths(Some(Duration::new(480.0, TimeUnit::HOURS))),
+            4800
+        );
         assert_eq!(units.tenths(None), 0);
     }
 
     #[test]
     fn lags_use_the_project_day() {
         let units = Units::of(&props(450));
-        assert_eq!(units.lag_tenths(&Duration::new(450.0, TimeUnit::DAYS)), 4500);
-        assert_eq!(units.lag_tenths(&Duration::new(-480.0, TimeUnit::ELAPSED_DAYS)), -4800);
+        assert_eq!(
+            units.lag_tenths(&Duration::new(450.0, TimeUnit::DAYS)),
+            4500
+        );
+        assert_eq!(
+            units.lag_tenths(&Duration::new(-480.0, TimeUnit::ELAPSED_DAYS)),
+            -4800
+        );
     }
 
     #[test]

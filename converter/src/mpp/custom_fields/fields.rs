@@ -82,6 +82,8 @@ pub struct FieldInfo {
     pub name: &'static str,
     /// Its number within the family (1-based).
     pub number: usize,
+    /// True for enterprise fields.
+    pub enterprise: bool,
 }
 
 impl FieldInfo {
@@ -336,6 +338,53 @@ pub static ASSIGNMENT: &[Family] = &[
     enterprise(Kind::Text, "Enterprise Text", &run::<40>(501)),
 ];
 
+/// Assignment "secondary" keys of the task families: assignment field index of member 1
+/// (member n is + n − 1). Project keeps assignment values of task fields under these keys and
+/// MSPDI names them as a task field's `SecondaryPID`.
+static TASK_SECONDARY: &[(&str, u16)] = &[
+    ("Date", 16384),
+    ("Flag", 16394),
+    ("Cost", 16414),
+    ("Duration", 16424),
+    ("Finish", 16434),
+    ("Number", 16444),
+    ("Start", 16474),
+    ("Text", 16484),
+];
+
+/// The member of `entity`'s non-enterprise family `name` numbered `number`, as a field id.
+fn member(entity: Entity, name: &str, number: usize) -> Option<u32> {
+    let family = families(entity)
+        .iter()
+        .find(|f| !f.enterprise && f.name == name)?;
+    let index = family.indices.get(number.checked_sub(1)?)?;
+    Some(entity.base() | u32::from(*index))
+}
+
+/// The assignment field Project pairs with a task or resource custom field (MSPDI
+/// `SecondaryPID`): a task field's secondary key, a resource field's namesake.
+pub fn assignment_twin(field_id: u32) -> Option<u32> {
+    let info = lookup(field_id).filter(|i| !i.enterprise)?;
+    match entity_of(field_id)? {
+        Entity::Task => {
+            let (_, first) = TASK_SECONDARY.iter().find(|(name, _)| *name == info.name)?;
+            let key = u32::from(*first) + u32::try_from(info.number).ok()? - 1;
+            Some(Entity::Assignment.base() | key)
+        }
+        Entity::Resource => member(Entity::Assignment, info.name, info.number),
+        _ => None,
+    }
+}
+
+/// The resource field under which Project lists an assignment custom field.
+pub fn resource_twin(field_id: u32) -> Option<u32> {
+    if entity_of(field_id)? != Entity::Assignment {
+        return None;
+    }
+    let info = lookup(field_id).filter(|i| !i.enterprise)?;
+    member(Entity::Resource, info.name, info.number)
+}
+
 /// The custom field families of `entity` (none for relations).
 pub fn families(entity: Entity) -> &'static [Family] {
     match entity {
@@ -363,6 +412,7 @@ pub fn lookup(field_id: u32) -> Option<FieldInfo> {
             kind: f.kind,
             name: f.name,
             number: pos + 1,
+            enterprise: f.enterprise,
         })
     })
 }
@@ -388,6 +438,25 @@ mod tests {
         assert!(
             lookup(Entity::Task.base() | 14).is_none(),
             "Name is not a custom field"
+        );
+    }
+
+    #[test]
+    fn twins() {
+        // Task Text1 ↔ assignment key 16484; resource Flag10 ↔ assignment Flag10 (index 122).
+        assert_eq!(
+            assignment_twin(188_743_731),
+            Some(Entity::Assignment.base() | 16484)
+        );
+        assert_eq!(
+            assignment_twin(0x0C40_007E),
+            Some(Entity::Assignment.base() | 122)
+        );
+        assert_eq!(resource_twin(255_852_632), Some(205_520_904), "Text1");
+        assert_eq!(
+            assignment_twin(188_744_096),
+            None,
+            "outline codes have none"
         );
     }
 

@@ -242,21 +242,37 @@ fn outline_text(custom: &CustomFields, id: i32) -> Option<String> {
     Some(text)
 }
 
-/// The GUID of the lookup entry a value was picked from, when the field has a value list.
+/// The GUID of the lookup entry a value was picked from, when the field has a lookup table:
+/// the last entry equal to the value (outline codes: the entry their `ValueID` names).
 fn value_guid(custom: &CustomFields, field_id: u32, value: &CustomValue) -> Option<Guid> {
     let table = custom.table(field_id)?;
-    let wanted = match value {
-        CustomValue::Text(s) => s.clone(),
-        CustomValue::Number(n) => lookup::decimal2(*n),
-        CustomValue::Cost(c) => lookup::decimal2(c * 100.0),
-        _ => return None,
-    };
-    table
-        .values
-        .iter()
-        .rev()
-        .find(|v| v.value == wanted)
-        .and_then(|v| v.guid)
+    if let CustomValue::OutlineCode { value_id, .. } = value {
+        let id = (*value_id)?;
+        return table
+            .values
+            .iter()
+            .find(|v| v.id == id)
+            .and_then(|v| v.guid);
+    }
+    let entries = table.values.iter().rev();
+    let mut matching = entries.filter(|v| {
+        let Some(item) = custom.items.get(&v.id) else {
+            return false;
+        };
+        match (value, &item.value) {
+            (CustomValue::Text(a), ItemValue::Text(b)) => a == b,
+            (CustomValue::Number(a), ItemValue::Number(b) | ItemValue::Cost(b))
+            | (CustomValue::Cost(a), ItemValue::Cost(b) | ItemValue::Number(b)) => {
+                lookup::decimal2(*a) == lookup::decimal2(*b)
+            }
+            (CustomValue::Date(a), ItemValue::Date(Some(b))) => a == b,
+            (CustomValue::Duration(a), ItemValue::Duration(b)) => {
+                (a.minutes * 100.0).round() == (b.minutes * 100.0).round()
+            }
+            _ => false,
+        }
+    });
+    matching.next().and_then(|v| v.guid)
 }
 
 /// MPP9 enterprise values: a property block (`u32` size, `u32` count, (key, offset) pairs;
@@ -342,4 +358,268 @@ fn property_block(data: &[u8]) -> Vec<(u32, &[u8])> {
         .zip(ends)
         .filter_map(|((start, key), end)| Some((*key, data.get(*start..end)?)))
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)] // Test inputs are built by hand.
+mod tests {
+    use super::*;
+    use crate::model::FileFormat;
+    use crate::mpp::custom_fields::Item;
+    use crate::mpp::field_map::{FieldMap, Location};
+    use crate::mpp::layout::Layout;
+    use crate::mpp::var_data::VarData;
+
+    /// A Var2Data heap with VarMeta12 entries for (uid, key, bytes).
+    fn var(items: &[(i32, u16, Vec<u8>)]) -> VarData {
+        let mut heap = Vec::new();
+        let mut meta = Vec::new();
+        meta.extend_from_slice(&0xFADF_ADBAu32.to_le_bytes());
+        meta.extend_from_slice(&0u32.to_le_bytes());
+        meta.extend_from_slice(&(items.len() as u32).to_le_bytes());
+        meta.extend_from_slice(&[0; 12]);
+        for (uid, key, bytes) in items {
+            meta.extend_from_slice(&(*uid as u32).to_le_bytes());
+            meta.extend_from_slice(&(heap.len() as u32).to_le_bytes());
+            meta.extend_from_slice(&key.to_le_bytes());
+            meta.extend_from_slice(&0x0B40u16.to_le_bytes());
+            heap.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            heap.extend_from_slice(bytes);
+        }
+        VarData::parse(&meta, heap, FileFormat::Mpp14)
+    }
+
+    fn utf16z(s: &str) -> Vec<u8> {
+        s.encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect()
+    }
+
+    fn custom_for(format: FileFormat, app_version: u16) -> CustomFields {
+        let layout = Layout::new(format, app_version);
+        CustomFields {
+            flags: Some(layout.custom_flags),
+            format: Some(format),
+            outline_key: 22,
+            default_unit: TimeUnit::DAYS,
+            ..CustomFields::default()
+        }
+    }
+
+    fn value_of(values: &[CustomFieldValue], field_id: u32) -> Option<&CustomValue> {
+        values
+            .iter()
+            .find(|v| v.field_id == field_id)
+            .map(|v| &v.value)
+    }
+
+    #[test]
+    fn reads_each_kind_from_var_data() {
+        let keys = [51u16, 87, 106, 265, 103, 183, 104, 417];
+        let map =
+            FieldMap::from_defaults(Entity::Task, &keys.map(|k| (k, Location::Var { key: k })));
+        let mut date = vec![0u8; 4];
+        date[0..2].copy_from_slice(&5400u16.to_le_bytes()); // 09:00
+        date[2..4].copy_from_slice(&11_324u16.to_le_bytes()); // 2015-01-01
+        let var = var(&[
+            (1, 51, utf16z("Text one")),
+            (1, 87, 55.5f64.to_le_bytes().to_vec()),
+            (1, 106, 10_000f64.to_le_bytes().to_vec()),
+            (1, 265, date),
+            (1, 103, 9600i32.to_le_bytes().to_vec()),
+            (1, 183, 7u16.to_le_bytes().to_vec()),
+            (1, 104, 0i32.to_le_bytes().to_vec()),
+        ]);
+        let mut meta = vec![0u8; 47];
+        meta[35..39].copy_from_slice(&0x40u32.to_le_bytes()); // Flag1, Project 2010 layout
+        let row = Row {
+            uid: 1,
+            fixed: [&[], &[]],
+            meta: [&meta, &[]],
+            var: &var,
+            map: &map,
+            entity: Entity::Task,
+        };
+        let custom = custom_for(FileFormat::Mpp14, 14);
+        let values = read_values(&row, Entity::Task, &custom);
+        assert_eq!(
+            value_of(&values, 188_743_731),
+            Some(&CustomValue::Text("Text one".to_owned()))
+        );
+        assert_eq!(
+            value_of(&values, 0x0B40_0057),
+            Some(&CustomValue::Number(55.5))
+        );
+        assert_eq!(
+            value_of(&values, 0x0B40_006A),
+            Some(&CustomValue::Cost(100.0))
+        );
+        let d = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).and_then(|d| d.and_hms_opt(9, 0, 0));
+        assert_eq!(
+            value_of(&values, 0x0B40_0109),
+            d.map(CustomValue::Date).as_ref()
+        );
+        assert_eq!(
+            value_of(&values, 0x0B40_0067),
+            Some(&CustomValue::Duration(Duration::new(960.0, TimeUnit::DAYS)))
+        );
+        assert_eq!(
+            value_of(&values, 0x0B40_0068),
+            None,
+            "zero durations are blank"
+        );
+        assert_eq!(
+            value_of(&values, 0x0B40_0048),
+            Some(&CustomValue::Flag(true)),
+            "Flag1"
+        );
+        assert_eq!(
+            value_of(&values, 0x0B40_0049),
+            None,
+            "clear flags are blank"
+        );
+        let ids: Vec<u32> = values.iter().map(|v| v.field_id).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "sorted by field id");
+    }
+
+    #[test]
+    fn references_resolve_through_lookup_values() {
+        let map = FieldMap::from_defaults(
+            Entity::Task,
+            &[
+                (51, Location::Var { key: 51 }),
+                (417, Location::Var { key: 417 }),
+            ],
+        );
+        let reference = |marker: u16, id: i32| {
+            let mut r = marker.to_le_bytes().to_vec();
+            r.extend_from_slice(&id.to_le_bytes());
+            r.extend_from_slice(&[0; 20]);
+            r
+        };
+        let var = var(&[
+            (3, 51, reference(0x0701, 7)),
+            (3, 417, reference(0x0701, 9)),
+        ]);
+        let mut custom = custom_for(FileFormat::Mpp14, 15);
+        let item = |value: &str, parent| Item {
+            value: ItemValue::Text(value.to_owned()),
+            guid: None,
+            parent,
+        };
+        custom.items.insert(7, item("High", 0));
+        custom.items.insert(8, item("A", 0));
+        custom.items.insert(9, item("B", 8));
+        let row = Row {
+            uid: 3,
+            fixed: [&[], &[]],
+            meta: [&[], &[]],
+            var: &var,
+            map: &map,
+            entity: Entity::Task,
+        };
+        let values = read_values(&row, Entity::Task, &custom);
+        assert_eq!(
+            value_of(&values, 188_743_731),
+            Some(&CustomValue::Text("High".to_owned()))
+        );
+        assert_eq!(
+            value_of(&values, 188_744_096),
+            Some(&CustomValue::OutlineCode {
+                text: "A.B".to_owned(),
+                value_id: None
+            })
+        );
+    }
+
+    #[test]
+    fn enterprise_flags_come_from_fixed2_meta() {
+        let map = FieldMap::default();
+        let var = VarData::default();
+        let mut meta2 = vec![0u8; 86];
+        meta2[59..63].copy_from_slice(&0b101u32.to_le_bytes());
+        let meta = vec![0u8; 47];
+        let row = Row {
+            uid: 1,
+            fixed: [&[], &[]],
+            meta: [&meta, &meta2],
+            var: &var,
+            map: &map,
+            entity: Entity::Task,
+        };
+        let values = read_values(&row, Entity::Task, &custom_for(FileFormat::Mpp12, 12));
+        let flags: Vec<u32> = values.iter().map(|v| v.field_id & 0xFFFF).collect();
+        assert_eq!(flags, vec![659, 661], "Enterprise Flag1 and Flag3");
+    }
+
+    #[test]
+    fn mpp9_enterprise_block() {
+        let map = FieldMap::from_defaults(Entity::Task, &[(481, Location::Var { key: 200 })]);
+        let text_id = Entity::Task.base() | 799; // Enterprise Text1
+        let flag_id = Entity::Task.base() | 72; // a flag key carries the enterprise flags
+        let text = utf16z("Ent");
+        let mut block = Vec::new();
+        let start = 8 + 16;
+        block.extend_from_slice(&((start + text.len() + 4) as u32).to_le_bytes());
+        block.extend_from_slice(&2u32.to_le_bytes());
+        block.extend_from_slice(&text_id.to_le_bytes());
+        block.extend_from_slice(&(start as u32).to_le_bytes());
+        block.extend_from_slice(&flag_id.to_le_bytes());
+        block.extend_from_slice(&((start + text.len()) as u32).to_le_bytes());
+        block.extend_from_slice(&text);
+        block.extend_from_slice(&0b10u32.to_le_bytes());
+        let var = var(&[(4, 200, block)]);
+        let row = Row {
+            uid: 4,
+            fixed: [&[], &[]],
+            meta: [&[], &[]],
+            var: &var,
+            map: &map,
+            entity: Entity::Task,
+        };
+        let values = read_values(&row, Entity::Task, &custom_for(FileFormat::Mpp9, 9));
+        assert_eq!(
+            value_of(&values, text_id),
+            Some(&CustomValue::Text("Ent".to_owned()))
+        );
+        assert_eq!(
+            value_of(&values, Entity::Task.base() | 659),
+            Some(&CustomValue::Flag(true))
+        );
+    }
+
+    #[test]
+    fn hostile_rows_do_not_panic() {
+        let keys: Vec<(u16, Location)> = fields::families(Entity::Task)
+            .iter()
+            .flat_map(|f| f.indices.iter().chain(f.companions))
+            .map(|k| (*k, Location::Var { key: *k }))
+            .collect();
+        let map = FieldMap::from_defaults(Entity::Task, &keys);
+        let junk: Vec<(i32, u16, Vec<u8>)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| {
+                (
+                    1,
+                    *k,
+                    vec![0x01, 0x07, 0xFF, 0xFF, 0xFF, 0xFF][..i % 7].to_vec(),
+                )
+            })
+            .collect();
+        let var = var(&junk);
+        let meta = [0xFFu8; 5];
+        let row = Row {
+            uid: 1,
+            fixed: [&[], &[]],
+            meta: [&meta, &meta],
+            var: &var,
+            map: &map,
+            entity: Entity::Task,
+        };
+        for format in [FileFormat::Mpp9, FileFormat::Mpp12, FileFormat::Mpp14] {
+            let _ = read_values(&row, Entity::Task, &custom_for(format, 14));
+        }
+    }
 }
