@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 use converter::{Conversion, ConvertError, Options, convert};
+use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -142,7 +143,7 @@ pub fn check_mspdi(xml: &[u8]) -> Result<(), String> {
                 }
                 for attr in e.attributes().with_checks(true) {
                     let attr = attr.map_err(|e| format!("at byte {at}: bad attribute: {e}"))?;
-                    attr.unescape_value()
+                    attr.normalized_value(XmlVersion::Explicit1_0)
                         .map_err(|e| format!("at byte {at}: {e}"))?;
                 }
                 if matches!(event, Event::Start(_)) {
@@ -150,10 +151,8 @@ pub fn check_mspdi(xml: &[u8]) -> Result<(), String> {
                 }
             }
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Text(ref t) if depth == 0 => {
-                if !t.xml10_content().trim().is_empty() {
-                    return Err(format!("text outside the root element at byte {at}"));
-                }
+            Event::Text(ref t) if depth == 0 && !t.xml10_content().trim().is_empty() => {
+                return Err(format!("text outside the root element at byte {at}"));
             }
             Event::GeneralRef(ref r) => {
                 if depth == 0 {
