@@ -46,16 +46,31 @@ fn largest_inputs(corpus: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     collect_inputs(&inputs, &mut files);
     files.sort_by(|a, b| b.cmp(a));
-    files
-        .into_iter()
-        .filter_map(|(_, path)| {
-            let bytes = std::fs::read(&path).ok()?;
-            convert(&bytes, &mut Options::default()).ok()?;
-            let name = path.file_stem()?.to_string_lossy().into_owned();
-            Some((name, bytes))
-        })
-        .take(FILES)
-        .collect()
+    let mut chosen: Vec<(String, Vec<u8>)> = Vec::new();
+    for (_, path) in files {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        if convert(&bytes, &mut Options::default()).is_err() {
+            continue;
+        }
+        // Benchmark ids must be unique; stems can repeat across folders.
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut name = stem.clone();
+        let mut n = 1;
+        while chosen.iter().any(|(other, _)| *other == name) {
+            n += 1;
+            name = format!("{stem}~{n}");
+        }
+        chosen.push((name, bytes));
+        if chosen.len() == FILES {
+            break;
+        }
+    }
+    chosen
 }
 
 fn main() {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::{
-    Entries, Outcome, Rng, check_mspdi, convert_guarded, corpus_dir, corpus_files, shown,
+    Entries, Outcome, Rng, check_mspdi, convert_guarded, corpus_dir, corpus_files, par_map, shown,
 };
 
 /// Longest one conversion may take (debug build, slow CI machine) before it counts as a hang.
@@ -127,50 +127,19 @@ fn every_corpus_file_converts_or_fails_as_expected() {
     };
     let manifest = Manifest::load(&corpus_dir());
     let started = Instant::now();
+    let verdicts = par_map(&files, |path| judge(path, &manifest));
     let mut counts: BTreeMap<(String, &str), usize> = BTreeMap::new();
     let mut problems = Vec::new();
-    let mut slowest = (Duration::ZERO, String::new());
-    for path in &files {
-        let rel = manifest_path(path);
-        let (expect, version) = manifest.get(&rel);
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                problems.push(format!("{rel}: cannot read: {e}"));
-                continue;
-            }
-        };
-        let one = Instant::now();
-        let outcome = convert_guarded(&rel, bytes, TIME_LIMIT);
-        if one.elapsed() > slowest.0 {
-            slowest = (one.elapsed(), rel.clone());
+    let mut slowest = (Duration::ZERO, "");
+    for (path, (version, verdict, took)) in files.iter().zip(&verdicts) {
+        if *took > slowest.0 {
+            slowest = (*took, path.to_str().unwrap_or(""));
         }
-        let verdict = match outcome {
-            Outcome::Returned(Ok(conversion)) => match (expect, check_mspdi(&conversion.xml)) {
-                (_, Err(why)) => Err(format!("wrote XML that is not well-formed MSPDI: {why}")),
-                (Expect::Converts | Expect::Unknown, Ok(())) => Ok("converted"),
-                (other, Ok(())) => Err(format!("converted, but {other:?} was expected")),
-            },
-            Outcome::Returned(Err(e)) => match (expect, &e) {
-                (Expect::PasswordProtected | Expect::Unknown, ConvertError::PasswordProtected) => {
-                    Ok("password protected")
-                }
-                (Expect::Unsupported | Expect::Unknown, ConvertError::UnsupportedVersion(_)) => {
-                    Ok("unsupported version")
-                }
-                _ => Err(format!(
-                    "failed with {} ({e}); expected {expect:?}",
-                    e.kind()
-                )),
-            },
-            Outcome::Panicked(message) => Err(format!("PANICKED: {message}")),
-            Outcome::TimedOut => Err(format!("did not finish in {} s", TIME_LIMIT.as_secs())),
-        };
         match verdict {
-            Ok(what) => *counts.entry((version, what)).or_default() += 1,
+            Ok(what) => *counts.entry((version.clone(), what)).or_default() += 1,
             Err(why) => {
-                *counts.entry((version, "PROBLEM")).or_default() += 1;
-                problems.push(format!("{rel}: {why}"));
+                *counts.entry((version.clone(), "PROBLEM")).or_default() += 1;
+                problems.push(format!("{}: {why}", manifest_path(path)));
             }
         }
     }
@@ -185,7 +154,7 @@ fn every_corpus_file_converts_or_fails_as_expected() {
     }
     println!(
         "  slowest: {} ({:.2} s)",
-        slowest.1,
+        shown(Path::new(slowest.1)),
         slowest.0.as_secs_f64()
     );
     assert!(
@@ -195,6 +164,42 @@ fn every_corpus_file_converts_or_fails_as_expected() {
         files.len(),
         problems.join("\n")
     );
+}
+
+/// Converts one corpus file and says whether it did what its manifest entry calls for:
+/// (generation, what happened or what went wrong, time taken).
+fn judge(path: &Path, manifest: &Manifest) -> (String, Result<&'static str, String>, Duration) {
+    let rel = manifest_path(path);
+    let (expect, version) = manifest.get(&rel);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return (version, Err(format!("cannot read: {e}")), Duration::ZERO),
+    };
+    let started = Instant::now();
+    let outcome = convert_guarded(&rel, bytes, TIME_LIMIT);
+    let took = started.elapsed();
+    let verdict = match outcome {
+        Outcome::Returned(Ok(conversion)) => match (expect, check_mspdi(&conversion.xml)) {
+            (_, Err(why)) => Err(format!("wrote XML that is not well-formed MSPDI: {why}")),
+            (Expect::Converts | Expect::Unknown, Ok(())) => Ok("converted"),
+            (other, Ok(())) => Err(format!("converted, but {other:?} was expected")),
+        },
+        Outcome::Returned(Err(e)) => match (expect, &e) {
+            (Expect::PasswordProtected | Expect::Unknown, ConvertError::PasswordProtected) => {
+                Ok("password protected")
+            }
+            (Expect::Unsupported | Expect::Unknown, ConvertError::UnsupportedVersion(_)) => {
+                Ok("unsupported version")
+            }
+            _ => Err(format!(
+                "failed with {} ({e}); expected {expect:?}",
+                e.kind()
+            )),
+        },
+        Outcome::Panicked(message) => Err(format!("PANICKED: {message}")),
+        Outcome::TimedOut => Err(format!("did not finish in {} s", TIME_LIMIT.as_secs())),
+    };
+    (version, verdict, took)
 }
 
 /// How many damaged copies of each chosen file are converted.
@@ -221,25 +226,25 @@ fn damaged_corpus_files_fail_cleanly() {
         if let Err(why) = rewritten_reads_the_same(bytes) {
             problems.push(format!("{rel}: {why}"));
         }
-        for (what, damaged) in damaged_copies(bytes, &mut rng) {
+        let copies = damaged_copies(bytes, &mut rng);
+        let outcomes = par_map(&copies, |(what, damaged)| {
             let label = format!("{rel}, {what}");
-            let one = Instant::now();
-            match convert_guarded(&label, damaged, TIME_LIMIT) {
-                Outcome::Returned(Ok(conversion)) => match check_mspdi(&conversion.xml) {
-                    Ok(()) => converted += 1,
-                    Err(why) => problems.push(format!("{label}: bad XML: {why}")),
-                },
-                Outcome::Returned(Err(_)) => refused += 1,
-                Outcome::Panicked(message) => {
-                    problems.push(format!("{label}: PANICKED: {message}"))
-                }
-                Outcome::TimedOut => problems.push(format!(
-                    "{label}: did not finish in {} s",
-                    TIME_LIMIT.as_secs()
-                )),
-            }
-            if one.elapsed() > Duration::from_secs(10) {
-                println!("  slow: {label}: {:.1} s", one.elapsed().as_secs_f64());
+            let outcome = convert_guarded(&label, damaged.clone(), TIME_LIMIT);
+            let outcome = match outcome {
+                Outcome::Returned(Ok(conversion)) => check_mspdi(&conversion.xml)
+                    .map(|()| true)
+                    .map_err(|why| format!("bad XML: {why}")),
+                Outcome::Returned(Err(_)) => Ok(false),
+                Outcome::Panicked(message) => Err(format!("PANICKED: {message}")),
+                Outcome::TimedOut => Err(format!("did not finish in {} s", TIME_LIMIT.as_secs())),
+            };
+            (label, outcome)
+        });
+        for (label, outcome) in outcomes {
+            match outcome {
+                Ok(true) => converted += 1,
+                Ok(false) => refused += 1,
+                Err(why) => problems.push(format!("{label}: {why}")),
             }
         }
     }

@@ -34,7 +34,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let command = args.next();
-    let rest: Vec<String> = args.collect();
+    // `cargo xtask bench -- --list` passes the `--` on; the ARGS are everything after it.
+    let rest: Vec<String> = args.skip_while(|a| a == "--").collect();
     let result = match command.as_deref() {
         Some("test") if rest.is_empty() => test(),
         Some("score") => score_only(&rest),
