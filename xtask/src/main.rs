@@ -258,9 +258,12 @@ fn score(extra: &[String]) -> StepResult {
     ]))
     .map_err(|e| format!("{e}; the release build failed"))?;
     let binary = target_dir(&root).join("release").join("mpp2xml");
+    let details = std::env::temp_dir().join(format!("xtask-score-{}.json", std::process::id()));
     let mut command = Command::new("python3");
     command
         .arg(&scorer)
+        .arg("--json")
+        .arg(&details)
         .arg("--cmd")
         .arg(format!(
             "{} {{in}} -o {{out}}",
@@ -271,12 +274,21 @@ fn score(extra: &[String]) -> StepResult {
     if let Some(dir) = &from_env {
         command.arg("--corpus").arg(dir);
     }
-    command.args(extra);
-    let crashed = run_scorer(&mut command)?;
+    command.args(extra); // after ours, so that the caller's options win
+    let crashed = run_scorer(&mut command);
+    let crashed_files = std::fs::read_to_string(&details).map(|json| crashed_files(&json));
+    let _ = std::fs::remove_file(&details);
+    let crashed = crashed?;
     if crashed > 0 {
+        if let Ok(files) = crashed_files {
+            println!("\ncrashed files:");
+            for (file, reason) in files {
+                println!("  {file}: {reason}");
+            }
+        }
         return Err(format!(
             "{crashed} file(s) crashed the converter (non-zero exit, signal, timeout or no output); \
-             see `crashes:` and the worst files above"
+             see the crashed files listed above"
         ));
     }
     Ok(Done::Ran)
@@ -315,6 +327,29 @@ fn crashed_count(line: &str) -> Option<usize> {
     let (_, after) = line.split_once("crashed ")?;
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
+}
+
+/// (file, reason) of each crashed file in the scorer's `--json` report. The report is
+/// written with one key per line and each file's `rel` before its `status` and `reason`, which
+/// is all this std-only reader relies on.
+fn crashed_files(json: &str) -> Vec<(String, String)> {
+    let value = |line: &str, key: &str| {
+        let rest = line.trim().strip_prefix(&format!("\"{key}\": "))?;
+        Some(rest.trim_end_matches(',').trim_matches('"').to_owned())
+    };
+    let mut out = Vec::new();
+    let (mut rel, mut crashed) = (String::new(), false);
+    for line in json.lines() {
+        if let Some(v) = value(line, "rel") {
+            (rel, crashed) = (v, false);
+        } else if value(line, "status").as_deref() == Some("crashed") {
+            crashed = true;
+        } else if let Some(reason) = value(line, "reason").filter(|_| crashed) {
+            out.push((rel.clone(), reason));
+            crashed = false;
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -453,6 +488,33 @@ mod tests {
             Some(0)
         );
         assert_eq!(crashed_count("score: nothing"), None);
+    }
+
+    #[test]
+    fn crashed_files_are_read_from_the_json_report() {
+        let json = r#"{
+ "aggregate": {"crashed": 1},
+ "files": [
+  {
+   "rel": "a/ok",
+   "version": "MPP9",
+   "status": "ok",
+   "reason": null,
+   "exit_code": 0
+  },
+  {
+   "rel": "b/bad",
+   "version": "MPP14",
+   "status": "crashed",
+   "reason": "exit 101",
+   "exit_code": 101
+  }
+ ]
+}"#;
+        assert_eq!(
+            crashed_files(json),
+            vec![("b/bad".to_owned(), "exit 101".to_owned())]
+        );
     }
 
     #[test]
