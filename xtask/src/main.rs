@@ -1,5 +1,531 @@
 //! `cargo xtask`: the project's commands (see the README).
+//!
+//! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
+//!   formatting, clippy, the tests, the wasm32 build of the engine, and the corpus score
+//!   (which fails only when a file crashes the converter, never on the score itself).
+//! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
+//!   (e.g. `--against msproject`, `--filter REGEX`, `--json OUT.json`).
+//! - `cargo xtask bench [ARGS]`: the criterion benchmarks; ARGS go to criterion.
+//!
+//! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
+//! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
-fn main() {
-    println!("xtask: to be written");
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "\
+Usage: cargo xtask <COMMAND> [ARGS]
+
+Commands:
+  test           fmt, clippy, tests, doc tests, wasm32 check, corpus score (no crashes allowed)
+  score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
+                 corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
+  bench [ARGS]   run the criterion benchmarks; ARGS go to criterion
+
+Environment:
+  MPP_CORPUS     the corpus folder (default: ../shared/corpus beside the workspace)";
+
+/// The MPP generations the score covers (MPP8 is reported unsupported by design).
+const SCORED_VERSIONS: &str = "9,12,14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    // `cargo xtask bench -- --list` passes the `--` on; the ARGS are everything after it.
+    let rest: Vec<String> = args.skip_while(|a| a == "--").collect();
+    let result = match command.as_deref() {
+        Some("test") if rest.is_empty() => test(),
+        Some("score") => score_only(&rest),
+        Some("bench") => bench(&rest),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some("test") => Err(format!(
+            "`test` takes no arguments (got {})",
+            rest.join(" ")
+        )),
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+        None => Err(format!("no command given\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: FAILED: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Steps: named, timed, stop at the first failure.
+
+/// How a step ended when it did not fail.
+enum Done {
+    Ran,
+    Skipped(String),
+}
+
+type StepResult = Result<Done, String>;
+
+/// Runs named steps in order and keeps their durations for the closing summary.
+struct Steps {
+    total: usize,
+    log: Vec<(String, Duration, String)>,
+}
+
+impl Steps {
+    fn new(total: usize) -> Self {
+        Self {
+            total,
+            log: Vec::new(),
+        }
+    }
+
+    fn run(&mut self, name: &str, step: impl FnOnce() -> StepResult) -> Result<(), String> {
+        let number = self.log.len() + 1;
+        println!("\n==> [{number}/{}] {name}", self.total);
+        let started = Instant::now();
+        let result = step();
+        let took = started.elapsed();
+        let (status, outcome) = match result {
+            Ok(Done::Ran) => ("ok".to_owned(), Ok(())),
+            Ok(Done::Skipped(why)) => (format!("skipped: {why}"), Ok(())),
+            Err(message) => (
+                "FAILED".to_owned(),
+                Err(format!("step `{name}`: {message}")),
+            ),
+        };
+        println!(
+            "<== [{number}/{}] {name}: {status} ({})",
+            self.total,
+            seconds(took)
+        );
+        self.log.push((name.to_owned(), took, status));
+        outcome
+    }
+
+    fn summary(&self) {
+        println!("\n== steps ==");
+        let mut total = Duration::ZERO;
+        for (name, took, status) in &self.log {
+            println!("  {name:<28} {:>8}  {status}", seconds(*took));
+            total += *took;
+        }
+        println!("  {:<28} {:>8}", "total", seconds(total));
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+// ---------------------------------------------------------------------------------------
+// Commands.
+
+fn test() -> Result<(), String> {
+    print_toolchain();
+    let mut steps = Steps::new(6);
+    let result = test_steps(&mut steps);
+    steps.summary();
+    result
+}
+
+fn test_steps(steps: &mut Steps) -> Result<(), String> {
+    steps.run("format (cargo fmt --check)", fmt_check)?;
+    steps.run("lint (cargo clippy)", clippy)?;
+    let nextest = has_nextest();
+    steps.run("tests", || tests(nextest))?;
+    steps.run("doc tests", || doc_tests(nextest))?;
+    steps.run("wasm32 build of the engine", wasm_check)?;
+    steps.run("corpus score (no crashes)", || score(&[]))?;
+    Ok(())
+}
+
+fn score_only(args: &[String]) -> Result<(), String> {
+    let mut steps = Steps::new(1);
+    let result = steps.run("corpus score", || score(args));
+    steps.summary();
+    result
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut steps = Steps::new(1);
+    let result = steps.run("benchmarks", || {
+        let mut command = cargo(&["bench", "-p", "converter", "--bench", "convert", "--"]);
+        command.args(args);
+        run(&mut command).map(|()| Done::Ran)
+    });
+    steps.summary();
+    result
+}
+
+// ---------------------------------------------------------------------------------------
+// The steps of `test`.
+
+fn fmt_check() -> StepResult {
+    run(&mut cargo(&["fmt", "--all", "--check"]))
+        .map_err(|e| format!("{e}; the code is not formatted: run `cargo fmt --all`"))?;
+    Ok(Done::Ran)
+}
+
+fn clippy() -> StepResult {
+    run(&mut cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+    .map_err(|e| format!("{e}; fix the errors above"))?;
+    Ok(Done::Ran)
+}
+
+fn tests(nextest: bool) -> StepResult {
+    let args: &[&str] = if nextest {
+        &["nextest", "run", "--workspace", "--no-fail-fast"]
+    } else {
+        println!("(cargo-nextest is not installed: using cargo test)");
+        &["test", "--workspace", "--no-fail-fast"]
+    };
+    run(&mut cargo(args)).map_err(|e| format!("{e}; some tests failed (see above)"))?;
+    Ok(Done::Ran)
+}
+
+fn doc_tests(nextest: bool) -> StepResult {
+    if !nextest {
+        return Ok(Done::Skipped("cargo test already ran them".to_owned()));
+    }
+    run(&mut cargo(&["test", "--workspace", "--doc"]))
+        .map_err(|e| format!("{e}; a doc test failed (see above)"))?;
+    Ok(Done::Ran)
+}
+
+fn wasm_check() -> StepResult {
+    if !has_wasm_target()? {
+        println!("the {WASM_TARGET} target is missing: installing it");
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+            .map_err(|e| format!("{e}; cannot install the {WASM_TARGET} target"))?;
+    }
+    run(&mut cargo(&[
+        "check",
+        "-p",
+        "converter",
+        "--target",
+        WASM_TARGET,
+    ]))
+    .map_err(|e| format!("{e}; the engine must build for {WASM_TARGET} (browser worker)"))?;
+    Ok(Done::Ran)
+}
+
+/// Builds `mpp2xml` in release and runs the corpus scorer over MPP9/12/14. Fails when the
+/// scorer fails or when any file crashed the converter; the score itself is information.
+fn score(extra: &[String]) -> StepResult {
+    let root = workspace_root();
+    let from_env = std::env::var_os("MPP_CORPUS")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let corpus = from_env
+        .clone()
+        .unwrap_or_else(|| root.join("../shared/corpus"));
+    let scorer = root.join("../shared/tools/corpus_score.py");
+    if !corpus.join("manifest.csv").is_file() {
+        return Ok(Done::Skipped(format!(
+            "corpus not found at {} (no manifest.csv; set MPP_CORPUS to use another folder)",
+            shown(&corpus)
+        )));
+    }
+    if !scorer.is_file() {
+        return Ok(Done::Skipped(format!(
+            "scorer not found at {}",
+            shown(&scorer)
+        )));
+    }
+    if !succeeds(Command::new("python3").arg("--version")) {
+        return Ok(Done::Skipped("python3 is not installed".to_owned()));
+    }
+    run(&mut cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "converter",
+        "--bin",
+        "mpp2xml",
+    ]))
+    .map_err(|e| format!("{e}; the release build failed"))?;
+    let binary = target_dir(&root).join("release").join("mpp2xml");
+    let details = std::env::temp_dir().join(format!("xtask-score-{}.json", std::process::id()));
+    let mut command = Command::new("python3");
+    command
+        .arg(&scorer)
+        .arg("--json")
+        .arg(&details)
+        .arg("--cmd")
+        .arg(format!(
+            "{} {{in}} -o {{out}}",
+            shell_quote(&binary.to_string_lossy())
+        ))
+        .args(["--versions", SCORED_VERSIONS, "--jobs", "2"])
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    if let Some(dir) = &from_env {
+        command.arg("--corpus").arg(dir);
+    }
+    command.args(extra); // after ours, so that the caller's options win
+    let crashed = run_scorer(&mut command);
+    let crashed_files = std::fs::read_to_string(&details).map(|json| crashed_files(&json));
+    let _ = std::fs::remove_file(&details);
+    let crashed = crashed?;
+    if crashed > 0 {
+        if let Ok(files) = crashed_files {
+            println!("\ncrashed files:");
+            for (file, reason) in files {
+                println!("  {file}: {reason}");
+            }
+        }
+        return Err(format!(
+            "{crashed} file(s) crashed the converter (non-zero exit, signal, timeout or no output); \
+             see the crashed files listed above"
+        ));
+    }
+    Ok(Done::Ran)
+}
+
+/// Runs the scorer, echoing its report, and returns the `crashed` count of its `score:` line.
+fn run_scorer(command: &mut Command) -> Result<usize, String> {
+    println!("$ {}", describe(command));
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start python3: {e}"))?;
+    let mut score_line = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| format!("cannot read the scorer's output: {e}"))?;
+            println!("{line}");
+            if line.starts_with("score:") {
+                score_line = Some(line);
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("the scorer did not finish: {e}"))?;
+    if !status.success() {
+        return Err(format!("the scorer failed ({status})"));
+    }
+    let line = score_line.ok_or("the scorer printed no `score:` line")?;
+    crashed_count(&line).ok_or_else(|| format!("no crash count in the score line: {line}"))
+}
+
+/// The number after `crashed` in `score: … files exact A/B, crashed C, timephased …`.
+fn crashed_count(line: &str) -> Option<usize> {
+    let (_, after) = line.split_once("crashed ")?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// (file, reason) of each crashed file in the scorer's `--json` report. The report is
+/// written with one key per line and each file's `rel` before its `status` and `reason`, which
+/// is all this std-only reader relies on.
+fn crashed_files(json: &str) -> Vec<(String, String)> {
+    let value = |line: &str, key: &str| {
+        let rest = line.trim().strip_prefix(&format!("\"{key}\": "))?;
+        Some(rest.trim_end_matches(',').trim_matches('"').to_owned())
+    };
+    let mut out = Vec::new();
+    let (mut rel, mut crashed) = (String::new(), false);
+    for line in json.lines() {
+        if let Some(v) = value(line, "rel") {
+            (rel, crashed) = (v, false);
+        } else if value(line, "status").as_deref() == Some("crashed") {
+            crashed = true;
+        } else if let Some(reason) = value(line, "reason").filter(|_| crashed) {
+            out.push((rel.clone(), reason));
+            crashed = false;
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers.
+
+fn workspace_root() -> PathBuf {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// A path for messages, without `..` when the folder exists.
+fn shown(path: &Path) -> String {
+    path.canonicalize()
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// `cargo` (the one running xtask) with `args`, in the workspace root.
+fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.args(args).current_dir(workspace_root());
+    command
+}
+
+/// Runs `command` with inherited output; an error names the command and its status.
+fn run(command: &mut Command) -> Result<(), String> {
+    println!("$ {}", describe(command));
+    let status = command
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot start `{}`: {e}", describe(command)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(command)))
+    }
+}
+
+/// True when `command` runs and exits with 0 (its output is discarded).
+fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn describe(command: &Command) -> String {
+    let program = Path::new(command.get_program());
+    let name = program
+        .file_name()
+        .unwrap_or(program.as_os_str())
+        .to_string_lossy();
+    let args: Vec<String> = command
+        .get_args()
+        .map(|a| shell_quote(&a.to_string_lossy()))
+        .collect();
+    format!("{name} {}", args.join(" "))
+}
+
+/// Quotes `word` for a POSIX shell (and for Python's `shlex.split`) when it needs it.
+fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@%{}".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+fn has_nextest() -> bool {
+    succeeds(&mut cargo(&["nextest", "--version"]))
+}
+
+/// Whether the active toolchain has the wasm32 standard library, checked in its sysroot so
+/// that it works with and without rustup.
+fn has_wasm_target() -> Result<bool, String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    Ok(Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .join("lib")
+        .is_dir())
+}
+
+/// Prints the tools in use, so a CI log says what it ran with.
+fn print_toolchain() {
+    let tools: [(&str, &[&str]); 4] = [
+        ("rustc", &["--version"]),
+        ("cargo", &["--version"]),
+        ("cargo", &["nextest", "--version"]),
+        ("python3", &["--version"]),
+    ];
+    for (program, args) in tools {
+        let output = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output();
+        match output {
+            Ok(out) if out.status.success() => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                println!("{}", text.lines().next().unwrap_or("").trim());
+            }
+            _ => println!("{program} {}: not found", args.join(" ")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crash_count_is_read_from_the_score_line() {
+        let line = "score: 0.00% fields matched (0/607817), files exact 0/462, crashed 3, \
+                    timephased 100.00%";
+        assert_eq!(crashed_count(line), Some(3));
+        assert_eq!(
+            crashed_count("score: 1% (1/2), files exact 0/1, crashed 0, x"),
+            Some(0)
+        );
+        assert_eq!(crashed_count("score: nothing"), None);
+    }
+
+    #[test]
+    fn crashed_files_are_read_from_the_json_report() {
+        let json = r#"{
+ "aggregate": {"crashed": 1},
+ "files": [
+  {
+   "rel": "a/ok",
+   "version": "MPP9",
+   "status": "ok",
+   "reason": null,
+   "exit_code": 0
+  },
+  {
+   "rel": "b/bad",
+   "version": "MPP14",
+   "status": "crashed",
+   "reason": "exit 101",
+   "exit_code": 101
+  }
+ ]
+}"#;
+        assert_eq!(
+            crashed_files(json),
+            vec![("b/bad".to_owned(), "exit 101".to_owned())]
+        );
+    }
+
+    #[test]
+    fn words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_quote("/a/target/release/mpp2xml"),
+            "/a/target/release/mpp2xml"
+        );
+        assert_eq!(shell_quote("{in}"), "{in}");
+        assert_eq!(shell_quote("/my dir/x"), "'/my dir/x'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }

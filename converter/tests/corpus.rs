@@ -1,0 +1,420 @@
+//! The corpus sweep: every `.mpp` file of the corpus (`$MPP_CORPUS`, else `../shared/corpus`
+//! beside the workspace) converts to well-formed MSPDI or fails with the error its kind of
+//! file calls for, and damaged copies of a few of them fail cleanly instead of panicking.
+//! Without a corpus these tests say so and pass.
+
+// Tests fail by panicking.
+#![allow(clippy::panic)]
+
+mod support;
+
+use converter::{ConvertError, Options, convert};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::{
+    Entries, Outcome, Rng, check_mspdi, convert_guarded, corpus_dir, corpus_files, par_map, shown,
+};
+
+/// Longest one conversion may take (debug build, slow CI machine) before it counts as a hang.
+const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// What a corpus file must do, from `manifest.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Convert.
+    Converts,
+    /// Fail with `PasswordProtected` (MPXJ refused it for its password).
+    PasswordProtected,
+    /// Fail with `UnsupportedVersion` (Project 98, MPP8).
+    Unsupported,
+    /// Not in the manifest: convert, or fail with one of the two refusals above.
+    Unknown,
+}
+
+/// The manifest's expectations by path relative to the corpus folder (`mpp/a/b.mpp`), and the
+/// MPP generation it lists for each file.
+#[derive(Default)]
+struct Manifest {
+    rows: HashMap<String, (Expect, String)>,
+}
+
+impl Manifest {
+    fn load(corpus: &Path) -> Self {
+        let Ok(text) = std::fs::read_to_string(corpus.join("manifest.csv")) else {
+            return Self::default();
+        };
+        let mut lines = text.lines().map(csv_fields);
+        let Some(header) = lines.next() else {
+            return Self::default();
+        };
+        let column = |name: &str| {
+            header
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}') == name)
+        };
+        let (Some(path), Some(version), Some(error)) =
+            (column("path"), column("mpp_version"), column("mpxj_error"))
+        else {
+            return Self::default();
+        };
+        let mut rows = HashMap::new();
+        for fields in lines {
+            let get = |i: usize| fields.get(i).map(String::as_str).unwrap_or("").trim();
+            let version = get(version).to_owned();
+            let expect = if version == "8" {
+                Expect::Unsupported
+            } else if get(error).to_ascii_lowercase().contains("password") {
+                Expect::PasswordProtected
+            } else {
+                Expect::Converts
+            };
+            rows.insert(get(path).replace('\\', "/"), (expect, version));
+        }
+        Self { rows }
+    }
+
+    fn get(&self, rel: &str) -> (Expect, String) {
+        self.rows
+            .get(rel)
+            .cloned()
+            .unwrap_or((Expect::Unknown, "?".to_owned()))
+    }
+}
+
+/// The fields of one CSV line (double quotes, doubled quotes inside).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                push_char(&mut fields, '"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => push_char(&mut fields, c),
+        }
+    }
+    fields
+}
+
+fn push_char(fields: &mut [String], c: char) {
+    if let Some(last) = fields.last_mut() {
+        last.push(c);
+    }
+}
+
+/// The path of a corpus file as the manifest writes it.
+fn manifest_path(path: &Path) -> String {
+    shown(path).replace('\\', "/")
+}
+
+fn skip_message(dir: &Path) -> String {
+    format!(
+        "skipping: corpus not found at {} (set MPP_CORPUS to use another folder)",
+        dir.display()
+    )
+}
+
+#[test]
+fn every_corpus_file_converts_or_fails_as_expected() {
+    let files = match corpus_files() {
+        Ok(files) => files,
+        Err(dir) => return println!("{}", skip_message(&dir)),
+    };
+    let manifest = Manifest::load(&corpus_dir());
+    let started = Instant::now();
+    let verdicts = par_map(&files, |path| judge(path, &manifest));
+    let mut counts: BTreeMap<(String, &str), usize> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut slowest = (Duration::ZERO, "");
+    for (path, (version, verdict, took)) in files.iter().zip(&verdicts) {
+        if *took > slowest.0 {
+            slowest = (*took, path.to_str().unwrap_or(""));
+        }
+        match verdict {
+            Ok(what) => *counts.entry((version.clone(), what)).or_default() += 1,
+            Err(why) => {
+                *counts.entry((version.clone(), "PROBLEM")).or_default() += 1;
+                problems.push(format!("{}: {why}", manifest_path(path)));
+            }
+        }
+    }
+    println!(
+        "corpus {}: {} files in {:.1} s",
+        corpus_dir().display(),
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for ((version, what), n) in &counts {
+        println!("  MPP{version:<3} {what:<20} {n:>4}");
+    }
+    println!(
+        "  slowest: {} ({:.2} s)",
+        shown(Path::new(slowest.1)),
+        slowest.0.as_secs_f64()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} of {} corpus files misbehaved:\n{}",
+        problems.len(),
+        files.len(),
+        problems.join("\n")
+    );
+}
+
+/// Converts one corpus file and says whether it did what its manifest entry calls for:
+/// (generation, what happened or what went wrong, time taken).
+fn judge(path: &Path, manifest: &Manifest) -> (String, Result<&'static str, String>, Duration) {
+    let rel = manifest_path(path);
+    let (expect, version) = manifest.get(&rel);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return (version, Err(format!("cannot read: {e}")), Duration::ZERO),
+    };
+    let started = Instant::now();
+    let outcome = convert_guarded(&rel, bytes, TIME_LIMIT);
+    let took = started.elapsed();
+    let verdict = match outcome {
+        Outcome::Returned(Ok(conversion)) => match (expect, check_mspdi(&conversion.xml)) {
+            (_, Err(why)) => Err(format!("wrote XML that is not well-formed MSPDI: {why}")),
+            (Expect::Converts | Expect::Unknown, Ok(())) => Ok("converted"),
+            (other, Ok(())) => Err(format!("converted, but {other:?} was expected")),
+        },
+        Outcome::Returned(Err(e)) => match (expect, &e) {
+            (Expect::PasswordProtected | Expect::Unknown, ConvertError::PasswordProtected) => {
+                Ok("password protected")
+            }
+            (Expect::Unsupported | Expect::Unknown, ConvertError::UnsupportedVersion(_)) => {
+                Ok("unsupported version")
+            }
+            _ => Err(format!(
+                "failed with {} ({e}); expected {expect:?}",
+                e.kind()
+            )),
+        },
+        Outcome::Panicked(message) => Err(format!("PANICKED: {message}")),
+        Outcome::TimedOut => Err(format!("did not finish in {} s", TIME_LIMIT.as_secs())),
+    };
+    (version, verdict, took)
+}
+
+/// How many damaged copies of each chosen file are converted.
+const TRUNCATIONS: usize = 32;
+const FILE_FLIPS: usize = 48;
+const STREAM_DAMAGES: usize = 64;
+
+#[test]
+fn damaged_corpus_files_fail_cleanly() {
+    let files = match corpus_files() {
+        Ok(files) => files,
+        Err(dir) => return println!("{}", skip_message(&dir)),
+    };
+    let chosen = choose_samples(&files);
+    assert!(
+        !chosen.is_empty(),
+        "no corpus file converts, so none can be damaged"
+    );
+    let started = Instant::now();
+    let mut rng = Rng::new(0x6D70_7032_786D_6C21);
+    let (mut converted, mut refused, mut problems) = (0usize, 0usize, Vec::new());
+    for (path, bytes) in &chosen {
+        let rel = manifest_path(path);
+        if let Err(why) = rewritten_reads_the_same(bytes) {
+            problems.push(format!("{rel}: {why}"));
+        }
+        let copies = damaged_copies(bytes, &mut rng);
+        let outcomes = par_map(&copies, |(what, damaged)| {
+            let label = format!("{rel}, {what}");
+            let outcome = convert_guarded(&label, damaged.clone(), TIME_LIMIT);
+            let outcome = match outcome {
+                Outcome::Returned(Ok(conversion)) => check_mspdi(&conversion.xml)
+                    .map(|()| true)
+                    .map_err(|why| format!("bad XML: {why}")),
+                Outcome::Returned(Err(_)) => Ok(false),
+                Outcome::Panicked(message) => Err(format!("PANICKED: {message}")),
+                Outcome::TimedOut => Err(format!("did not finish in {} s", TIME_LIMIT.as_secs())),
+            };
+            (label, outcome)
+        });
+        for (label, outcome) in outcomes {
+            match outcome {
+                Ok(true) => converted += 1,
+                Ok(false) => refused += 1,
+                Err(why) => problems.push(format!("{label}: {why}")),
+            }
+        }
+    }
+    println!(
+        "damaged copies of {} files: {converted} converted, {refused} refused, {} problems, {:.1} s",
+        chosen.len(),
+        problems.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for (path, _) in &chosen {
+        println!("  sample: {}", manifest_path(path));
+    }
+    assert!(
+        problems.is_empty(),
+        "damaged inputs misbehaved:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The container rewritten with the same streams must convert to the same XML, or the
+/// stream damage of `damaged_copies` would not reach the MPP reader.
+fn rewritten_reads_the_same(bytes: &[u8]) -> Result<(), String> {
+    let rewritten = Entries::read(bytes)
+        .and_then(|entries| entries.write())
+        .map_err(|e| format!("cannot rewrite the container: {e}"))?;
+    let mut options = Options::default();
+    let original = convert(bytes, &mut options).map_err(|e| format!("original: {e}"))?;
+    let copy =
+        convert(&rewritten, &mut options).map_err(|e| format!("rewritten container: {e}"))?;
+    if original.xml == copy.xml {
+        Ok(())
+    } else {
+        Err("the rewritten container converts to different XML".to_owned())
+    }
+}
+
+/// A handful of files that convert: the smallest of each generation, and one of middle size.
+fn choose_samples(files: &[PathBuf]) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut by_size: Vec<(u64, &PathBuf)> = files
+        .iter()
+        .map(|p| (std::fs::metadata(p).map(|m| m.len()).unwrap_or(0), p))
+        .collect();
+    by_size.sort();
+    let converts = |path: &Path| {
+        let bytes = std::fs::read(path).ok()?;
+        match convert_guarded(&shown(path), bytes.clone(), TIME_LIMIT) {
+            Outcome::Returned(Ok(_)) => Some(bytes),
+            _ => None,
+        }
+    };
+    let mut chosen: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut formats = Vec::new();
+    for (_, path) in &by_size {
+        let Some(format) = format_named_in(path) else {
+            continue;
+        };
+        if formats.contains(&format) {
+            continue;
+        }
+        if let Some(bytes) = converts(path) {
+            formats.push(format);
+            chosen.push(((*path).clone(), bytes));
+        }
+    }
+    for (_, path) in by_size.iter().skip(by_size.len() / 2).take(20) {
+        if chosen.iter().all(|(p, _)| p != *path)
+            && let Some(bytes) = converts(path)
+        {
+            chosen.push(((*path).clone(), bytes));
+            break;
+        }
+    }
+    chosen
+}
+
+/// The format name in a file's `\1CompObj` stream (`MSProject.MPP14`), read cheaply so that
+/// samples can be picked per generation without converting every file.
+fn format_named_in(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let entries = Entries::read(&bytes).ok()?;
+    let (_, data) = entries
+        .streams
+        .iter()
+        .find(|(name, _)| name == "/\u{1}CompObj")?;
+    let text = String::from_utf8_lossy(data);
+    let start = text.find("MSProject.")?;
+    let name: String = text
+        .get(start..)?
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    Some(name)
+}
+
+/// Damaged copies of `bytes`, each with a description: the file cut short, bytes of the file
+/// changed, and (through a rewritten container, so the damage reaches the MPP reader rather
+/// than the container's own checks) one stream cut short, changed, or given huge numbers.
+fn damaged_copies(bytes: &[u8], rng: &mut Rng) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for i in 0..TRUNCATIONS {
+        let len = if i % 2 == 0 {
+            bytes.len() * i / TRUNCATIONS
+        } else {
+            rng.below(bytes.len())
+        };
+        out.push((
+            format!("cut to {len} bytes"),
+            bytes.get(..len).unwrap_or(bytes).to_vec(),
+        ));
+    }
+    for _ in 0..FILE_FLIPS {
+        let mut copy = bytes.to_vec();
+        let mut positions = Vec::new();
+        for _ in 0..=rng.below(4) {
+            let at = rng.below(copy.len());
+            let xor = rng.nonzero_byte();
+            if let Some(b) = copy.get_mut(at) {
+                *b ^= xor;
+                positions.push(at);
+            }
+        }
+        out.push((format!("bytes changed at {positions:?}"), copy));
+    }
+    let Ok(entries) = Entries::read(bytes) else {
+        return out;
+    };
+    if entries.streams.is_empty() {
+        return out;
+    }
+    for _ in 0..STREAM_DAMAGES {
+        let mut copy = entries.clone();
+        let index = rng.below(copy.streams.len());
+        let Some((name, data)) = copy.streams.get_mut(index) else {
+            continue;
+        };
+        let what = match rng.below(3) {
+            0 => {
+                let len = rng.below(data.len());
+                data.truncate(len);
+                format!("stream {name:?} cut to {len} bytes")
+            }
+            1 => {
+                let mut positions = Vec::new();
+                for _ in 0..=rng.below(8) {
+                    let at = rng.below(data.len());
+                    let xor = rng.nonzero_byte();
+                    if let Some(b) = data.get_mut(at) {
+                        *b ^= xor;
+                        positions.push(at);
+                    }
+                }
+                format!("stream {name:?} changed at {positions:?}")
+            }
+            _ => {
+                let value: u32 = match rng.below(4) {
+                    0 => u32::MAX,
+                    1 => 0x7FFF_FFFF,
+                    2 => 0x8000_0000,
+                    _ => 0xFFFF,
+                };
+                let at = rng.below(data.len() / 4) * 4;
+                if let Some(word) = data.get_mut(at..at + 4) {
+                    word.copy_from_slice(&value.to_le_bytes());
+                }
+                format!("stream {name:?} word at {at} set to {value:#x}")
+            }
+        };
+        if let Ok(damaged) = copy.write() {
+            out.push((what, damaged));
+        }
+    }
+    out
+}
