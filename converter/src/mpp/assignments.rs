@@ -69,6 +69,8 @@ mod field {
     pub const STOP: u16 = 264;
     pub const VARIABLE_RATE_UNITS: u16 = 270;
     pub const VAC: u16 = 271;
+    pub const ACTUAL_WORK_PROTECTED: u16 = 630;
+    pub const ACTUAL_OVERTIME_WORK_PROTECTED: u16 = 631;
     pub const CREATED: u16 = 634;
     pub const GUID: u16 = 636;
     pub const BUDGET_WORK: u16 = 669;
@@ -258,6 +260,8 @@ fn read_assignment(
         remaining_work: work(field::REMAINING_WORK),
         actual_overtime_work: work(field::ACTUAL_OVERTIME_WORK),
         remaining_overtime_work: work(field::REMAINING_OVERTIME_WORK),
+        actual_work_protected: row.work(field::ACTUAL_WORK_PROTECTED),
+        actual_overtime_work_protected: row.work(field::ACTUAL_OVERTIME_WORK_PROTECTED),
         start: row.timestamp(field::START).or(task.start),
         finish: row.timestamp(field::FINISH).or(task.finish),
         stop: row.timestamp(field::STOP),

@@ -68,6 +68,8 @@ mod field {
     pub const MATERIAL_LABEL: u16 = 299;
     pub const INACTIVE: u16 = 696;
     pub const BOOKING_TYPE: u16 = 699;
+    pub const ACTUAL_WORK_PROTECTED: u16 = 720;
+    pub const ACTUAL_OVERTIME_WORK_PROTECTED: u16 = 721;
     pub const CREATED: u16 = 726;
     /// MPP9: a block of enterprise values (part 1 §2.3 PropsBlock).
     pub const ENTERPRISE_DATA: u16 = 341;
@@ -259,6 +261,8 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
         remaining_work: row.work(field::REMAINING_WORK),
         actual_overtime_work: row.work(field::ACTUAL_OVERTIME_WORK),
         remaining_overtime_work: row.work(field::REMAINING_OVERTIME_WORK),
+        actual_work_protected: row.work(field::ACTUAL_WORK_PROTECTED),
+        actual_overtime_work_protected: row.work(field::ACTUAL_OVERTIME_WORK_PROTECTED),
         percent_work_complete: row
             .u16(field::PERCENT_WORK_COMPLETE)
             .filter(|v| *v <= 100)

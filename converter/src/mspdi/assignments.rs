@@ -23,9 +23,17 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         return out.empty("Assignments");
     }
     let tasks: HashMap<i32, &Task> = project.tasks.iter().map(|t| (t.uid, t)).collect();
+    let materials: HashSet<i32> = project
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Material)
+        .map(|r| r.uid)
+        .collect();
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
-        write_assignment(out, project, assignment, tasks.get(&assignment.task_uid).copied())?;
+        let task = tasks.get(&assignment.task_uid).copied();
+        let material = materials.contains(&assignment.resource_uid);
+        write_assignment(out, project, assignment, task, material)?;
     }
     out.end("Assignments")
 }
@@ -78,14 +86,10 @@ fn write_assignment(
     project: &Project,
     a: &Assignment,
     task: Option<&Task>,
+    material: bool,
 ) -> Result<(), ConvertError> {
     let minutes = |v: Option<f64>| v.unwrap_or(0.0);
     let money = |v: Option<f64>| dec4(v.unwrap_or(0.0) * 100.0);
-    let material = project
-        .resources
-        .iter()
-        .find(|r| r.uid == a.resource_uid)
-        .is_some_and(|r| r.kind == ResourceKind::Material);
     // A 100 % task's assignment without an actual finish shows as 99 % in MS Project.
     let actual_finish = a.actual_finish.or_else(|| {
         task.filter(|t| t.percent_complete == Some(100.0)).and_then(|t| t.actual_finish)
@@ -107,9 +111,7 @@ fn write_assignment(
     out.bool("Confirmed", a.confirmed)?;
     out.text("Cost", &money(a.cost))?;
     out.int("CostRateTable", a.cost_rate_table)?;
-    if let Some(scale) = a.variable_rate_units {
-        out.int("RateScale", scale)?;
-    }
+    out.int("RateScale", a.variable_rate_units.unwrap_or(0))?;
     out.text("CostVariance", &money(a.cost_variance))?;
     out.text("CV", &money(a.cv))?;
     out.int("Delay", a.delay.as_ref().map_or(0, tenths))?;
@@ -148,6 +150,8 @@ fn write_assignment(
     out.text("BCWS", &money(a.bcws))?;
     out.text("BCWP", &money(a.bcwp))?;
     out.int("BookingType", 0)?;
+    work(out, "ActualWorkProtected", minutes(a.actual_work_protected))?;
+    work(out, "ActualOvertimeWorkProtected", minutes(a.actual_overtime_work_protected))?;
     out.date("CreationDate", a.created)?;
     out.text("BudgetCost", &money(a.budget_cost))?;
     work(out, "BudgetWork", minutes(a.budget_work))?;

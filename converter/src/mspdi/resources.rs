@@ -5,15 +5,18 @@ use super::custom;
 use super::xml::{Out, number};
 use crate::error::ConvertError;
 use crate::model::{Baseline, DateTime, Project, Resource, ResourceKind};
+use std::collections::HashMap;
 
 /// Writes the `Resources` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
     if project.resources.is_empty() {
         return out.empty("Resources");
     }
+    let spans = assignment_spans(project);
     out.start("Resources")?;
     for resource in &project.resources {
-        write_resource(out, project, resource)?;
+        let span = spans.get(&resource.uid).copied().unwrap_or_default();
+        write_resource(out, project, resource, span)?;
     }
     out.end("Resources")
 }
@@ -70,14 +73,27 @@ fn date(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime {
     chrono::NaiveDate::from_ymd_opt(y, mo, d).and_then(|d| d.and_hms_opt(h, mi, 0)).unwrap_or_default()
 }
 
-/// The earliest start and latest finish of the resource's assignments (MPXJ derives a
-/// resource's Start and Finish from them).
-fn assignment_span(project: &Project, uid: i32) -> (Option<DateTime>, Option<DateTime>) {
-    let mine = || project.assignments.iter().filter(move |a| a.resource_uid == uid);
-    (mine().filter_map(|a| a.start).min(), mine().filter_map(|a| a.finish).max())
+/// Earliest start and latest finish of each resource's assignments, by resource uid: MPXJ
+/// derives a resource's Start and Finish from them.
+fn assignment_spans(project: &Project) -> HashMap<i32, Span> {
+    let mut spans: HashMap<i32, Span> = HashMap::new();
+    for a in &project.assignments {
+        let span = spans.entry(a.resource_uid).or_default();
+        span.0 = span.0.into_iter().chain(a.start).min();
+        span.1 = span.1.into_iter().chain(a.finish).max();
+    }
+    spans
 }
 
-fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), ConvertError> {
+/// A resource's (start, finish).
+type Span = (Option<DateTime>, Option<DateTime>);
+
+fn write_resource(
+    out: &mut Out,
+    project: &Project,
+    r: &Resource,
+    (start, finish): Span,
+) -> Result<(), ConvertError> {
     let time_based = r.kind == ResourceKind::Work || r.uid == 0;
     let minutes = |v: Option<f64>| v.unwrap_or(0.0);
     let money = |v: Option<f64>| dec4(v.unwrap_or(0.0) * 100.0);
@@ -109,7 +125,6 @@ fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), 
     out.bool("OverAllocated", r.over_allocated)?;
     out.date("AvailableFrom", r.available_from)?;
     out.date("AvailableTo", r.available_to)?;
-    let (start, finish) = assignment_span(project, r.uid);
     out.date("Start", start)?;
     out.date("Finish", finish)?;
     out.bool("CanLevel", r.can_level)?;
@@ -148,6 +163,8 @@ fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), 
     out.bool("IsInactive", r.is_inactive)?;
     out.bool("IsEnterprise", r.is_enterprise)?;
     out.int("BookingType", r.booking_type)?;
+    work(out, "ActualWorkProtected", minutes(r.actual_work_protected))?;
+    work(out, "ActualOvertimeWorkProtected", minutes(r.actual_overtime_work_protected))?;
     out.date("CreationDate", r.created)?;
     out.bool("IsCostResource", r.kind == ResourceKind::Cost)?;
     out.bool("IsBudget", r.is_budget)?;
