@@ -54,7 +54,11 @@ impl VarData {
                 }
             }
         }
-        Self { offsets, owners, data }
+        Self {
+            offsets,
+            owners,
+            data,
+        }
     }
 
     /// The value bytes of (`uid`, `key`): a `u32` length at the offset, then the value.

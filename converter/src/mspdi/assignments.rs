@@ -74,7 +74,11 @@ fn unassigned_assignment(uid: i32, task: &Task) -> Assignment {
         regular_work: Some(duration),
         start: task.start,
         finish: task.finish,
-        actual_finish: if zero_duration_done { task.actual_start } else { None },
+        actual_finish: if zero_duration_done {
+            task.actual_start
+        } else {
+            None
+        },
         units: Some(1.0),
         milestone: task.milestone,
         ..Assignment::default()
@@ -92,7 +96,8 @@ fn write_assignment(
     let money = |v: Option<f64>| dec4(v.unwrap_or(0.0) * 100.0);
     // A 100 % task's assignment without an actual finish shows as 99 % in MS Project.
     let actual_finish = a.actual_finish.or_else(|| {
-        task.filter(|t| t.percent_complete == Some(100.0)).and_then(|t| t.actual_finish)
+        task.filter(|t| t.percent_complete == Some(100.0))
+            .and_then(|t| t.actual_finish)
     });
 
     out.start("Assignment")?;
@@ -100,7 +105,10 @@ fn write_assignment(
     out.guid("GUID", a.guid)?;
     out.int("TaskUID", a.task_uid)?;
     out.int("ResourceUID", a.resource_uid)?;
-    out.int("PercentWorkComplete", a.percent_work_complete.unwrap_or(0.0).round() as i64)?;
+    out.int(
+        "PercentWorkComplete",
+        a.percent_work_complete.unwrap_or(0.0).round() as i64,
+    )?;
     out.text("ActualCost", &money(a.actual_cost))?;
     out.date("ActualFinish", actual_finish)?;
     out.text("ActualOvertimeCost", &money(a.actual_overtime_cost))?;
@@ -116,15 +124,23 @@ fn write_assignment(
     out.text("CV", &money(a.cv))?;
     out.int("Delay", a.delay.as_ref().map_or(0, tenths))?;
     out.date("Finish", a.finish)?;
-    out.int("FinishVariance", a.finish_variance.as_ref().map_or(0, tenths))?;
-    out.text("WorkVariance", &work_variance(a.work_variance.unwrap_or(0.0)))?;
+    out.int(
+        "FinishVariance",
+        a.finish_variance.as_ref().map_or(0, tenths),
+    )?;
+    out.text(
+        "WorkVariance",
+        &work_variance(a.work_variance.unwrap_or(0.0)),
+    )?;
     out.bool("HasFixedRateUnits", a.variable_rate_units.is_none())?;
     out.bool("FixedMaterial", material)?;
     out.opt_text("Hyperlink", a.hyperlink.as_deref())?;
     out.opt_text("HyperlinkAddress", a.hyperlink_address.as_deref())?;
     out.opt_text("HyperlinkSubAddress", a.hyperlink_sub_address.as_deref())?;
     out.int("LevelingDelay", a.leveling_delay.as_ref().map_or(0, tenths))?;
-    let delay_format = a.leveling_delay.map_or(project.properties.duration_format, |d| d.unit.0);
+    let delay_format = a
+        .leveling_delay
+        .map_or(project.properties.duration_format, |d| d.unit.0);
     out.int("LevelingDelayFormat", delay_format)?;
     out.bool("LinkedFields", a.linked_fields)?;
     out.bool("Milestone", a.milestone)?;
@@ -135,7 +151,11 @@ fn write_assignment(
     work(out, "RegularWork", minutes(a.regular_work))?;
     out.text("RemainingCost", &money(a.remaining_cost))?;
     out.text("RemainingOvertimeCost", &money(a.remaining_overtime_cost))?;
-    work(out, "RemainingOvertimeWork", minutes(a.remaining_overtime_work))?;
+    work(
+        out,
+        "RemainingOvertimeWork",
+        minutes(a.remaining_overtime_work),
+    )?;
     work(out, "RemainingWork", minutes(a.remaining_work))?;
     out.bool("ResponsePending", a.response_pending)?;
     out.date("Start", a.start)?;
@@ -151,7 +171,11 @@ fn write_assignment(
     out.text("BCWP", &money(a.bcwp))?;
     out.int("BookingType", 0)?;
     work(out, "ActualWorkProtected", minutes(a.actual_work_protected))?;
-    work(out, "ActualOvertimeWorkProtected", minutes(a.actual_overtime_work_protected))?;
+    work(
+        out,
+        "ActualOvertimeWorkProtected",
+        minutes(a.actual_overtime_work_protected),
+    )?;
     out.date("CreationDate", a.created)?;
     out.text("BudgetCost", &money(a.budget_cost))?;
     work(out, "BudgetWork", minutes(a.budget_work))?;
@@ -165,9 +189,98 @@ fn write_assignment(
             work(out, "Work", w)?;
         }
         if let Some(c) = b.cost {
-            out.text("Cost", &super::xml::number((c * 100.0 * 100.0).round() / 100.0))?;
+            out.text(
+                "Cost",
+                &super::xml::number((c * 100.0 * 100.0).round() / 100.0),
+            )?;
         }
         out.end("Baseline")?;
     }
     out.end("Assignment")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Duration, TimeUnit};
+
+    fn task(uid: i32, summary: bool, percent: f64) -> Task {
+        Task {
+            uid,
+            summary,
+            percent_complete: Some(percent),
+            duration: Some(Duration::new(960.0, TimeUnit::DAYS)),
+            ..Task::default()
+        }
+    }
+
+    fn project() -> Project {
+        Project {
+            tasks: vec![
+                task(0, true, 50.0),
+                task(1, false, 0.0),
+                task(2, true, 0.0),
+                task(3, false, 0.0),
+            ],
+            assignments: vec![Assignment {
+                uid: 5,
+                task_uid: 3,
+                resource_uid: 1,
+                ..Assignment::default()
+            }],
+            ..Project::default()
+        }
+    }
+
+    #[test]
+    fn tasks_without_assignments_get_unassigned_ones() {
+        let extra = invented(&project());
+        let got: Vec<(i32, i32)> = extra.iter().map(|a| (a.uid, a.task_uid)).collect();
+        assert_eq!(
+            got,
+            [(6, 0), (7, 1)],
+            "progress first, then plain tasks; summaries skipped"
+        );
+        let Some(started) = extra.first() else { return };
+        assert_eq!(started.resource_uid, NULL_RESOURCE);
+        assert_eq!(started.work, Some(960.0));
+        assert_eq!(started.actual_work, Some(480.0));
+        assert_eq!(started.remaining_work, Some(480.0));
+        assert_eq!(started.percent_work_complete, Some(50.0));
+    }
+
+    #[test]
+    fn writes_assignments_in_ms_project_order() -> Result<(), ConvertError> {
+        let mut out = Out::new()?;
+        write(&mut out, &project())?;
+        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        assert_eq!(xml.matches("<Assignment>").count(), 3);
+        let first = xml.find("<UID>5</UID>").unwrap_or(usize::MAX);
+        let invented = xml.find("<UID>6</UID>").unwrap_or(0);
+        assert!(first < invented, "the file's assignments come first");
+        let order = [
+            "<TaskUID>",
+            "<PercentWorkComplete>",
+            "<CostRateTable>",
+            "<WorkVariance>",
+            "<Units>",
+            "<Work>",
+        ];
+        let positions: Vec<usize> = order.iter().map(|tag| xml.find(tag).unwrap_or(0)).collect();
+        assert!(
+            positions.windows(2).all(|w| w.first() < w.last()),
+            "{positions:?}"
+        );
+        assert!(xml.contains("<ActualWork>PT8H0M0S</ActualWork>"), "{xml}");
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_project_writes_an_empty_container() -> Result<(), ConvertError> {
+        let mut out = Out::new()?;
+        write(&mut out, &Project::default())?;
+        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        assert!(xml.ends_with("<Assignments/>"), "{xml}");
+        Ok(())
+    }
 }
