@@ -135,11 +135,7 @@ mod tests {
     fn named_reads_say_where_they_failed() {
         let data = [0u8; 3];
         let named = Named::new(&data, "/   114/Props");
-        let err = named
-            .u32(2)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = named.u32(2).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("114/Props"), "{err}");
         assert!(err.contains("offset 2"), "{err}");
     }

@@ -40,7 +40,9 @@ impl CompObj {
                 let digits = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
                 (&rest[..rest.len() - digits.len()], digits)
             })
-            .ok_or_else(|| ConvertError::NotMpp(format!("the file says it holds \"{format}\"")))?;
+            .ok_or_else(|| {
+                ConvertError::NotMpp(format!("the file says it holds \"{format}\""))
+            })?;
         let generation = match number {
             "8" => FileFormat::Mpp8,
             "9" => FileFormat::Mpp9,
@@ -56,9 +58,7 @@ impl CompObj {
         match kind {
             "MPP" => Ok((generation, false)),
             "MPT" | "GLOBAL" => Ok((generation, true)),
-            _ => Err(ConvertError::NotMpp(format!(
-                "the file says it holds \"{format}\""
-            ))),
+            _ => Err(ConvertError::NotMpp(format!("the file says it holds \"{format}\""))),
         }
     }
 }
@@ -93,10 +93,7 @@ impl<'a> Container<'a> {
             return Ok(None);
         }
         let mut stream = self.cfb.open_stream(path).map_err(|e| {
-            ConvertError::Corrupt(format!(
-                "stream {} cannot be opened ({e})",
-                path.trim_start_matches('/')
-            ))
+            ConvertError::Corrupt(format!("stream {} cannot be opened ({e})", path.trim_start_matches('/')))
         })?;
         let len = usize::try_from(stream.len()).unwrap_or(usize::MAX);
         if len > self.max_stream {
@@ -133,12 +130,7 @@ impl<'a> Container<'a> {
         for _ in 0..2 {
             let len = named.u32(off)? as usize;
             let text = named.slice(off + 4, len.min(data.len()))?;
-            strings.push(
-                text.iter()
-                    .take_while(|b| **b != 0)
-                    .map(|b| char::from(*b))
-                    .collect::<String>(),
-            );
+            strings.push(text.iter().take_while(|b| **b != 0).map(|b| char::from(*b)).collect::<String>());
             off += 4 + len;
         }
         let _ = u32_at(&data, off); // the ProgID follows; not needed
@@ -150,10 +142,7 @@ impl<'a> Container<'a> {
                 "it was written by \"{application}\", not Microsoft Project"
             )));
         }
-        Ok(CompObj {
-            application,
-            format,
-        })
+        Ok(CompObj { application, format })
     }
 }
 
@@ -162,10 +151,7 @@ mod tests {
     use super::*;
 
     fn comp_obj(application: &str, format: &str) -> CompObj {
-        CompObj {
-            application: application.to_owned(),
-            format: format.to_owned(),
-        }
+        CompObj { application: application.to_owned(), format: format.to_owned() }
     }
 
     #[test]
@@ -177,30 +163,18 @@ mod tests {
         assert_eq!(t.file_format().ok(), Some((FileFormat::Mpp9, true)));
         assert_eq!(t.application_version(), Some(9));
         let old = comp_obj("Microsoft Project 4.0", "MSProject.MPP4");
-        assert!(matches!(
-            old.file_format(),
-            Err(ConvertError::UnsupportedVersion(_))
-        ));
+        assert!(matches!(old.file_format(), Err(ConvertError::UnsupportedVersion(_))));
         let word = comp_obj("Microsoft Project 9.0", "Word.Document.8");
         assert!(matches!(word.file_format(), Err(ConvertError::NotMpp(_))));
     }
 
     #[test]
     fn non_cfb_input_is_not_mpp() {
-        assert!(matches!(
-            Container::open(b"hello", 1 << 20),
-            Err(ConvertError::NotMpp(_))
-        ));
+        assert!(matches!(Container::open(b"hello", 1 << 20), Err(ConvertError::NotMpp(_))));
         let zeros = vec![0u8; 4096];
-        assert!(matches!(
-            Container::open(&zeros, 1 << 20),
-            Err(ConvertError::NotMpp(_))
-        ));
+        assert!(matches!(Container::open(&zeros, 1 << 20), Err(ConvertError::NotMpp(_))));
         let mut bad = CFB_MAGIC.to_vec();
         bad.resize(4096, 0xFF);
-        assert!(matches!(
-            Container::open(&bad, 1 << 20),
-            Err(ConvertError::Corrupt(_))
-        ));
+        assert!(matches!(Container::open(&bad, 1 << 20), Err(ConvertError::Corrupt(_))));
     }
 }

@@ -33,11 +33,7 @@ pub fn timestamp(data: &[u8], off: usize) -> Option<DateTime> {
     if days <= 1 || days == 65535 {
         return None;
     }
-    let time = if tenths == 65535 {
-        0
-    } else {
-        i64::from(tenths)
-    };
+    let time = if tenths == 65535 { 0 } else { i64::from(tenths) };
     let date = epoch().checked_add_signed(Span::days(i64::from(days)))?;
     let value = date.checked_add_signed(Span::seconds(time * 6))?;
     Some(value)

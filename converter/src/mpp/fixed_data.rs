@@ -17,21 +17,14 @@ impl FixedMeta {
     /// A stream without the magic number gives no items.
     pub fn parse(data: Vec<u8>, item_size: usize) -> Self {
         if u32_at(&data, 0) != Some(MAGIC) || item_size == 0 {
-            return Self {
-                data: Vec::new(),
-                item_size: item_size.max(1),
-            };
+            return Self { data: Vec::new(), item_size: item_size.max(1) };
         }
         Self { data, item_size }
     }
 
     /// Number of items the stream has room for (the written count can be lower).
     pub fn len(&self) -> usize {
-        self.data
-            .len()
-            .saturating_sub(16)
-            .checked_div(self.item_size)
-            .unwrap_or(0)
+        self.data.len().saturating_sub(16).checked_div(self.item_size).unwrap_or(0)
     }
 
     /// True when there are no items.
@@ -64,12 +57,7 @@ impl FixedMeta {
 /// `u32` at +4) and runs to the next item's offset. Offsets are neither sorted nor contiguous,
 /// so lengths that come out empty, negative or too long are fixed up: empty → `min`,
 /// negative or past the end → up to `max` (or the end), longer than `max` → cut to `max`.
-pub fn split_by_meta<'a>(
-    meta: &FixedMeta,
-    data: &'a [u8],
-    min: usize,
-    max: usize,
-) -> Vec<Option<&'a [u8]>> {
+pub fn split_by_meta<'a>(meta: &FixedMeta, data: &'a [u8], min: usize, max: usize) -> Vec<Option<&'a [u8]>> {
     let count = meta.len();
     let offset_of = |i: usize| meta.item(i).and_then(|m| u32_at(m, 4)).map(|o| o as i64);
     (0..count)
@@ -88,11 +76,7 @@ pub fn split_by_meta<'a>(
                 size = min as i64;
             }
             if size < 0 || size > available {
-                size = if max == 0 {
-                    available
-                } else {
-                    (max as i64).min(available)
-                };
+                size = if max == 0 { available } else { (max as i64).min(available) };
             }
             if max != 0 && size > max as i64 {
                 size = max as i64;
@@ -140,11 +124,7 @@ mod tests {
         assert_eq!(recs[0].map(<[u8]>::len), Some(30), "cut to max");
         assert_eq!(recs[1].map(<[u8]>::len), Some(30), "negative → max");
         assert_eq!(recs[2].map(<[u8]>::len), Some(8), "empty → min");
-        assert_eq!(
-            recs[3].map(<[u8]>::len),
-            Some(30),
-            "next offset past the end → max"
-        );
+        assert_eq!(recs[3].map(<[u8]>::len), Some(30), "next offset past the end → max");
         assert_eq!(recs[4], None, "offset outside the stream");
     }
 

@@ -31,11 +31,7 @@ impl<'a> Row<'a> {
     /// The stored bytes of a field: its fixed-data slice or its Var2Data item.
     pub fn raw(&self, index: u16) -> Option<&'a [u8]> {
         match self.location(index)? {
-            Location::Fixed {
-                block,
-                offset,
-                size,
-            } => {
+            Location::Fixed { block, offset, size } => {
                 let record = *self.fixed.get(usize::from(block))?;
                 slice(record, usize::from(offset), usize::from(size))
             }
@@ -165,38 +161,10 @@ mod tests {
         let map = FieldMap::from_defaults(
             Entity::Task,
             &[
-                (
-                    86,
-                    Location::Fixed {
-                        block: 0,
-                        offset: 0,
-                        size: 4,
-                    },
-                ),
-                (
-                    29,
-                    Location::Fixed {
-                        block: 0,
-                        offset: 4,
-                        size: 4,
-                    },
-                ),
-                (
-                    181,
-                    Location::Fixed {
-                        block: 0,
-                        offset: 8,
-                        size: 2,
-                    },
-                ),
-                (
-                    0,
-                    Location::Fixed {
-                        block: 1,
-                        offset: 0,
-                        size: 8,
-                    },
-                ),
+                (86, Location::Fixed { block: 0, offset: 0, size: 4 }),
+                (29, Location::Fixed { block: 0, offset: 4, size: 4 }),
+                (181, Location::Fixed { block: 0, offset: 8, size: 2 }),
+                (0, Location::Fixed { block: 1, offset: 0, size: 8 }),
                 (14, Location::Var { key: 14 }),
             ],
         );

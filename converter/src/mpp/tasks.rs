@@ -6,12 +6,7 @@ use super::reader::{Context, EntityBlocks};
 use crate::model::Task;
 
 /// Reads the tasks in ID order.
-pub fn read(
-    ctx: &mut Context,
-    blocks: &EntityBlocks,
-    map: &FieldMap,
-    custom: &CustomFields,
-) -> Vec<Task> {
+pub fn read(ctx: &mut Context, blocks: &EntityBlocks, map: &FieldMap, custom: &CustomFields) -> Vec<Task> {
     let _ = (ctx, blocks, map, custom);
     Vec::new()
 }

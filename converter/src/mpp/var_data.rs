@@ -54,11 +54,7 @@ impl VarData {
                 }
             }
         }
-        Self {
-            offsets,
-            owners,
-            data,
-        }
+        Self { offsets, owners, data }
     }
 
     /// The value bytes of (`uid`, `key`): a `u32` length at the offset, then the value.

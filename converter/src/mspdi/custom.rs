@@ -14,11 +14,7 @@ pub fn write_definitions(out: &mut Out, project: &Project) -> Result<(), Convert
 }
 
 /// Writes one entity's `ExtendedAttribute` (and `OutlineCode`) value elements.
-pub fn write_values(
-    out: &mut Out,
-    project: &Project,
-    values: &[CustomFieldValue],
-) -> Result<(), ConvertError> {
+pub fn write_values(out: &mut Out, project: &Project, values: &[CustomFieldValue]) -> Result<(), ConvertError> {
     let _ = (out, project, values);
     Ok(())
 }
