@@ -10,7 +10,11 @@ use super::custom;
 use super::resources::{dec4, work, work_variance};
 use super::xml::{Out, tenths};
 use crate::error::ConvertError;
-use crate::model::{Assignment, Project, ResourceKind, Task};
+use crate::model::{
+    Assignment, Calendar, DateTime, DayHours, Duration, Project, ResourceKind, Task, TimeRange,
+    TimeUnit,
+};
+use chrono::{Datelike, NaiveDate, Timelike};
 use std::collections::{HashMap, HashSet};
 
 /// Resource uid of an assignment without a resource.
@@ -29,11 +33,13 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         .filter(|r| r.kind == ResourceKind::Material)
         .map(|r| r.uid)
         .collect();
+    let calendars = Calendars::new(project);
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
         let task = tasks.get(&assignment.task_uid).copied();
         let material = materials.contains(&assignment.resource_uid);
-        write_assignment(out, project, assignment, task, material)?;
+        let variances = calendars.variances(project, assignment, task);
+        write_assignment(out, project, assignment, task, material, variances)?;
     }
     out.end("Assignments")
 }
@@ -54,6 +60,168 @@ pub fn invented(project: &Project) -> Vec<Assignment> {
             unassigned_assignment(next_uid, task)
         })
         .collect()
+}
+
+/// Working-time arithmetic over the project's calendars, for the start and finish
+/// variances a file does not store (MPXJ computes them as the working time between the
+/// baseline date and the current one, in the assignment's calendar).
+struct Calendars<'p> {
+    by_uid: HashMap<i32, &'p Calendar>,
+    project_calendar: Option<&'p Calendar>,
+    resource_calendars: HashMap<i32, i32>,
+}
+
+/// Spans longer than this are not measured: the answer would cost a day-by-day walk of
+/// decades for a value nobody reads.
+const MAX_VARIANCE_DAYS: i64 = 366 * 20;
+
+impl<'p> Calendars<'p> {
+    fn new(project: &'p Project) -> Self {
+        let by_uid: HashMap<i32, &Calendar> = project.calendars.iter().map(|c| (c.uid, c)).collect();
+        let named = project.properties.calendar_name.as_deref().and_then(|name| {
+            project.calendars.iter().find(|c| c.is_base() && c.name.as_deref() == Some(name))
+        });
+        let project_calendar = named.or_else(|| project.calendars.iter().find(|c| c.is_base()));
+        let resource_calendars = project
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Work)
+            .filter_map(|r| Some((r.uid, r.calendar_uid?)))
+            .collect();
+        Self { by_uid, project_calendar, resource_calendars }
+    }
+
+    /// The stored variances, or the computed ones when the assignment has a baseline.
+    fn variances(
+        &self,
+        project: &Project,
+        a: &Assignment,
+        task: Option<&Task>,
+    ) -> (Option<Duration>, Option<Duration>) {
+        let baseline = a.baselines.iter().find(|b| b.number == 0);
+        let calendar = || self.effective(a, task);
+        let compute = |from: Option<DateTime>, to: Option<DateTime>| {
+            let base = |c: &Calendar| self.base_of(c);
+            let minutes = working_minutes(calendar()?, from?, to?, &base)?;
+            Some(Duration::new(minutes * default_unit_factor(project), TimeUnit::MINUTES))
+        };
+        let start = a.start_variance.or_else(|| compute(baseline?.start, a.start));
+        let finish = a.finish_variance.or_else(|| compute(baseline?.finish, a.finish));
+        (start, finish)
+    }
+
+    /// The resource's calendar for a work resource (unless the task ignores it), else the
+    /// task's calendar, else the project calendar.
+    fn effective(&self, a: &Assignment, task: Option<&Task>) -> Option<&'p Calendar> {
+        let ignore = task.is_some_and(|t| t.ignore_resource_calendar);
+        let resource = (!ignore)
+            .then(|| self.resource_calendars.get(&a.resource_uid))
+            .flatten()
+            .and_then(|uid| self.by_uid.get(uid).copied());
+        let task_calendar = task
+            .and_then(|t| t.calendar_uid)
+            .filter(|uid| *uid >= 0)
+            .and_then(|uid| self.by_uid.get(&uid).copied());
+        resource.or(task_calendar).or(self.project_calendar)
+    }
+
+    fn base_of(&self, calendar: &Calendar) -> Option<&'p Calendar> {
+        calendar.base_calendar_uid.and_then(|uid| self.by_uid.get(&uid).copied())
+    }
+}
+
+/// MPXJ expresses a computed variance in the project's default duration unit and prints it
+/// assuming 8-hour days, 40-hour weeks and 20-day months: a file with other day lengths
+/// gets its minutes scaled by that ratio.
+fn default_unit_factor(project: &Project) -> f64 {
+    let p = &project.properties;
+    let ratio = |standard: f64, actual: f64| if actual > 0.0 { standard / actual } else { 1.0 };
+    match TimeUnit(p.duration_format) {
+        TimeUnit::DAYS => ratio(480.0, f64::from(p.minutes_per_day)),
+        TimeUnit::WEEKS => ratio(2400.0, f64::from(p.minutes_per_week)),
+        TimeUnit::MONTHS => {
+            ratio(9600.0, f64::from(p.minutes_per_day) * f64::from(p.days_per_month))
+        }
+        _ => 1.0,
+    }
+}
+
+/// Working minutes from `from` to `to` in `calendar` (negative when `to` is earlier);
+/// `base` finds a derived calendar's base calendar.
+fn working_minutes<'c>(
+    calendar: &'c Calendar,
+    from: DateTime,
+    to: DateTime,
+    base: &dyn Fn(&Calendar) -> Option<&'c Calendar>,
+) -> Option<f64> {
+    if to < from {
+        return working_minutes(calendar, to, from, base).map(|m| -m);
+    }
+    if (to - from).num_days() > MAX_VARIANCE_DAYS {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut day = from.date();
+    while day <= to.date() {
+        for range in day_ranges(calendar, day, base, 0) {
+            let start = minute_of(range.start, false);
+            let end = minute_of(range.end, true);
+            let lo = if day == from.date() { start.max(minute_of(from.time(), false)) } else { start };
+            let hi = if day == to.date() { end.min(minute_of(to.time(), false)) } else { end };
+            if hi > lo {
+                total += f64::from(hi - lo);
+            }
+        }
+        day = day.succ_opt()?;
+    }
+    Some(total)
+}
+
+/// Minute of the day; midnight as an end of range is the end of the day.
+fn minute_of(time: chrono::NaiveTime, end: bool) -> u32 {
+    let m = time.hour() * 60 + time.minute();
+    if end && m == 0 { 24 * 60 } else { m }
+}
+
+/// The working ranges of `day`: an exception covering it, else a work week, else the week
+/// day; "default" days come from the base calendar, or Project's standard day for a base
+/// calendar.
+fn day_ranges<'c>(
+    calendar: &'c Calendar,
+    day: NaiveDate,
+    base: &dyn Fn(&Calendar) -> Option<&'c Calendar>,
+    depth: u8,
+) -> Vec<TimeRange> {
+    let at = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    if let Some(exception) =
+        calendar.exceptions.iter().find(|e| e.recurrence.is_none() && e.from <= at && at <= e.to)
+    {
+        return exception.working_times.clone();
+    }
+    let weekday = day.weekday().num_days_from_sunday() as usize;
+    let week = calendar
+        .work_weeks
+        .iter()
+        .find(|w| w.from <= at && at <= w.to)
+        .and_then(|w| w.days.get(weekday))
+        .filter(|d| **d != DayHours::Default);
+    match week.or_else(|| calendar.days.get(weekday)) {
+        Some(DayHours::Working(ranges)) => ranges.clone(),
+        Some(DayHours::NonWorking) => Vec::new(),
+        _ => match base(calendar).filter(|_| depth < 8) {
+            Some(parent) => day_ranges(parent, day, base, depth + 1),
+            None => standard_day(weekday),
+        },
+    }
+}
+
+/// Project's standard week: Monday to Friday, 08:00–12:00 and 13:00–17:00.
+fn standard_day(weekday: usize) -> Vec<TimeRange> {
+    if weekday == 0 || weekday == 6 {
+        return Vec::new();
+    }
+    let t = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+    vec![TimeRange { start: t(8), end: t(12) }, TimeRange { start: t(13), end: t(17) }]
 }
 
 /// What MPXJ writes for a task without assignments: the task's dates, its duration as
@@ -91,6 +259,7 @@ fn write_assignment(
     a: &Assignment,
     task: Option<&Task>,
     material: bool,
+    (start_variance, finish_variance): (Option<Duration>, Option<Duration>),
 ) -> Result<(), ConvertError> {
     let minutes = |v: Option<f64>| v.unwrap_or(0.0);
     let money = |v: Option<f64>| dec4(v.unwrap_or(0.0) * 100.0);
@@ -161,7 +330,7 @@ fn write_assignment(
     out.date("Start", a.start)?;
     out.date("Stop", a.stop)?;
     out.date("Resume", a.resume)?;
-    out.int("StartVariance", a.start_variance.as_ref().map_or(0, tenths))?;
+    out.int("StartVariance", start_variance.as_ref().map_or(0, tenths))?;
     out.text("Units", &dec4(a.units.unwrap_or(1.0)))?;
     out.bool("UpdateNeeded", a.update_needed)?;
     out.text("VAC", &money(a.vac))?;
