@@ -410,34 +410,6 @@ fn read_assignment(
 
     a.baselines = baselines(row, baseline_work, baseline_cost);
 
-    // Start and finish variances, when not stored, are the working time between the
-    // baseline and the current date. Without a calendar engine here, take the task's own
-    // variance when the assignment shares the task's dates and baseline dates.
-    let task_baseline = task.baselines.iter().find(|b| b.number == 0);
-    let own_baseline = a.baselines.iter().find(|b| b.number == 0);
-    let same = |mine: Option<_>, theirs: Option<_>, base: Option<_>, task_base: Option<_>| {
-        mine == theirs && base.is_some() && base == task_base
-    };
-    if a.start_variance.is_none()
-        && same(
-            a.start,
-            task.start,
-            own_baseline.and_then(|b| b.start),
-            task_baseline.and_then(|b| b.start),
-        )
-    {
-        a.start_variance = task.start_variance;
-    }
-    if a.finish_variance.is_none()
-        && same(
-            a.finish,
-            task.finish,
-            own_baseline.and_then(|b| b.finish),
-            task_baseline.and_then(|b| b.finish),
-        )
-    {
-        a.finish_variance = task.finish_variance;
-    }
     a
 }
 
