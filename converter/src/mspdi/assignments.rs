@@ -77,10 +77,18 @@ const MAX_VARIANCE_DAYS: i64 = 366 * 20;
 
 impl<'p> Calendars<'p> {
     fn new(project: &'p Project) -> Self {
-        let by_uid: HashMap<i32, &Calendar> = project.calendars.iter().map(|c| (c.uid, c)).collect();
-        let named = project.properties.calendar_name.as_deref().and_then(|name| {
-            project.calendars.iter().find(|c| c.is_base() && c.name.as_deref() == Some(name))
-        });
+        let by_uid: HashMap<i32, &Calendar> =
+            project.calendars.iter().map(|c| (c.uid, c)).collect();
+        let named = project
+            .properties
+            .calendar_name
+            .as_deref()
+            .and_then(|name| {
+                project
+                    .calendars
+                    .iter()
+                    .find(|c| c.is_base() && c.name.as_deref() == Some(name))
+            });
         let project_calendar = named.or_else(|| project.calendars.iter().find(|c| c.is_base()));
         let resource_calendars = project
             .resources
@@ -88,7 +96,11 @@ impl<'p> Calendars<'p> {
             .filter(|r| r.kind == ResourceKind::Work)
             .filter_map(|r| Some((r.uid, r.calendar_uid?)))
             .collect();
-        Self { by_uid, project_calendar, resource_calendars }
+        Self {
+            by_uid,
+            project_calendar,
+            resource_calendars,
+        }
     }
 
     /// The stored variances, or the computed ones when the assignment has a baseline.
@@ -103,10 +115,17 @@ impl<'p> Calendars<'p> {
         let compute = |from: Option<DateTime>, to: Option<DateTime>| {
             let base = |c: &Calendar| self.base_of(c);
             let minutes = working_minutes(calendar()?, from?, to?, &base)?;
-            Some(Duration::new(minutes * default_unit_factor(project), TimeUnit::MINUTES))
+            Some(Duration::new(
+                minutes * default_unit_factor(project),
+                TimeUnit::MINUTES,
+            ))
         };
-        let start = a.start_variance.or_else(|| compute(baseline?.start, a.start));
-        let finish = a.finish_variance.or_else(|| compute(baseline?.finish, a.finish));
+        let start = a
+            .start_variance
+            .or_else(|| compute(baseline?.start, a.start));
+        let finish = a
+            .finish_variance
+            .or_else(|| compute(baseline?.finish, a.finish));
         (start, finish)
     }
 
@@ -126,7 +145,9 @@ impl<'p> Calendars<'p> {
     }
 
     fn base_of(&self, calendar: &Calendar) -> Option<&'p Calendar> {
-        calendar.base_calendar_uid.and_then(|uid| self.by_uid.get(&uid).copied())
+        calendar
+            .base_calendar_uid
+            .and_then(|uid| self.by_uid.get(&uid).copied())
     }
 }
 
@@ -139,9 +160,10 @@ fn default_unit_factor(project: &Project) -> f64 {
     match TimeUnit(p.duration_format) {
         TimeUnit::DAYS => ratio(480.0, f64::from(p.minutes_per_day)),
         TimeUnit::WEEKS => ratio(2400.0, f64::from(p.minutes_per_week)),
-        TimeUnit::MONTHS => {
-            ratio(9600.0, f64::from(p.minutes_per_day) * f64::from(p.days_per_month))
-        }
+        TimeUnit::MONTHS => ratio(
+            9600.0,
+            f64::from(p.minutes_per_day) * f64::from(p.days_per_month),
+        ),
         _ => 1.0,
     }
 }
@@ -166,8 +188,16 @@ fn working_minutes<'c>(
         for range in day_ranges(calendar, day, base, 0) {
             let start = minute_of(range.start, false);
             let end = minute_of(range.end, true);
-            let lo = if day == from.date() { start.max(minute_of(from.time(), false)) } else { start };
-            let hi = if day == to.date() { end.min(minute_of(to.time(), false)) } else { end };
+            let lo = if day == from.date() {
+                start.max(minute_of(from.time(), false))
+            } else {
+                start
+            };
+            let hi = if day == to.date() {
+                end.min(minute_of(to.time(), false))
+            } else {
+                end
+            };
             if hi > lo {
                 total += f64::from(hi - lo);
             }
@@ -193,8 +223,10 @@ fn day_ranges<'c>(
     depth: u8,
 ) -> Vec<TimeRange> {
     let at = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    if let Some(exception) =
-        calendar.exceptions.iter().find(|e| e.recurrence.is_none() && e.from <= at && at <= e.to)
+    if let Some(exception) = calendar
+        .exceptions
+        .iter()
+        .find(|e| e.recurrence.is_none() && e.from <= at && at <= e.to)
     {
         return exception.working_times.clone();
     }
@@ -221,7 +253,16 @@ fn standard_day(weekday: usize) -> Vec<TimeRange> {
         return Vec::new();
     }
     let t = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
-    vec![TimeRange { start: t(8), end: t(12) }, TimeRange { start: t(13), end: t(17) }]
+    vec![
+        TimeRange {
+            start: t(8),
+            end: t(12),
+        },
+        TimeRange {
+            start: t(13),
+            end: t(17),
+        },
+    ]
 }
 
 /// What MPXJ writes for a task without assignments: the task's dates, its duration as
@@ -293,10 +334,7 @@ fn write_assignment(
     out.text("CV", &money(a.cv))?;
     out.int("Delay", a.delay.as_ref().map_or(0, tenths))?;
     out.date("Finish", a.finish)?;
-    out.int(
-        "FinishVariance",
-        a.finish_variance.as_ref().map_or(0, tenths),
-    )?;
+    out.int("FinishVariance", finish_variance.as_ref().map_or(0, tenths))?;
     out.text(
         "WorkVariance",
         &work_variance(a.work_variance.unwrap_or(0.0)),
