@@ -483,6 +483,53 @@ mod tests {
     }
 
     #[test]
+    fn variances_count_working_time_only() {
+        let at = |d: u32, h: u32| {
+            NaiveDate::from_ymd_opt(2006, 9, d)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .unwrap_or_default()
+        };
+        let standard = Calendar {
+            uid: 1,
+            ..Calendar::default()
+        };
+        let derived = Calendar {
+            uid: 2,
+            base_calendar_uid: Some(1),
+            ..Calendar::default()
+        };
+        let calendars = [standard, derived];
+        let base = |c: &Calendar| {
+            calendars
+                .iter()
+                .find(|p| Some(p.uid) == c.base_calendar_uid)
+        };
+        let Some(derived) = calendars.last() else {
+            return;
+        };
+        // Tuesday 17:00 to Thursday 17:00: Wednesday and Thursday, 8 hours each.
+        assert_eq!(
+            working_minutes(derived, at(5, 17), at(7, 17), &base),
+            Some(960.0)
+        );
+        assert_eq!(
+            working_minutes(derived, at(7, 17), at(5, 17), &base),
+            Some(-960.0)
+        );
+        // Friday 08:00 to Monday 12:00 skips the weekend.
+        assert_eq!(
+            working_minutes(derived, at(8, 8), at(11, 12), &base),
+            Some(720.0)
+        );
+        let far = at(1, 8) + chrono::Duration::days(MAX_VARIANCE_DAYS + 1);
+        assert_eq!(
+            working_minutes(derived, at(1, 8), far, &base),
+            None,
+            "too long to walk"
+        );
+    }
+
+    #[test]
     fn an_empty_project_writes_an_empty_container() -> Result<(), ConvertError> {
         let mut out = Out::new()?;
         write(&mut out, &Project::default())?;
