@@ -113,6 +113,9 @@ pub struct Resource {
     pub cost_rates: Vec<CostRate>,
     pub availability: Vec<AvailabilityPeriod>,
     pub custom_values: Vec<CustomFieldValue>,
+    /// Actual work entered through Project Server (protected from edits).
+    pub actual_work_protected: Option<f64>,
+    pub actual_overtime_work_protected: Option<f64>,
     /// Saved baseline work and cost (numbers 0–10).
     pub baselines: Vec<Baseline>,
 }

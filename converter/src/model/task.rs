@@ -242,6 +242,9 @@ pub struct Assignment {
     pub budget_work: Option<f64>,
     /// Rate scale code of a variable-rate material assignment; `None` = fixed units.
     pub variable_rate_units: Option<u16>,
+    /// Actual work entered through Project Server (protected from edits).
+    pub actual_work_protected: Option<f64>,
+    pub actual_overtime_work_protected: Option<f64>,
     pub custom_values: Vec<CustomFieldValue>,
     pub baselines: Vec<Baseline>,
 }

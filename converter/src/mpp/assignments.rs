@@ -69,6 +69,8 @@ mod field {
     pub const STOP: u16 = 264;
     pub const VARIABLE_RATE_UNITS: u16 = 270;
     pub const VAC: u16 = 271;
+    pub const ACTUAL_WORK_PROTECTED: u16 = 630;
+    pub const ACTUAL_OVERTIME_WORK_PROTECTED: u16 = 631;
     pub const CREATED: u16 = 634;
     pub const GUID: u16 = 636;
     pub const BUDGET_WORK: u16 = 669;
@@ -111,7 +113,9 @@ pub fn read(
 ) -> Vec<Assignment> {
     let layout = ctx.layout;
     let default_unit = TimeUnit(
-        ctx.props.u16(DURATION_UNITS_KEY).map_or(7, |c| unit_from_code(c, TimeUnit::DAYS).0),
+        ctx.props
+            .u16(DURATION_UNITS_KEY)
+            .map_or(7, |c| unit_from_code(c, TimeUnit::DAYS).0),
     );
     let tasks_by_uid: HashMap<i32, &Task> = tasks.iter().map(|t| (t.uid, t)).collect();
     let resource_uids: HashSet<i32> = resources.iter().map(|r| r.uid).collect();
@@ -126,12 +130,18 @@ pub fn read(
     let mut seen = HashSet::new();
     let mut assignments = Vec::new();
     for item_index in 0..count {
-        let Some(meta) = blocks.meta.item(item_index) else { continue };
+        let Some(meta) = blocks.meta.item(item_index) else {
+            continue;
+        };
         if meta.first().copied() != Some(0) {
             continue;
         }
-        let Some(offset) = u32_at(meta, 4).map(|o| o as usize) else { continue };
-        let Some((index, record)) = records.find(offset) else { continue };
+        let Some(offset) = u32_at(meta, 4).map(|o| o as usize) else {
+            continue;
+        };
+        let Some((index, record)) = records.find(offset) else {
+            continue;
+        };
         let mut fixed = record.to_vec();
         if fixed.len() < min_size {
             fixed.resize(min_size, 0);
@@ -145,12 +155,17 @@ pub fn read(
             map,
             entity: Entity::Assignment,
         };
-        let Some(uid) = probe.i32(field::UNIQUE_ID) else { continue };
+        let Some(uid) = probe.i32(field::UNIQUE_ID) else {
+            continue;
+        };
         if !blocks.var.has_owner(uid) {
             continue;
         }
         let row = Row { uid, ..probe };
-        let Some(task) = row.i32(field::TASK_UNIQUE_ID).and_then(|t| tasks_by_uid.get(&t)) else {
+        let Some(task) = row
+            .i32(field::TASK_UNIQUE_ID)
+            .and_then(|t| tasks_by_uid.get(&t))
+        else {
             continue;
         };
         let resource_uid = row
@@ -197,12 +212,22 @@ impl<'a> Records<'a> {
                 .map(|(i, r)| (i * size, Some(r)))
                 .collect(),
             None => {
-                let offsets = (0..blocks.meta.len())
-                    .map(|i| blocks.meta.item(i).and_then(|m| u32_at(m, 4)).map_or(0, |o| o as usize));
-                offsets.zip(split_by_meta(&blocks.meta, &blocks.data, 0, 0)).collect()
+                let offsets = (0..blocks.meta.len()).map(|i| {
+                    blocks
+                        .meta
+                        .item(i)
+                        .and_then(|m| u32_at(m, 4))
+                        .map_or(0, |o| o as usize)
+                });
+                offsets
+                    .zip(split_by_meta(&blocks.meta, &blocks.data, 0, 0))
+                    .collect()
             }
         };
-        let second = al.record2_size.map(|size| split_fixed(&blocks.data2, size)).unwrap_or_default();
+        let second = al
+            .record2_size
+            .map(|size| split_fixed(&blocks.data2, size))
+            .unwrap_or_default();
         Self { records, second }
     }
 
@@ -224,13 +249,17 @@ impl<'a> Records<'a> {
 /// Zero for a number the map places in Var2Data (Project leaves zero values out there),
 /// `None` for a field the file does not have at all.
 fn mapped_zero(row: &Row<'_>, index: u16) -> Option<f64> {
-    matches!(row.map.get(row.entity.base() | u32::from(index)), Some(Location::Var { .. }))
-        .then_some(0.0)
+    matches!(
+        row.map.get(row.entity.base() | u32::from(index)),
+        Some(Location::Var { .. })
+    )
+    .then_some(0.0)
 }
 
 /// A duration stored as `i32` tenths of a minute, in `unit`.
 fn tenths(row: &Row<'_>, index: u16, unit: TimeUnit) -> Option<Duration> {
-    row.i32(index).map(|t| Duration::new(f64::from(t) / 10.0, unit))
+    row.i32(index)
+        .map(|t| Duration::new(f64::from(t) / 10.0, unit))
 }
 
 fn read_assignment(
@@ -258,11 +287,15 @@ fn read_assignment(
         remaining_work: work(field::REMAINING_WORK),
         actual_overtime_work: work(field::ACTUAL_OVERTIME_WORK),
         remaining_overtime_work: work(field::REMAINING_OVERTIME_WORK),
+        actual_work_protected: row.work(field::ACTUAL_WORK_PROTECTED),
+        actual_overtime_work_protected: row.work(field::ACTUAL_OVERTIME_WORK_PROTECTED),
         start: row.timestamp(field::START).or(task.start),
         finish: row.timestamp(field::FINISH).or(task.finish),
         stop: row.timestamp(field::STOP),
         resume: row.timestamp(field::RESUME),
-        delay: row.u16(field::DELAY).map(|t| Duration::new(f64::from(t) / 10.0, TimeUnit::HOURS)),
+        delay: row
+            .u16(field::DELAY)
+            .map(|t| Duration::new(f64::from(t) / 10.0, TimeUnit::HOURS)),
         cost: cost(field::COST),
         overtime_cost: cost(field::OVERTIME_COST),
         actual_cost: cost(field::ACTUAL_COST),
@@ -275,7 +308,10 @@ fn read_assignment(
         cost_variance: cost(field::COST_VARIANCE),
         cv: cost(field::CV),
         vac: cost(field::VAC),
-        cost_rate_table: row.u16(field::COST_RATE_TABLE).filter(|t| *t < 5).unwrap_or(0),
+        cost_rate_table: row
+            .u16(field::COST_RATE_TABLE)
+            .filter(|t| *t < 5)
+            .unwrap_or(0),
         variable_rate_units: row
             .u8(field::VARIABLE_RATE_UNITS)
             .filter(|v| *v != 0)
@@ -319,14 +355,19 @@ fn read_assignment(
     a.work_contour = if al.contoured.is_set(meta) {
         8
     } else {
-        timephased.and_then(|t| (t.len() >= 30).then(|| u16_at(t, 28)).flatten()).unwrap_or(0)
+        timephased
+            .and_then(|t| (t.len() >= 30).then(|| u16_at(t, 28)).flatten())
+            .unwrap_or(0)
     };
 
     // Values MPXJ computes when the file has none.
     let baseline_work = work(field::BASELINE_WORK);
     let baseline_cost = cost(field::BASELINE_COST);
     if a.overtime_cost.is_none() {
-        a.overtime_cost = a.actual_overtime_cost.zip(a.remaining_overtime_cost).map(|(x, y)| x + y);
+        a.overtime_cost = a
+            .actual_overtime_cost
+            .zip(a.remaining_overtime_cost)
+            .map(|(x, y)| x + y);
     }
     a.work_variance = match work(field::WORK_VARIANCE) {
         Some(v) => Some(v),
@@ -344,27 +385,31 @@ fn read_assignment(
         },
     };
     if a.remaining_work.is_none() {
-        a.remaining_work =
-            a.work.map(|w| w - w * a.percent_work_complete.unwrap_or(0.0) / 100.0);
+        a.remaining_work = a
+            .work
+            .map(|w| w - w * a.percent_work_complete.unwrap_or(0.0) / 100.0);
     }
 
     // Actual start and finish are not stored: they follow the task's progress.
     let task_has_duration = task.duration.is_some_and(|d| d.minutes != 0.0);
     if task_has_duration {
-        let actual_work_recorded = row.raw(field::TIMEPHASED_ACTUAL_WORK).is_some_and(|t| {
-            t.len() > 26 && u16_at(t, 0).is_some_and(|n| n != 0)
-        });
+        let actual_work_recorded = row
+            .raw(field::TIMEPHASED_ACTUAL_WORK)
+            .is_some_and(|t| t.len() > 26 && u16_at(t, 0).is_some_and(|n| n != 0));
         let done = a.remaining_work.unwrap_or(0.0) == 0.0;
         a.actual_finish = (task.actual_start.is_some() && done && resource_uid != NULL_RESOURCE)
             .then_some(a.finish)
             .flatten();
-        a.actual_start = (a.actual_finish.is_some() || actual_work_recorded).then_some(a.start).flatten();
+        a.actual_start = (a.actual_finish.is_some() || actual_work_recorded)
+            .then_some(a.start)
+            .flatten();
     } else {
         a.actual_start = task.actual_start.and(a.start);
         a.actual_finish = task.actual_finish.and(a.finish);
     }
 
     a.baselines = baselines(row, baseline_work, baseline_cost);
+
     a
 }
 
@@ -405,4 +450,133 @@ fn baselines(row: &Row<'_>, work0: Option<f64>, cost0: Option<f64>) -> Vec<Basel
         );
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::super::resources::test_blocks::*;
+    use super::*;
+    use crate::model::{DateTime, FileFormat};
+
+    fn at(d: u32, h: u32) -> DateTime {
+        chrono::NaiveDate::from_ymd_opt(2024, 3, d)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .unwrap_or_default()
+    }
+
+    fn map() -> FieldMap {
+        let fixed = |offset, size| Location::Fixed {
+            block: 0,
+            offset,
+            size,
+        };
+        FieldMap::from_defaults(
+            Entity::Assignment,
+            &[
+                (field::UNIQUE_ID, fixed(0, 4)),
+                (field::TASK_UNIQUE_ID, fixed(4, 4)),
+                (field::RESOURCE_UNIQUE_ID, fixed(8, 4)),
+                (field::START, fixed(12, 4)),
+                (field::UNITS, fixed(16, 8)),
+                (field::WORK, fixed(24, 8)),
+                (field::REMAINING_WORK, fixed(32, 8)),
+                (field::BASELINE_WORK, Location::Var { key: 16 }),
+            ],
+        )
+    }
+
+    fn record(uid: i32, task: i32, resource: i32, remaining_minutes: f64) -> Vec<u8> {
+        let mut r = Vec::new();
+        for v in [uid, task, resource, -1] {
+            r.extend_from_slice(&v.to_le_bytes());
+        }
+        r.extend_from_slice(&10000.0f64.to_le_bytes());
+        r.extend_from_slice(&(480.0f64 * 1000.0).to_le_bytes());
+        r.extend_from_slice(&(remaining_minutes * 1000.0).to_le_bytes());
+        r
+    }
+
+    #[test]
+    fn selects_rows_and_derives_what_is_not_stored() {
+        let task = Task {
+            uid: 1,
+            start: Some(at(4, 8)),
+            finish: Some(at(4, 17)),
+            actual_start: Some(at(4, 8)),
+            duration: Some(Duration::new(480.0, TimeUnit::DAYS)),
+            ..Task::default()
+        };
+        let resources = [1, 2].map(|uid| Resource {
+            uid,
+            ..Resource::default()
+        });
+        let rows = [
+            (0u32, record(10, 1, 1, 0.0)), // done: actual start and finish
+            (0, record(11, 1, 99, 480.0)), // unknown resource: unassigned
+            (0, record(12, 1, 1, 0.0)),    // same task and resource again: ignored
+            (0, record(13, 5, 1, 0.0)),    // unknown task: dropped
+            (0x01, record(14, 1, 2, 0.0)), // meta says the row is not live
+        ];
+        let mut data = Vec::new();
+        let mut items = Vec::new();
+        for (flags, r) in &rows {
+            items.push((*flags, data.len() as u32));
+            data.extend_from_slice(r);
+        }
+        let items: Vec<(u32, u32, &[u8])> = items.iter().map(|(f, o)| (*f, *o, &[][..])).collect();
+        let meta = meta_stream(&items, 34, data.len());
+        let owners = [10, 11, 12, 13, 14].map(|uid| (uid, 1u16, vec![0u8; 4]));
+        let blocks = blocks(var_data(&owners), meta, 34, data);
+        let mut ctx = context(FileFormat::Mpp12, 12);
+        let assignments = read(
+            &mut ctx,
+            &blocks,
+            &map(),
+            &[task],
+            &resources,
+            &CustomFields::default(),
+        );
+
+        let uids: Vec<i32> = assignments.iter().map(|a| a.uid).collect();
+        assert_eq!(uids, [10, 11]);
+        let done = &assignments[0];
+        assert_eq!(done.start, Some(at(4, 8)), "start falls back to the task's");
+        assert_eq!(done.actual_start, Some(at(4, 8)));
+        assert_eq!(done.actual_finish, Some(at(4, 17)));
+        assert_eq!(done.units, Some(1.0));
+        assert_eq!(done.work, Some(480.0));
+        assert_eq!(
+            done.work_variance,
+            Some(480.0),
+            "baseline mapped in Var2Data reads as 0"
+        );
+        let open = &assignments[1];
+        assert_eq!(open.resource_uid, NULL_RESOURCE);
+        assert_eq!(open.actual_start, None, "no recorded actual work");
+        assert_eq!(open.percent_work_complete, None);
+    }
+
+    #[test]
+    fn hostile_offsets_and_short_records_do_not_panic() {
+        let meta = meta_stream(&[(0, u32::MAX, &[]), (0, 3, &[]), (0, 0, &[])], 34, 5);
+        let blocks = blocks(var_data(&[(0, 1, vec![1])]), meta, 34, vec![0u8; 5]);
+        let tasks = [Task::default()];
+        for (format, app) in [
+            (FileFormat::Mpp14, 15),
+            (FileFormat::Mpp12, 12),
+            (FileFormat::Mpp9, 9),
+        ] {
+            let mut ctx = context(format, app);
+            let got = read(
+                &mut ctx,
+                &blocks,
+                &map(),
+                &tasks,
+                &[],
+                &CustomFields::default(),
+            );
+            assert!(got.len() <= 1, "{format:?}");
+        }
+    }
 }

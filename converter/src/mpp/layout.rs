@@ -116,8 +116,10 @@ pub struct AssignmentLayout {
 impl ResourceLayout {
     fn new(format: FileFormat, from_2013: bool) -> Self {
         const GENERIC_2010: &[(usize, MetaBit)] = &[(0, MetaBit::new(32, 0x0400_0000))];
-        const GENERIC_2013: &[(usize, MetaBit)] =
-            &[(50, MetaBit::new(32, 0x1000_0000)), (51, MetaBit::new(32, 0x8000_0000))];
+        const GENERIC_2013: &[(usize, MetaBit)] = &[
+            (50, MetaBit::new(32, 0x1000_0000)),
+            (51, MetaBit::new(32, 0x8000_0000)),
+        ];
         match format {
             FileFormat::Mpp8 | FileFormat::Mpp9 => Self {
                 meta2_sizes: &[],
@@ -143,10 +145,18 @@ impl ResourceLayout {
                 meta2_sizes: &[50, 51],
                 uid_at_map_offset: true,
                 last_row_wins: false,
-                work: if from_2013 { MetaBit::new(12, 0x10) } else { MetaBit::new(9, 0x02) },
+                work: if from_2013 {
+                    MetaBit::new(12, 0x10)
+                } else {
+                    MetaBit::new(9, 0x02)
+                },
                 cost: Some(MetaBit::new(8, 0x10)),
                 budget: Some(MetaBit::new(8, if from_2013 { 0x40 } else { 0x20 })),
-                generic: if from_2013 { GENERIC_2013 } else { GENERIC_2010 },
+                generic: if from_2013 {
+                    GENERIC_2013
+                } else {
+                    GENERIC_2010
+                },
                 enterprise: Some(MetaBit::new(48, 0x20)),
             },
         }
@@ -163,7 +173,12 @@ impl AssignmentLayout {
                 MetaBit::new(20, 0x0400),
             )
         } else {
-            (MetaBit::new(8, 0x10), MetaBit::new(8, 0x80), MetaBit::new(8, 0x100), MetaBit::new(8, 0x08))
+            (
+                MetaBit::new(8, 0x10),
+                MetaBit::new(8, 0x80),
+                MetaBit::new(8, 0x100),
+                MetaBit::new(8, 0x08),
+            )
         };
         let (record_size, record_size_checked, record2_size, written_count) = match format {
             FileFormat::Mpp8 | FileFormat::Mpp9 => (Some(142), true, None, false),

@@ -68,6 +68,8 @@ mod field {
     pub const MATERIAL_LABEL: u16 = 299;
     pub const INACTIVE: u16 = 696;
     pub const BOOKING_TYPE: u16 = 699;
+    pub const ACTUAL_WORK_PROTECTED: u16 = 720;
+    pub const ACTUAL_OVERTIME_WORK_PROTECTED: u16 = 721;
     pub const CREATED: u16 = 726;
     /// MPP9: a block of enterprise values (part 1 §2.3 PropsBlock).
     pub const ENTERPRISE_DATA: u16 = 341;
@@ -106,7 +108,9 @@ pub fn reference_date() -> DateTime {
 }
 
 fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime {
-    NaiveDate::from_ymd_opt(y, mo, d).and_then(|d| d.and_hms_opt(h, mi, 0)).unwrap_or_default()
+    NaiveDate::from_ymd_opt(y, mo, d)
+        .and_then(|d| d.and_hms_opt(h, mi, 0))
+        .unwrap_or_default()
 }
 
 /// Reads the resources in unique id order.
@@ -166,7 +170,7 @@ fn fixed2_meta(layout: &Layout, raw: &[u8], fixed_records: usize) -> (FixedMeta,
     let mut size = first;
     let mut distance = i64::MIN;
     for &candidate in candidates {
-        if candidate == 0 || available % candidate != 0 {
+        if candidate == 0 || !available.is_multiple_of(candidate) {
             continue;
         }
         if available / candidate == fixed_records {
@@ -194,7 +198,9 @@ fn select_rows(
     let min_size = map.record_size(0);
     let uid_offset = if layout.resource.uid_at_map_offset {
         match map.get(Entity::Resource.base() | u32::from(field::UNIQUE_ID)) {
-            Some(Location::Fixed { block: 0, offset, .. }) => usize::from(offset),
+            Some(Location::Fixed {
+                block: 0, offset, ..
+            }) => usize::from(offset),
             _ => 0,
         }
     } else {
@@ -206,9 +212,14 @@ fn select_rows(
         if record.len() < min_size {
             continue;
         }
-        let Some(uid) = u16_at(record, uid_offset).map(i32::from) else { continue };
+        let Some(uid) = u16_at(record, uid_offset).map(i32::from) else {
+            continue;
+        };
         if layout.resource.last_row_wins {
-            let deleted = meta.item(index).and_then(|m| u16_at(m, 0)).is_some_and(|f| f & 0x02 != 0);
+            let deleted = meta
+                .item(index)
+                .and_then(|m| u16_at(m, 0))
+                .is_some_and(|f| f & 0x02 != 0);
             if !deleted {
                 rows.insert(uid, index);
             }
@@ -251,7 +262,10 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
         email_address: row.string(field::EMAIL_ADDRESS),
         peak_units: row.units(field::PEAK),
         can_level: row.u16(field::CAN_LEVEL).is_some_and(|v| v != 0),
-        accrue_at: row.u16(field::ACCRUE_AT).filter(|v| (1..=3).contains(v)).unwrap_or(3),
+        accrue_at: row
+            .u16(field::ACCRUE_AT)
+            .filter(|v| (1..=3).contains(v))
+            .unwrap_or(3),
         work: row.work(field::WORK),
         regular_work: row.work(field::REGULAR_WORK),
         overtime_work: row.work(field::OVERTIME_WORK),
@@ -259,6 +273,8 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
         remaining_work: row.work(field::REMAINING_WORK),
         actual_overtime_work: row.work(field::ACTUAL_OVERTIME_WORK),
         remaining_overtime_work: row.work(field::REMAINING_OVERTIME_WORK),
+        actual_work_protected: row.work(field::ACTUAL_WORK_PROTECTED),
+        actual_overtime_work_protected: row.work(field::ACTUAL_OVERTIME_WORK_PROTECTED),
         percent_work_complete: row
             .u16(field::PERCENT_WORK_COMPLETE)
             .filter(|v| *v <= 100)
@@ -283,7 +299,10 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
         is_inactive: row.u16(field::INACTIVE).is_some_and(|v| v != 0),
         is_enterprise: flag(rl.enterprise),
         is_budget: flag(rl.budget),
-        booking_type: row.u16(field::BOOKING_TYPE).filter(|v| *v <= 2).unwrap_or(0),
+        booking_type: row
+            .u16(field::BOOKING_TYPE)
+            .filter(|v| *v <= 2)
+            .unwrap_or(0),
         created: row.timestamp(field::CREATED).or_else(|| {
             row.raw(field::ENTERPRISE_DATA)
                 .and_then(|block| props_block_item(block, CREATION_DATE_KEY))
@@ -299,8 +318,12 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
 
     // Work variance and cost variance are stored; MPXJ computes them from the baseline
     // when they are not. A mapped Var2Data number without a value reads as zero.
-    let baseline_work = row.work(field::BASELINE_WORK).or_else(|| mapped_zero(row, field::BASELINE_WORK));
-    let baseline_cost = row.cost(field::BASELINE_COST).or_else(|| mapped_zero(row, field::BASELINE_COST));
+    let baseline_work = row
+        .work(field::BASELINE_WORK)
+        .or_else(|| mapped_zero(row, field::BASELINE_WORK));
+    let baseline_cost = row
+        .cost(field::BASELINE_COST)
+        .or_else(|| mapped_zero(row, field::BASELINE_COST));
     r.work_variance = match row.raw(field::WORK_VARIANCE) {
         Some(raw) if raw.len() >= 8 => f64_at(raw, 0).map(encoding::clean_work),
         _ => r.work.zip(baseline_work).map(|(w, b)| w - b),
@@ -321,9 +344,13 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
         from: Some(start_na()),
         to: Some(end_na()),
         standard_rate: row.f64(field::STANDARD_RATE).unwrap_or(0.0),
-        standard_rate_format: row.u16(field::STANDARD_RATE_UNITS).map_or(2, rate_unit_code),
+        standard_rate_format: row
+            .u16(field::STANDARD_RATE_UNITS)
+            .map_or(2, rate_unit_code),
         overtime_rate: row.f64(field::OVERTIME_RATE).unwrap_or(0.0),
-        overtime_rate_format: row.u16(field::OVERTIME_RATE_UNITS).map_or(2, rate_unit_code),
+        overtime_rate_format: row
+            .u16(field::OVERTIME_RATE_UNITS)
+            .map_or(2, rate_unit_code),
         cost_per_use: row.cost(field::COST_PER_USE).unwrap_or(0.0),
     };
     for (table, index) in field::COST_RATE_TABLES.iter().enumerate() {
@@ -350,14 +377,18 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
     r.availability = match row.raw(field::AVAILABILITY_DATA) {
         Some(data) => availability_table(data),
         None => vec![AvailabilityPeriod {
-            from: Some(row.timestamp(field::AVAILABLE_FROM).unwrap_or_else(start_na)),
+            from: Some(
+                row.timestamp(field::AVAILABLE_FROM)
+                    .unwrap_or_else(start_na),
+            ),
             to: Some(row.timestamp(field::AVAILABLE_TO).unwrap_or_else(end_na)),
             units: max_units.unwrap_or(1.0),
         }],
     };
-    let current = r.availability.iter().find(|p| {
-        p.from.is_none_or(|from| from <= now) && p.to.is_none_or(|to| now <= to)
-    });
+    let current = r
+        .availability
+        .iter()
+        .find(|p| p.from.is_none_or(|from| from <= now) && p.to.is_none_or(|to| now <= to));
     r.max_units = current.map(|p| p.units);
     if !has_default_range(&r.availability) {
         r.available_from = available_from(&r.availability, now);
@@ -375,8 +406,11 @@ const CREATION_DATE_KEY: u32 = 0x0C40_0143;
 /// Zero for a field the map places in Var2Data (Project leaves zero numbers out there),
 /// `None` for a field the file does not have at all.
 fn mapped_zero(row: &Row<'_>, index: u16) -> Option<f64> {
-    matches!(row.map.get(Entity::Resource.base() | u32::from(index)), Some(Location::Var { .. }))
-        .then_some(0.0)
+    matches!(
+        row.map.get(Entity::Resource.base() | u32::from(index)),
+        Some(Location::Var { .. })
+    )
+    .then_some(0.0)
 }
 
 /// Finds `key` in a PropsBlock (`u32` size, `u32` count, count × (`u32` key, `u32`
@@ -398,7 +432,12 @@ fn baselines(row: &Row<'_>, work0: Option<f64>, cost0: Option<f64>) -> Vec<Basel
         let work = work.filter(|w| *w != 0.0);
         let cost = cost.filter(|c| c.trunc() != 0.0);
         if work.is_some() || cost.is_some() {
-            out.push(Baseline { number, work, cost, ..Baseline::default() });
+            out.push(Baseline {
+                number,
+                work,
+                cost,
+                ..Baseline::default()
+            });
         }
     };
     push(0, work0, cost0);
@@ -413,7 +452,10 @@ fn baselines(row: &Row<'_>, work0: Option<f64>, cost0: Option<f64>) -> Vec<Basel
 pub fn hyperlink(data: &[u8]) -> (Option<String>, Option<String>, Option<String>) {
     let mut offset = 24usize;
     let mut next = || {
-        let text = data.get(offset..).map(super::bytes::utf16_string).unwrap_or_default();
+        let text = data
+            .get(offset..)
+            .map(super::bytes::utf16_string)
+            .unwrap_or_default();
         offset = offset.saturating_add((text.encode_utf16().count() + 1) * 2 + 12);
         (!text.is_empty()).then_some(text)
     };
@@ -444,7 +486,9 @@ fn cost_rate_table(table: u8, data: &[u8]) -> Vec<CostRate> {
             Some(0xFFFF) | None => 2,
             Some(raw) => rate_unit_code(raw),
         };
-        let Some(end) = tenths_date(data, off + 40) else { break };
+        let Some(end) = tenths_date(data, off + 40) else {
+            break;
+        };
         let end = if end > end_na() {
             end_na()
         } else if end.minute() % 5 == 0 {
@@ -459,7 +503,9 @@ fn cost_rate_table(table: u8, data: &[u8]) -> Vec<CostRate> {
                 to: Some(end),
                 standard_rate: f64_at(data, off).filter(|v| v.is_finite()).unwrap_or(0.0),
                 standard_rate_format: format(off + 8),
-                overtime_rate: f64_at(data, off + 16).filter(|v| v.is_finite()).unwrap_or(0.0),
+                overtime_rate: f64_at(data, off + 16)
+                    .filter(|v| v.is_finite())
+                    .unwrap_or(0.0),
                 overtime_rate_format: format(off + 24),
                 cost_per_use: f64_at(data, off + 32)
                     .filter(|v| v.is_finite())
@@ -468,7 +514,7 @@ fn cost_rate_table(table: u8, data: &[u8]) -> Vec<CostRate> {
         }
         off += 44;
     }
-    entries.sort_by(|a, b| a.to.cmp(&b.to));
+    entries.sort_by_key(|e| e.to);
     let mut previous_end: Option<DateTime> = None;
     for entry in &mut entries {
         entry.from = Some(previous_end.map_or_else(start_na, |end| end + Span::minutes(1)));
@@ -491,7 +537,9 @@ fn availability_table(data: &[u8]) -> Vec<AvailabilityPeriod> {
     let mut periods = Vec::new();
     for i in 0..count {
         let off = 12 + i * 20;
-        let Some(units) = f64_at(data, off + 4) else { break };
+        let Some(units) = f64_at(data, off + 4) else {
+            break;
+        };
         if units == 0.0 || !units.is_finite() {
             continue;
         }
@@ -556,6 +604,7 @@ fn available_to(periods: &[AvailabilityPeriod], date: DateTime) -> Option<DateTi
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -578,7 +627,13 @@ mod tests {
     fn cost_rate_ranges_chain_and_end_a_minute_early() {
         let mut data = vec![0u8; 16];
         data[0] = 2;
-        data.extend(rate_entry(5.0, 2, 10.0, 150_000.0, tenths(at(2009, 6, 15, 8, 0))));
+        data.extend(rate_entry(
+            5.0,
+            2,
+            10.0,
+            150_000.0,
+            tenths(at(2009, 6, 15, 8, 0)),
+        ));
         data.extend(rate_entry(1200.0, 1, 25.0, 300_000.0, i32::MAX - 1));
         let table = cost_rate_table(0, &data);
         assert_eq!(table.len(), 2);
@@ -586,7 +641,11 @@ mod tests {
         assert_eq!(table[0].to, Some(at(2009, 6, 15, 7, 59)));
         assert_eq!(table[0].cost_per_use, 1500.0);
         assert_eq!(table[1].from, Some(at(2009, 6, 15, 8, 0)));
-        assert_eq!(table[1].to, Some(end_na()), "clamped to the last date Project knows");
+        assert_eq!(
+            table[1].to,
+            Some(end_na()),
+            "clamped to the last date Project knows"
+        );
         assert_eq!(table[1].standard_rate_format, 1);
         assert_eq!(table[1].overtime_rate_format, 2, "0xFFFF is hours");
     }
@@ -608,7 +667,11 @@ mod tests {
         assert_eq!(text.as_deref(), Some("Home"));
         assert_eq!(address.as_deref(), Some("http://x"));
         assert_eq!(sub, None);
-        assert_eq!(hyperlink(&[1, 2, 3]), (None, None, None), "short items read as empty");
+        assert_eq!(
+            hyperlink(&[1, 2, 3]),
+            (None, None, None),
+            "short items read as empty"
+        );
     }
 
     #[test]
@@ -629,12 +692,84 @@ mod tests {
         assert_eq!(periods[0].to, Some(at(2010, 12, 31, 23, 59)));
         assert_eq!(periods[0].units, 0.5);
         assert!(!has_default_range(&periods));
-        assert_eq!(available_from(&periods, at(2010, 5, 1, 0, 0)), Some(at(2010, 1, 1, 0, 0)));
-        assert_eq!(available_to(&periods, at(2010, 5, 1, 0, 0)), Some(at(2010, 12, 31, 23, 59)));
-        assert_eq!(available_from(&periods, at(2030, 1, 1, 0, 0)), Some(at(2012, 1, 1, 0, 0)));
+        assert_eq!(
+            available_from(&periods, at(2010, 5, 1, 0, 0)),
+            Some(at(2010, 1, 1, 0, 0))
+        );
+        assert_eq!(
+            available_to(&periods, at(2010, 5, 1, 0, 0)),
+            Some(at(2010, 12, 31, 23, 59))
+        );
+        assert_eq!(
+            available_from(&periods, at(2030, 1, 1, 0, 0)),
+            Some(at(2012, 1, 1, 0, 0))
+        );
         assert_eq!(available_to(&periods, at(2030, 1, 1, 0, 0)), None);
-        let open = [AvailabilityPeriod { from: Some(start_na()), to: Some(end_na()), units: 1.0 }];
+        let open = [AvailabilityPeriod {
+            from: Some(start_na()),
+            to: Some(end_na()),
+            units: 1.0,
+        }];
         assert!(has_default_range(&open));
+    }
+
+    #[test]
+    fn reads_a_resource_through_the_field_map() {
+        use super::super::field_map::Location;
+        use super::test_blocks::*;
+        use crate::model::FileFormat;
+        let fixed = |offset, size| Location::Fixed {
+            block: 0,
+            offset,
+            size,
+        };
+        let map = FieldMap::from_defaults(
+            Entity::Resource,
+            &[
+                (field::UNIQUE_ID, fixed(0, 4)),
+                (field::ID, fixed(4, 4)),
+                (field::MAX_UNITS, fixed(8, 8)),
+                (field::STANDARD_RATE, fixed(16, 8)),
+                (field::STANDARD_RATE_UNITS, fixed(24, 2)),
+                (field::NAME, Location::Var { key: 1 }),
+            ],
+        );
+        let record = |uid: u32, id: u32, units: f64, rate: f64| {
+            let mut r = Vec::new();
+            r.extend_from_slice(&uid.to_le_bytes());
+            r.extend_from_slice(&id.to_le_bytes());
+            r.extend_from_slice(&units.to_le_bytes());
+            r.extend_from_slice(&rate.to_le_bytes());
+            r.extend_from_slice(&3u16.to_le_bytes());
+            r
+        };
+        let mut data = record(1, 7, 5000.0, 40.0);
+        data.extend(record(2, 8, 10000.0, 0.0));
+        data.extend(record(3, 9, 10000.0, 0.0));
+        let work = [0u8, 0x02];
+        let meta = meta_stream(
+            &[(0, 0, &work), (0, 26, &[]), (0, 52, &work)],
+            37,
+            data.len(),
+        );
+        // Resource 3 has no Var2Data value, so it is not a resource.
+        let var = var_data(&[(1, 1, utf16("Ann, [lead]")), (2, 1, utf16("Steel"))]);
+        let blocks = blocks(var, meta, 37, data);
+        let mut ctx = context(FileFormat::Mpp12, 12);
+        let resources = read(&mut ctx, &blocks, &map, &CustomFields::default());
+        assert_eq!(resources.len(), 2);
+        let ann = &resources[0];
+        assert_eq!((ann.uid, ann.id), (1, 7));
+        assert_eq!(ann.name.as_deref(), Some("Ann, [lead]"));
+        assert_eq!(ann.kind, ResourceKind::Work);
+        assert_eq!(ann.max_units, Some(0.5));
+        assert_eq!(ann.standard_rate, Some(40.0));
+        assert_eq!(ann.standard_rate_format, 3);
+        assert_eq!(
+            resources[1].kind,
+            ResourceKind::Material,
+            "no work bit, no cost bit"
+        );
     }
 
     #[test]
@@ -643,5 +778,87 @@ mod tests {
         assert_eq!(rate_unit_code(8), 2, "flat reads as hours");
         assert_eq!(rate_unit_code(0), 3);
         assert_eq!(rate_unit_code(0xFFFF), 3);
+    }
+}
+
+/// Builders of entity storages for unit tests (shared with the assignment reader's tests).
+#[cfg(test)]
+pub(super) mod test_blocks {
+    use super::super::fixed_data::FixedMeta;
+    use super::super::layout::Layout;
+    use super::super::props::Props;
+    use super::super::reader::{Context, EntityBlocks};
+    use super::super::var_data::VarData;
+    use crate::convert::Limits;
+    use crate::model::FileFormat;
+
+    const MAGIC: u32 = 0xFADF_ADBA;
+
+    /// A context for a file of `format` saved by `app_version`.
+    pub fn context(format: FileFormat, app_version: u16) -> Context {
+        Context {
+            layout: Layout::new(format, app_version),
+            props: Props::default(),
+            warnings: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// A FixedMeta stream: one `item_size` item per (flags, offset, extra bytes at 8…).
+    pub fn meta_stream(items: &[(u32, u32, &[u8])], item_size: usize, data_len: usize) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(&MAGIC.to_le_bytes());
+        m.extend_from_slice(&0u32.to_le_bytes());
+        m.extend_from_slice(&(items.len() as u32).to_le_bytes());
+        m.extend_from_slice(&(data_len as u32).to_le_bytes());
+        for (flags, offset, extra) in items {
+            let mut item = vec![0u8; item_size];
+            item.splice(0..4, flags.to_le_bytes());
+            item.splice(4..8, offset.to_le_bytes());
+            item.splice(8..8 + extra.len(), extra.iter().copied());
+            item.truncate(item_size);
+            m.extend_from_slice(&item);
+        }
+        m
+    }
+
+    /// VarMeta12 + Var2Data holding `values` as (owner uid, key, bytes).
+    pub fn var_data(values: &[(i32, u16, Vec<u8>)]) -> VarData {
+        let mut heap = Vec::new();
+        let mut meta = Vec::new();
+        meta.extend_from_slice(&MAGIC.to_le_bytes());
+        meta.extend_from_slice(&0u32.to_le_bytes());
+        meta.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        meta.extend_from_slice(&[0; 8]);
+        let mut entries = Vec::new();
+        for (uid, key, bytes) in values {
+            entries.extend_from_slice(&(*uid as u32).to_le_bytes());
+            entries.extend_from_slice(&(heap.len() as u32).to_le_bytes());
+            entries.extend_from_slice(&key.to_le_bytes());
+            entries.extend_from_slice(&0u16.to_le_bytes());
+            heap.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            heap.extend_from_slice(bytes);
+        }
+        meta.extend_from_slice(&(heap.len() as u32).to_le_bytes());
+        meta.extend_from_slice(&entries);
+        VarData::parse(&meta, heap, FileFormat::Mpp14)
+    }
+
+    /// UTF-16LE text with its NUL.
+    pub fn utf16(text: &str) -> Vec<u8> {
+        text.encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect()
+    }
+
+    /// Entity blocks from their parts.
+    pub fn blocks(var: VarData, meta: Vec<u8>, meta_size: usize, data: Vec<u8>) -> EntityBlocks {
+        EntityBlocks {
+            var,
+            meta: FixedMeta::parse(meta, meta_size),
+            data,
+            ..EntityBlocks::default()
+        }
     }
 }

@@ -10,7 +10,11 @@ use super::custom;
 use super::resources::{dec4, work, work_variance};
 use super::xml::{Out, tenths};
 use crate::error::ConvertError;
-use crate::model::{Assignment, Project, ResourceKind, Task};
+use crate::model::{
+    Assignment, Calendar, DateTime, DayHours, Duration, Project, ResourceKind, Task, TimeRange,
+    TimeUnit,
+};
+use chrono::{Datelike, NaiveDate, Timelike};
 use std::collections::{HashMap, HashSet};
 
 /// Resource uid of an assignment without a resource.
@@ -23,9 +27,19 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         return out.empty("Assignments");
     }
     let tasks: HashMap<i32, &Task> = project.tasks.iter().map(|t| (t.uid, t)).collect();
+    let materials: HashSet<i32> = project
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Material)
+        .map(|r| r.uid)
+        .collect();
+    let calendars = Calendars::new(project);
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
-        write_assignment(out, project, assignment, tasks.get(&assignment.task_uid).copied())?;
+        let task = tasks.get(&assignment.task_uid).copied();
+        let material = materials.contains(&assignment.resource_uid);
+        let variances = calendars.variances(project, assignment, task);
+        write_assignment(out, project, assignment, task, material, variances)?;
     }
     out.end("Assignments")
 }
@@ -48,6 +62,209 @@ pub fn invented(project: &Project) -> Vec<Assignment> {
         .collect()
 }
 
+/// Working-time arithmetic over the project's calendars, for the start and finish
+/// variances a file does not store (MPXJ computes them as the working time between the
+/// baseline date and the current one, in the assignment's calendar).
+struct Calendars<'p> {
+    by_uid: HashMap<i32, &'p Calendar>,
+    project_calendar: Option<&'p Calendar>,
+    resource_calendars: HashMap<i32, i32>,
+}
+
+/// Spans longer than this are not measured: the answer would cost a day-by-day walk of
+/// decades for a value nobody reads.
+const MAX_VARIANCE_DAYS: i64 = 366 * 20;
+
+impl<'p> Calendars<'p> {
+    fn new(project: &'p Project) -> Self {
+        let by_uid: HashMap<i32, &Calendar> =
+            project.calendars.iter().map(|c| (c.uid, c)).collect();
+        let named = project
+            .properties
+            .calendar_name
+            .as_deref()
+            .and_then(|name| {
+                project
+                    .calendars
+                    .iter()
+                    .find(|c| c.is_base() && c.name.as_deref() == Some(name))
+            });
+        let project_calendar = named.or_else(|| project.calendars.iter().find(|c| c.is_base()));
+        let resource_calendars = project
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Work)
+            .filter_map(|r| Some((r.uid, r.calendar_uid?)))
+            .collect();
+        Self {
+            by_uid,
+            project_calendar,
+            resource_calendars,
+        }
+    }
+
+    /// The stored variances, or the computed ones when the assignment has a baseline.
+    fn variances(
+        &self,
+        project: &Project,
+        a: &Assignment,
+        task: Option<&Task>,
+    ) -> (Option<Duration>, Option<Duration>) {
+        let baseline = a.baselines.iter().find(|b| b.number == 0);
+        let calendar = || self.effective(a, task);
+        let compute = |from: Option<DateTime>, to: Option<DateTime>| {
+            let base = |c: &Calendar| self.base_of(c);
+            let minutes = working_minutes(calendar()?, from?, to?, &base)?;
+            Some(Duration::new(
+                minutes * default_unit_factor(project),
+                TimeUnit::MINUTES,
+            ))
+        };
+        let start = a
+            .start_variance
+            .or_else(|| compute(baseline?.start, a.start));
+        let finish = a
+            .finish_variance
+            .or_else(|| compute(baseline?.finish, a.finish));
+        (start, finish)
+    }
+
+    /// The resource's calendar for a work resource (unless the task ignores it), else the
+    /// task's calendar, else the project calendar.
+    fn effective(&self, a: &Assignment, task: Option<&Task>) -> Option<&'p Calendar> {
+        let ignore = task.is_some_and(|t| t.ignore_resource_calendar);
+        let resource = (!ignore)
+            .then(|| self.resource_calendars.get(&a.resource_uid))
+            .flatten()
+            .and_then(|uid| self.by_uid.get(uid).copied());
+        let task_calendar = task
+            .and_then(|t| t.calendar_uid)
+            .filter(|uid| *uid >= 0)
+            .and_then(|uid| self.by_uid.get(&uid).copied());
+        resource.or(task_calendar).or(self.project_calendar)
+    }
+
+    fn base_of(&self, calendar: &Calendar) -> Option<&'p Calendar> {
+        calendar
+            .base_calendar_uid
+            .and_then(|uid| self.by_uid.get(&uid).copied())
+    }
+}
+
+/// MPXJ expresses a computed variance in the project's default duration unit and prints it
+/// assuming 8-hour days, 40-hour weeks and 20-day months: a file with other day lengths
+/// gets its minutes scaled by that ratio.
+fn default_unit_factor(project: &Project) -> f64 {
+    let p = &project.properties;
+    let ratio = |standard: f64, actual: f64| if actual > 0.0 { standard / actual } else { 1.0 };
+    match TimeUnit(p.duration_format) {
+        TimeUnit::DAYS => ratio(480.0, f64::from(p.minutes_per_day)),
+        TimeUnit::WEEKS => ratio(2400.0, f64::from(p.minutes_per_week)),
+        TimeUnit::MONTHS => ratio(
+            9600.0,
+            f64::from(p.minutes_per_day) * f64::from(p.days_per_month),
+        ),
+        _ => 1.0,
+    }
+}
+
+/// Working minutes from `from` to `to` in `calendar` (negative when `to` is earlier);
+/// `base` finds a derived calendar's base calendar.
+fn working_minutes<'c>(
+    calendar: &'c Calendar,
+    from: DateTime,
+    to: DateTime,
+    base: &dyn Fn(&Calendar) -> Option<&'c Calendar>,
+) -> Option<f64> {
+    if to < from {
+        return working_minutes(calendar, to, from, base).map(|m| -m);
+    }
+    if (to - from).num_days() > MAX_VARIANCE_DAYS {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut day = from.date();
+    while day <= to.date() {
+        for range in day_ranges(calendar, day, base, 0) {
+            let start = minute_of(range.start, false);
+            let end = minute_of(range.end, true);
+            let lo = if day == from.date() {
+                start.max(minute_of(from.time(), false))
+            } else {
+                start
+            };
+            let hi = if day == to.date() {
+                end.min(minute_of(to.time(), false))
+            } else {
+                end
+            };
+            if hi > lo {
+                total += f64::from(hi - lo);
+            }
+        }
+        day = day.succ_opt()?;
+    }
+    Some(total)
+}
+
+/// Minute of the day; midnight as an end of range is the end of the day.
+fn minute_of(time: chrono::NaiveTime, end: bool) -> u32 {
+    let m = time.hour() * 60 + time.minute();
+    if end && m == 0 { 24 * 60 } else { m }
+}
+
+/// The working ranges of `day`: an exception covering it, else a work week, else the week
+/// day; "default" days come from the base calendar, or Project's standard day for a base
+/// calendar.
+fn day_ranges<'c>(
+    calendar: &'c Calendar,
+    day: NaiveDate,
+    base: &dyn Fn(&Calendar) -> Option<&'c Calendar>,
+    depth: u8,
+) -> Vec<TimeRange> {
+    let at = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    if let Some(exception) = calendar
+        .exceptions
+        .iter()
+        .find(|e| e.recurrence.is_none() && e.from <= at && at <= e.to)
+    {
+        return exception.working_times.clone();
+    }
+    let weekday = day.weekday().num_days_from_sunday() as usize;
+    let week = calendar
+        .work_weeks
+        .iter()
+        .find(|w| w.from <= at && at <= w.to)
+        .and_then(|w| w.days.get(weekday))
+        .filter(|d| **d != DayHours::Default);
+    match week.or_else(|| calendar.days.get(weekday)) {
+        Some(DayHours::Working(ranges)) => ranges.clone(),
+        Some(DayHours::NonWorking) => Vec::new(),
+        _ => match base(calendar).filter(|_| depth < 8) {
+            Some(parent) => day_ranges(parent, day, base, depth + 1),
+            None => standard_day(weekday),
+        },
+    }
+}
+
+/// Project's standard week: Monday to Friday, 08:00–12:00 and 13:00–17:00.
+fn standard_day(weekday: usize) -> Vec<TimeRange> {
+    if weekday == 0 || weekday == 6 {
+        return Vec::new();
+    }
+    let t = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+    vec![
+        TimeRange {
+            start: t(8),
+            end: t(12),
+        },
+        TimeRange {
+            start: t(13),
+            end: t(17),
+        },
+    ]
+}
+
 /// What MPXJ writes for a task without assignments: the task's dates, its duration as
 /// work, split into actual and remaining work by its percent complete.
 fn unassigned_assignment(uid: i32, task: &Task) -> Assignment {
@@ -66,7 +283,11 @@ fn unassigned_assignment(uid: i32, task: &Task) -> Assignment {
         regular_work: Some(duration),
         start: task.start,
         finish: task.finish,
-        actual_finish: if zero_duration_done { task.actual_start } else { None },
+        actual_finish: if zero_duration_done {
+            task.actual_start
+        } else {
+            None
+        },
         units: Some(1.0),
         milestone: task.milestone,
         ..Assignment::default()
@@ -78,17 +299,15 @@ fn write_assignment(
     project: &Project,
     a: &Assignment,
     task: Option<&Task>,
+    material: bool,
+    (start_variance, finish_variance): (Option<Duration>, Option<Duration>),
 ) -> Result<(), ConvertError> {
     let minutes = |v: Option<f64>| v.unwrap_or(0.0);
     let money = |v: Option<f64>| dec4(v.unwrap_or(0.0) * 100.0);
-    let material = project
-        .resources
-        .iter()
-        .find(|r| r.uid == a.resource_uid)
-        .is_some_and(|r| r.kind == ResourceKind::Material);
     // A 100 % task's assignment without an actual finish shows as 99 % in MS Project.
     let actual_finish = a.actual_finish.or_else(|| {
-        task.filter(|t| t.percent_complete == Some(100.0)).and_then(|t| t.actual_finish)
+        task.filter(|t| t.percent_complete == Some(100.0))
+            .and_then(|t| t.actual_finish)
     });
 
     out.start("Assignment")?;
@@ -96,7 +315,10 @@ fn write_assignment(
     out.guid("GUID", a.guid)?;
     out.int("TaskUID", a.task_uid)?;
     out.int("ResourceUID", a.resource_uid)?;
-    out.int("PercentWorkComplete", a.percent_work_complete.unwrap_or(0.0).round() as i64)?;
+    out.int(
+        "PercentWorkComplete",
+        a.percent_work_complete.unwrap_or(0.0).round() as i64,
+    )?;
     out.text("ActualCost", &money(a.actual_cost))?;
     out.date("ActualFinish", actual_finish)?;
     out.text("ActualOvertimeCost", &money(a.actual_overtime_cost))?;
@@ -107,22 +329,25 @@ fn write_assignment(
     out.bool("Confirmed", a.confirmed)?;
     out.text("Cost", &money(a.cost))?;
     out.int("CostRateTable", a.cost_rate_table)?;
-    if let Some(scale) = a.variable_rate_units {
-        out.int("RateScale", scale)?;
-    }
+    out.int("RateScale", a.variable_rate_units.unwrap_or(0))?;
     out.text("CostVariance", &money(a.cost_variance))?;
     out.text("CV", &money(a.cv))?;
     out.int("Delay", a.delay.as_ref().map_or(0, tenths))?;
     out.date("Finish", a.finish)?;
-    out.int("FinishVariance", a.finish_variance.as_ref().map_or(0, tenths))?;
-    out.text("WorkVariance", &work_variance(a.work_variance.unwrap_or(0.0)))?;
+    out.int("FinishVariance", finish_variance.as_ref().map_or(0, tenths))?;
+    out.text(
+        "WorkVariance",
+        &work_variance(a.work_variance.unwrap_or(0.0)),
+    )?;
     out.bool("HasFixedRateUnits", a.variable_rate_units.is_none())?;
     out.bool("FixedMaterial", material)?;
     out.opt_text("Hyperlink", a.hyperlink.as_deref())?;
     out.opt_text("HyperlinkAddress", a.hyperlink_address.as_deref())?;
     out.opt_text("HyperlinkSubAddress", a.hyperlink_sub_address.as_deref())?;
     out.int("LevelingDelay", a.leveling_delay.as_ref().map_or(0, tenths))?;
-    let delay_format = a.leveling_delay.map_or(project.properties.duration_format, |d| d.unit.0);
+    let delay_format = a
+        .leveling_delay
+        .map_or(project.properties.duration_format, |d| d.unit.0);
     out.int("LevelingDelayFormat", delay_format)?;
     out.bool("LinkedFields", a.linked_fields)?;
     out.bool("Milestone", a.milestone)?;
@@ -133,13 +358,17 @@ fn write_assignment(
     work(out, "RegularWork", minutes(a.regular_work))?;
     out.text("RemainingCost", &money(a.remaining_cost))?;
     out.text("RemainingOvertimeCost", &money(a.remaining_overtime_cost))?;
-    work(out, "RemainingOvertimeWork", minutes(a.remaining_overtime_work))?;
+    work(
+        out,
+        "RemainingOvertimeWork",
+        minutes(a.remaining_overtime_work),
+    )?;
     work(out, "RemainingWork", minutes(a.remaining_work))?;
     out.bool("ResponsePending", a.response_pending)?;
     out.date("Start", a.start)?;
     out.date("Stop", a.stop)?;
     out.date("Resume", a.resume)?;
-    out.int("StartVariance", a.start_variance.as_ref().map_or(0, tenths))?;
+    out.int("StartVariance", start_variance.as_ref().map_or(0, tenths))?;
     out.text("Units", &dec4(a.units.unwrap_or(1.0)))?;
     out.bool("UpdateNeeded", a.update_needed)?;
     out.text("VAC", &money(a.vac))?;
@@ -148,6 +377,12 @@ fn write_assignment(
     out.text("BCWS", &money(a.bcws))?;
     out.text("BCWP", &money(a.bcwp))?;
     out.int("BookingType", 0)?;
+    work(out, "ActualWorkProtected", minutes(a.actual_work_protected))?;
+    work(
+        out,
+        "ActualOvertimeWorkProtected",
+        minutes(a.actual_overtime_work_protected),
+    )?;
     out.date("CreationDate", a.created)?;
     out.text("BudgetCost", &money(a.budget_cost))?;
     work(out, "BudgetWork", minutes(a.budget_work))?;
@@ -161,9 +396,145 @@ fn write_assignment(
             work(out, "Work", w)?;
         }
         if let Some(c) = b.cost {
-            out.text("Cost", &super::xml::number((c * 100.0 * 100.0).round() / 100.0))?;
+            out.text(
+                "Cost",
+                &super::xml::number((c * 100.0 * 100.0).round() / 100.0),
+            )?;
         }
         out.end("Baseline")?;
     }
     out.end("Assignment")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Duration, TimeUnit};
+
+    fn task(uid: i32, summary: bool, percent: f64) -> Task {
+        Task {
+            uid,
+            summary,
+            percent_complete: Some(percent),
+            duration: Some(Duration::new(960.0, TimeUnit::DAYS)),
+            ..Task::default()
+        }
+    }
+
+    fn project() -> Project {
+        Project {
+            tasks: vec![
+                task(0, true, 50.0),
+                task(1, false, 0.0),
+                task(2, true, 0.0),
+                task(3, false, 0.0),
+            ],
+            assignments: vec![Assignment {
+                uid: 5,
+                task_uid: 3,
+                resource_uid: 1,
+                ..Assignment::default()
+            }],
+            ..Project::default()
+        }
+    }
+
+    #[test]
+    fn tasks_without_assignments_get_unassigned_ones() {
+        let extra = invented(&project());
+        let got: Vec<(i32, i32)> = extra.iter().map(|a| (a.uid, a.task_uid)).collect();
+        assert_eq!(
+            got,
+            [(6, 0), (7, 1)],
+            "progress first, then plain tasks; summaries skipped"
+        );
+        let Some(started) = extra.first() else { return };
+        assert_eq!(started.resource_uid, NULL_RESOURCE);
+        assert_eq!(started.work, Some(960.0));
+        assert_eq!(started.actual_work, Some(480.0));
+        assert_eq!(started.remaining_work, Some(480.0));
+        assert_eq!(started.percent_work_complete, Some(50.0));
+    }
+
+    #[test]
+    fn writes_assignments_in_ms_project_order() -> Result<(), ConvertError> {
+        let mut out = Out::new()?;
+        write(&mut out, &project())?;
+        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        assert_eq!(xml.matches("<Assignment>").count(), 3);
+        let first = xml.find("<UID>5</UID>").unwrap_or(usize::MAX);
+        let invented = xml.find("<UID>6</UID>").unwrap_or(0);
+        assert!(first < invented, "the file's assignments come first");
+        let order = [
+            "<TaskUID>",
+            "<PercentWorkComplete>",
+            "<CostRateTable>",
+            "<WorkVariance>",
+            "<Units>",
+            "<Work>",
+        ];
+        let positions: Vec<usize> = order.iter().map(|tag| xml.find(tag).unwrap_or(0)).collect();
+        assert!(
+            positions.windows(2).all(|w| w.first() < w.last()),
+            "{positions:?}"
+        );
+        assert!(xml.contains("<ActualWork>PT8H0M0S</ActualWork>"), "{xml}");
+        Ok(())
+    }
+
+    #[test]
+    fn variances_count_working_time_only() {
+        let at = |d: u32, h: u32| {
+            NaiveDate::from_ymd_opt(2006, 9, d)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .unwrap_or_default()
+        };
+        let standard = Calendar {
+            uid: 1,
+            ..Calendar::default()
+        };
+        let derived = Calendar {
+            uid: 2,
+            base_calendar_uid: Some(1),
+            ..Calendar::default()
+        };
+        let calendars = [standard, derived];
+        let base = |c: &Calendar| {
+            calendars
+                .iter()
+                .find(|p| Some(p.uid) == c.base_calendar_uid)
+        };
+        let Some(derived) = calendars.last() else {
+            return;
+        };
+        // Tuesday 17:00 to Thursday 17:00: Wednesday and Thursday, 8 hours each.
+        assert_eq!(
+            working_minutes(derived, at(5, 17), at(7, 17), &base),
+            Some(960.0)
+        );
+        assert_eq!(
+            working_minutes(derived, at(7, 17), at(5, 17), &base),
+            Some(-960.0)
+        );
+        // Friday 08:00 to Monday 12:00 skips the weekend.
+        assert_eq!(
+            working_minutes(derived, at(8, 8), at(11, 12), &base),
+            Some(720.0)
+        );
+        let far = at(1, 8) + chrono::Duration::days(MAX_VARIANCE_DAYS + 1);
+        assert_eq!(
+            working_minutes(derived, at(1, 8), far, &base),
+            None,
+            "too long to walk"
+        );
+    }
+
+    #[test]
+    fn an_empty_project_writes_an_empty_container() -> Result<(), ConvertError> {
+        let mut out = Out::new()?;
+        write(&mut out, &Project::default())?;
+        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        assert!(xml.ends_with("<Assignments/>"), "{xml}");
+        Ok(())
+    }
 }

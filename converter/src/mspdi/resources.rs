@@ -5,15 +5,18 @@ use super::custom;
 use super::xml::{Out, number};
 use crate::error::ConvertError;
 use crate::model::{Baseline, DateTime, Project, Resource, ResourceKind};
+use std::collections::HashMap;
 
 /// Writes the `Resources` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
     if project.resources.is_empty() {
         return out.empty("Resources");
     }
+    let spans = assignment_spans(project);
     out.start("Resources")?;
     for resource in &project.resources {
-        write_resource(out, project, resource)?;
+        let span = spans.get(&resource.uid).copied().unwrap_or_default();
+        write_resource(out, project, resource, span)?;
     }
     out.end("Resources")
 }
@@ -47,8 +50,9 @@ pub fn resource_name(name: &str) -> String {
 /// Material labels may not hold brackets, be a time-unit abbreviation or exceed 32
 /// characters.
 fn material_label(label: &str) -> String {
-    const TIME_UNITS: [&str; 14] =
-        ["m", "h", "d", "w", "mo", "%", "y", "em", "eh", "ed", "ew", "emo", "ey", "e%"];
+    const TIME_UNITS: [&str; 14] = [
+        "m", "h", "d", "w", "mo", "%", "y", "em", "eh", "ed", "ew", "emo", "ey", "e%",
+    ];
     let mut text: String = label.chars().filter(|c| *c != '[' && *c != ']').collect();
     if TIME_UNITS.contains(&text.trim()) {
         text = format!("{}.", text.trim());
@@ -67,17 +71,32 @@ fn end_na() -> DateTime {
 }
 
 fn date(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime {
-    chrono::NaiveDate::from_ymd_opt(y, mo, d).and_then(|d| d.and_hms_opt(h, mi, 0)).unwrap_or_default()
+    chrono::NaiveDate::from_ymd_opt(y, mo, d)
+        .and_then(|d| d.and_hms_opt(h, mi, 0))
+        .unwrap_or_default()
 }
 
-/// The earliest start and latest finish of the resource's assignments (MPXJ derives a
-/// resource's Start and Finish from them).
-fn assignment_span(project: &Project, uid: i32) -> (Option<DateTime>, Option<DateTime>) {
-    let mine = || project.assignments.iter().filter(move |a| a.resource_uid == uid);
-    (mine().filter_map(|a| a.start).min(), mine().filter_map(|a| a.finish).max())
+/// Earliest start and latest finish of each resource's assignments, by resource uid: MPXJ
+/// derives a resource's Start and Finish from them.
+fn assignment_spans(project: &Project) -> HashMap<i32, Span> {
+    let mut spans: HashMap<i32, Span> = HashMap::new();
+    for a in &project.assignments {
+        let span = spans.entry(a.resource_uid).or_default();
+        span.0 = span.0.into_iter().chain(a.start).min();
+        span.1 = span.1.into_iter().chain(a.finish).max();
+    }
+    spans
 }
 
-fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), ConvertError> {
+/// A resource's (start, finish).
+type Span = (Option<DateTime>, Option<DateTime>);
+
+fn write_resource(
+    out: &mut Out,
+    project: &Project,
+    r: &Resource,
+    (start, finish): Span,
+) -> Result<(), ConvertError> {
     let time_based = r.kind == ResourceKind::Work || r.uid == 0;
     let minutes = |v: Option<f64>| v.unwrap_or(0.0);
     let money = |v: Option<f64>| dec4(v.unwrap_or(0.0) * 100.0);
@@ -92,10 +111,12 @@ fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), 
     out.int("Type", if r.kind == ResourceKind::Work { 1 } else { 0 })?;
     out.bool("IsNull", r.is_null)?;
     out.opt_text("Initials", r.initials.as_deref())?;
-    if r.kind == ResourceKind::Material {
-        if let Some(label) = r.material_label.as_deref() {
-            out.text("MaterialLabel", &material_label(label))?;
-        }
+    if let Some(label) = r
+        .material_label
+        .as_deref()
+        .filter(|_| r.kind == ResourceKind::Material)
+    {
+        out.text("MaterialLabel", &material_label(label))?;
     }
     out.opt_text("Code", r.code.as_deref())?;
     out.opt_text("Group", r.group.as_deref())?;
@@ -109,7 +130,6 @@ fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), 
     out.bool("OverAllocated", r.over_allocated)?;
     out.date("AvailableFrom", r.available_from)?;
     out.date("AvailableTo", r.available_to)?;
-    let (start, finish) = assignment_span(project, r.uid);
     out.date("Start", start)?;
     out.date("Finish", finish)?;
     out.bool("CanLevel", r.can_level)?;
@@ -120,20 +140,44 @@ fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), 
     work(out, "ActualWork", minutes(r.actual_work))?;
     work(out, "RemainingWork", minutes(r.remaining_work))?;
     work(out, "ActualOvertimeWork", minutes(r.actual_overtime_work))?;
-    work(out, "RemainingOvertimeWork", minutes(r.remaining_overtime_work))?;
-    out.int("PercentWorkComplete", r.percent_work_complete.unwrap_or(0.0).round() as i64)?;
+    work(
+        out,
+        "RemainingOvertimeWork",
+        minutes(r.remaining_overtime_work),
+    )?;
+    out.int(
+        "PercentWorkComplete",
+        r.percent_work_complete.unwrap_or(0.0).round() as i64,
+    )?;
     out.text("StandardRate", &dec4(r.standard_rate.unwrap_or(0.0)))?;
-    out.int("StandardRateFormat", if time_based { r.standard_rate_format } else { 8 })?;
+    out.int(
+        "StandardRateFormat",
+        if time_based {
+            r.standard_rate_format
+        } else {
+            8
+        },
+    )?;
     out.text("Cost", &money(r.cost))?;
     out.text("OvertimeRate", &dec4(r.overtime_rate.unwrap_or(0.0)))?;
-    out.int("OvertimeRateFormat", if time_based { r.overtime_rate_format } else { 2 })?;
+    out.int(
+        "OvertimeRateFormat",
+        if time_based {
+            r.overtime_rate_format
+        } else {
+            2
+        },
+    )?;
     out.text("OvertimeCost", &money(r.overtime_cost))?;
     out.text("CostPerUse", &money(r.cost_per_use))?;
     out.text("ActualCost", &money(r.actual_cost))?;
     out.text("ActualOvertimeCost", &money(r.actual_overtime_cost))?;
     out.text("RemainingCost", &money(r.remaining_cost))?;
     out.text("RemainingOvertimeCost", &money(r.remaining_overtime_cost))?;
-    out.text("WorkVariance", &work_variance(r.work_variance.unwrap_or(0.0)))?;
+    out.text(
+        "WorkVariance",
+        &work_variance(r.work_variance.unwrap_or(0.0)),
+    )?;
     out.text("CostVariance", &money(r.cost_variance))?;
     out.text("SV", &money(r.sv))?;
     out.text("CV", &money(r.cv))?;
@@ -148,6 +192,12 @@ fn write_resource(out: &mut Out, project: &Project, r: &Resource) -> Result<(), 
     out.bool("IsInactive", r.is_inactive)?;
     out.bool("IsEnterprise", r.is_enterprise)?;
     out.int("BookingType", r.booking_type)?;
+    work(out, "ActualWorkProtected", minutes(r.actual_work_protected))?;
+    work(
+        out,
+        "ActualOvertimeWorkProtected",
+        minutes(r.actual_overtime_work_protected),
+    )?;
     out.date("CreationDate", r.created)?;
     out.bool("IsCostResource", r.kind == ResourceKind::Cost)?;
     out.bool("IsBudget", r.is_budget)?;
@@ -192,8 +242,10 @@ fn write_rates(out: &mut Out, r: &Resource) -> Result<(), ConvertError> {
         if rate.table == 0 && a_is_own {
             continue;
         }
-        let dated = rate.from.is_some_and(|f| f > start_na()) || rate.to.is_some_and(|t| t > end_na());
-        let valued = rate.standard_rate != 0.0 || rate.overtime_rate != 0.0 || rate.cost_per_use != 0.0;
+        let dated =
+            rate.from.is_some_and(|f| f > start_na()) || rate.to.is_some_and(|t| t > end_na());
+        let valued =
+            rate.standard_rate != 0.0 || rate.overtime_rate != 0.0 || rate.cost_per_use != 0.0;
         if !dated && !valued {
             continue;
         }
@@ -223,8 +275,7 @@ fn write_availability(out: &mut Out, r: &Resource) -> Result<(), ConvertError> {
     let default = match r.availability.as_slice() {
         [] => true,
         [only] => {
-            only.from.is_none_or(|f| f == start_na())
-                && only.to.is_none_or(|t| t >= end_na())
+            only.from.is_none_or(|f| f == start_na()) && only.to.is_none_or(|t| t >= end_na())
         }
         _ => false,
     };
@@ -240,4 +291,82 @@ fn write_availability(out: &mut Out, r: &Resource) -> Result<(), ConvertError> {
         out.end("AvailabilityPeriod")?;
     }
     out.end("AvailabilityPeriods")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Assignment, AvailabilityPeriod, CostRate};
+
+    fn rate(from: DateTime, to: DateTime, standard: f64) -> CostRate {
+        CostRate {
+            table: 0,
+            from: Some(from),
+            to: Some(to),
+            standard_rate: standard,
+            standard_rate_format: 2,
+            overtime_rate_format: 2,
+            ..CostRate::default()
+        }
+    }
+
+    #[test]
+    fn names_and_labels_are_made_importable() {
+        assert_eq!(resource_name("Smith, J [lead]"), "Smith; J  lead ");
+        assert_eq!(material_label("[kg]"), "kg");
+        assert_eq!(material_label("d"), "d.");
+        assert_eq!(material_label(&"x".repeat(40)).len(), 32);
+        assert_eq!(work_variance(480.4), "480000");
+        assert_eq!(dec4(0.333_333), "0.3333");
+    }
+
+    #[test]
+    fn writes_rates_dates_and_derived_span() -> Result<(), ConvertError> {
+        let change = date(2009, 6, 15, 8, 0);
+        let resource = Resource {
+            uid: 1,
+            name: Some("A,B".to_owned()),
+            standard_rate: Some(1200.0),
+            standard_rate_format: 2,
+            cost_rates: vec![
+                rate(start_na(), change - chrono::Duration::minutes(1), 5.0),
+                rate(change, end_na(), 1200.0),
+            ],
+            availability: vec![AvailabilityPeriod {
+                from: Some(start_na()),
+                to: Some(end_na()),
+                units: 1.0,
+            }],
+            ..Resource::default()
+        };
+        let assignment = |uid, d| Assignment {
+            uid,
+            resource_uid: 1,
+            start: Some(date(2024, 1, d, 8, 0)),
+            finish: Some(date(2024, 1, d, 17, 0)),
+            ..Assignment::default()
+        };
+        let project = Project {
+            resources: vec![resource],
+            assignments: vec![assignment(1, 3), assignment(2, 2)],
+            ..Project::default()
+        };
+        let mut out = Out::new()?;
+        write(&mut out, &project)?;
+        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        assert!(xml.contains("<Name>A;B</Name>"));
+        assert!(xml.contains("<Start>2024-01-02T08:00:00</Start>"));
+        assert!(xml.contains("<Finish>2024-01-03T17:00:00</Finish>"));
+        assert_eq!(
+            xml.matches("<Rate>").count(),
+            2,
+            "a dated table A is written whole"
+        );
+        assert!(xml.contains("<RatesTo>2009-06-15T07:59:00</RatesTo>"));
+        assert!(
+            !xml.contains("AvailabilityPeriods"),
+            "one open period is the default"
+        );
+        Ok(())
+    }
 }
