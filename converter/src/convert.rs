@@ -16,7 +16,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_input_bytes: 512 * 1024 * 1024, max_records: 1_000_000 }
+        Self {
+            max_input_bytes: 512 * 1024 * 1024,
+            max_records: 1_000_000,
+        }
     }
 }
 
@@ -103,7 +106,10 @@ pub struct Conversion {
 }
 
 /// Reads an `.mpp`/`.mpt` file into the project model, with the warnings found on the way.
-pub fn read_project(input: &[u8], options: &mut Options<'_>) -> Result<(Project, Vec<String>), ConvertError> {
+pub fn read_project(
+    input: &[u8],
+    options: &mut Options<'_>,
+) -> Result<(Project, Vec<String>), ConvertError> {
     let mut ignore = |_: Stage, _: f32| {};
     let progress: &mut dyn FnMut(Stage, f32) = match options.progress.as_deref_mut() {
         Some(p) => p,
@@ -137,5 +143,9 @@ pub fn convert(input: &[u8], options: &mut Options<'_>) -> Result<Conversion, Co
         assignments: project.assignments.len(),
         calendars: project.calendars.len(),
     };
-    Ok(Conversion { xml, summary, warnings })
+    Ok(Conversion {
+        xml,
+        summary,
+        warnings,
+    })
 }

@@ -12,7 +12,9 @@ pub enum ConvertError {
     #[error("this Microsoft Project file format is not supported: {0}")]
     UnsupportedVersion(String),
     /// The file needs a password to open.
-    #[error("the file is password protected; save it without a password in Microsoft Project and try again")]
+    #[error(
+        "the file is password protected; save it without a password in Microsoft Project and try again"
+    )]
     PasswordProtected,
     /// A structure ends before the data it announces.
     #[error("the file is truncated or damaged: {stream} needs {needed} bytes at offset {offset}")]

@@ -17,5 +17,7 @@ pub mod model;
 mod mpp;
 pub mod mspdi;
 
-pub use convert::{Conversion, Limits, Options, Stage, Summary, convert, read_project, write_mspdi};
+pub use convert::{
+    Conversion, Limits, Options, Stage, Summary, convert, read_project, write_mspdi,
+};
 pub use error::ConvertError;

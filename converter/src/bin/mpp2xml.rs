@@ -35,7 +35,13 @@ struct Args {
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
-    let mut args = Args { inputs: Vec::new(), output: None, out_dir: None, summary: false, quiet: false };
+    let mut args = Args {
+        inputs: Vec::new(),
+        output: None,
+        out_dir: None,
+        summary: false,
+        quiet: false,
+    };
     let mut it = std::env::args().skip(1);
     let mut only_inputs = false;
     while let Some(arg) = it.next() {
@@ -59,7 +65,9 @@ fn parse_args() -> Result<Option<Args>, String> {
             "-s" | "--summary" => args.summary = true,
             "-q" | "--quiet" => args.quiet = true,
             "--" => only_inputs = true,
-            s if s.starts_with("--output=") => args.output = Some(s["--output=".len()..].to_owned()),
+            s if s.starts_with("--output=") => {
+                args.output = Some(s["--output=".len()..].to_owned())
+            }
             s if s.starts_with("--out-dir=") => {
                 args.out_dir = Some(PathBuf::from(&s["--out-dir=".len()..]))
             }
@@ -91,12 +99,20 @@ enum Target {
 
 fn target_for(args: &Args, input: &str) -> Target {
     if let Some(out) = &args.output {
-        return if out == "-" { Target::Stdout } else { Target::File(PathBuf::from(out)) };
+        return if out == "-" {
+            Target::Stdout
+        } else {
+            Target::File(PathBuf::from(out))
+        };
     }
     let name = if input == "-" {
         "stdin.xml".into()
     } else {
-        Path::new(input).with_extension("xml").file_name().map(PathBuf::from).unwrap_or_default()
+        Path::new(input)
+            .with_extension("xml")
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_default()
     };
     if let Some(dir) = &args.out_dir {
         return Target::File(dir.join(name));
@@ -130,7 +146,9 @@ impl std::fmt::Display for Failure {
 fn convert_one(args: &Args, input: &str) -> Result<Conversion, Failure> {
     let bytes = if input == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(Failure::Read)?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(Failure::Read)?;
         buf
     } else {
         std::fs::read(input).map_err(Failure::Read)?
@@ -160,15 +178,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(dir) = &args.out_dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("mpp2xml: cannot create {}: {e}", dir.display());
-            return ExitCode::from(2);
-        }
+    if let Some(dir) = &args.out_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("mpp2xml: cannot create {}: {e}", dir.display());
+        return ExitCode::from(2);
     }
     let mut failed = 0usize;
     for input in &args.inputs {
-        let shown = if input == "-" { "<stdin>" } else { input.as_str() };
+        let shown = if input == "-" {
+            "<stdin>"
+        } else {
+            input.as_str()
+        };
         match convert_one(&args, input) {
             Ok(conversion) => {
                 if !args.quiet {
@@ -202,5 +224,9 @@ fn main() -> ExitCode {
             }
         }
     }
-    if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

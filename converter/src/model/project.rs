@@ -1,8 +1,7 @@
 //! The project as a whole: its properties and its entities.
 
 use super::{
-    Assignment, Calendar, CustomFieldDefinition, DateTime, Guid, LookupTable, Resource, Task,
-    Time,
+    Assignment, Calendar, CustomFieldDefinition, DateTime, Guid, LookupTable, Resource, Task, Time,
 };
 
 /// Which MPP generation a file is, and whether it was a template.

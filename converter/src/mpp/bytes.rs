@@ -23,11 +23,6 @@ pub fn u16_at(data: &[u8], off: usize) -> Option<u16> {
     array(data, off).map(u16::from_le_bytes)
 }
 
-/// Little-endian `i16` at `off`.
-pub fn i16_at(data: &[u8], off: usize) -> Option<i16> {
-    array(data, off).map(i16::from_le_bytes)
-}
-
 /// Little-endian `u32` at `off`.
 pub fn u32_at(data: &[u8], off: usize) -> Option<u32> {
     array(data, off).map(u32::from_le_bytes)
@@ -76,11 +71,6 @@ impl<'a> Named<'a> {
         slice(self.data, off, n).ok_or_else(|| self.truncated(off, n))
     }
 
-    /// `u16` at `off`, or a `Truncated` error.
-    pub fn u16(&self, off: usize) -> Result<u16, ConvertError> {
-        u16_at(self.data, off).ok_or_else(|| self.truncated(off, 2))
-    }
-
     /// `u32` at `off`, or a `Truncated` error.
     pub fn u32(&self, off: usize) -> Result<u32, ConvertError> {
         u32_at(self.data, off).ok_or_else(|| self.truncated(off, 4))
@@ -91,7 +81,7 @@ impl<'a> Named<'a> {
 pub fn utf16_string(data: &[u8]) -> String {
     let units: Vec<u16> = data
         .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .filter_map(|c| c.try_into().ok().map(u16::from_le_bytes))
         .take_while(|u| *u != 0)
         .collect();
     String::from_utf16_lossy(&units)
@@ -135,7 +125,11 @@ mod tests {
     fn named_reads_say_where_they_failed() {
         let data = [0u8; 3];
         let named = Named::new(&data, "/   114/Props");
-        let err = named.u32(2).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = named
+            .u32(2)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("114/Props"), "{err}");
         assert!(err.contains("offset 2"), "{err}");
     }

@@ -40,9 +40,7 @@ impl CompObj {
                 let digits = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
                 (&rest[..rest.len() - digits.len()], digits)
             })
-            .ok_or_else(|| {
-                ConvertError::NotMpp(format!("the file says it holds \"{format}\""))
-            })?;
+            .ok_or_else(|| ConvertError::NotMpp(format!("the file says it holds \"{format}\"")))?;
         let generation = match number {
             "8" => FileFormat::Mpp8,
             "9" => FileFormat::Mpp9,
@@ -58,7 +56,9 @@ impl CompObj {
         match kind {
             "MPP" => Ok((generation, false)),
             "MPT" | "GLOBAL" => Ok((generation, true)),
-            _ => Err(ConvertError::NotMpp(format!("the file says it holds \"{format}\""))),
+            _ => Err(ConvertError::NotMpp(format!(
+                "the file says it holds \"{format}\""
+            ))),
         }
     }
 }
@@ -77,11 +77,6 @@ impl<'a> Container<'a> {
         Ok(Self { cfb, max_stream })
     }
 
-    /// True when `path` names a stream.
-    pub fn has_stream(&self, path: &str) -> bool {
-        self.cfb.is_stream(path)
-    }
-
     /// True when `path` names a storage.
     pub fn has_storage(&self, path: &str) -> bool {
         self.cfb.is_storage(path)
@@ -93,7 +88,10 @@ impl<'a> Container<'a> {
             return Ok(None);
         }
         let mut stream = self.cfb.open_stream(path).map_err(|e| {
-            ConvertError::Corrupt(format!("stream {} cannot be opened ({e})", path.trim_start_matches('/')))
+            ConvertError::Corrupt(format!(
+                "stream {} cannot be opened ({e})",
+                path.trim_start_matches('/')
+            ))
         })?;
         let len = usize::try_from(stream.len()).unwrap_or(usize::MAX);
         if len > self.max_stream {
@@ -130,7 +128,12 @@ impl<'a> Container<'a> {
         for _ in 0..2 {
             let len = named.u32(off)? as usize;
             let text = named.slice(off + 4, len.min(data.len()))?;
-            strings.push(text.iter().take_while(|b| **b != 0).map(|b| char::from(*b)).collect::<String>());
+            strings.push(
+                text.iter()
+                    .take_while(|b| **b != 0)
+                    .map(|b| char::from(*b))
+                    .collect::<String>(),
+            );
             off += 4 + len;
         }
         let _ = u32_at(&data, off); // the ProgID follows; not needed
@@ -142,7 +145,10 @@ impl<'a> Container<'a> {
                 "it was written by \"{application}\", not Microsoft Project"
             )));
         }
-        Ok(CompObj { application, format })
+        Ok(CompObj {
+            application,
+            format,
+        })
     }
 }
 
@@ -151,7 +157,10 @@ mod tests {
     use super::*;
 
     fn comp_obj(application: &str, format: &str) -> CompObj {
-        CompObj { application: application.to_owned(), format: format.to_owned() }
+        CompObj {
+            application: application.to_owned(),
+            format: format.to_owned(),
+        }
     }
 
     #[test]
@@ -163,18 +172,30 @@ mod tests {
         assert_eq!(t.file_format().ok(), Some((FileFormat::Mpp9, true)));
         assert_eq!(t.application_version(), Some(9));
         let old = comp_obj("Microsoft Project 4.0", "MSProject.MPP4");
-        assert!(matches!(old.file_format(), Err(ConvertError::UnsupportedVersion(_))));
+        assert!(matches!(
+            old.file_format(),
+            Err(ConvertError::UnsupportedVersion(_))
+        ));
         let word = comp_obj("Microsoft Project 9.0", "Word.Document.8");
         assert!(matches!(word.file_format(), Err(ConvertError::NotMpp(_))));
     }
 
     #[test]
     fn non_cfb_input_is_not_mpp() {
-        assert!(matches!(Container::open(b"hello", 1 << 20), Err(ConvertError::NotMpp(_))));
+        assert!(matches!(
+            Container::open(b"hello", 1 << 20),
+            Err(ConvertError::NotMpp(_))
+        ));
         let zeros = vec![0u8; 4096];
-        assert!(matches!(Container::open(&zeros, 1 << 20), Err(ConvertError::NotMpp(_))));
+        assert!(matches!(
+            Container::open(&zeros, 1 << 20),
+            Err(ConvertError::NotMpp(_))
+        ));
         let mut bad = CFB_MAGIC.to_vec();
         bad.resize(4096, 0xFF);
-        assert!(matches!(Container::open(&bad, 1 << 20), Err(ConvertError::Corrupt(_))));
+        assert!(matches!(
+            Container::open(&bad, 1 << 20),
+            Err(ConvertError::Corrupt(_))
+        ));
     }
 }

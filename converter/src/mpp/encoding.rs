@@ -1,6 +1,6 @@
 //! Decoders for the value encodings of MPP files (dates, times, durations, money, GUIDs).
 
-use super::bytes::{array, i32_at, u16_at};
+use super::bytes::{array, u16_at};
 use crate::model::{DateTime, Guid, Time};
 use chrono::{Duration as Span, NaiveDate};
 
@@ -33,19 +33,14 @@ pub fn timestamp(data: &[u8], off: usize) -> Option<DateTime> {
     if days <= 1 || days == 65535 {
         return None;
     }
-    let time = if tenths == 65535 { 0 } else { i64::from(tenths) };
+    let time = if tenths == 65535 {
+        0
+    } else {
+        i64::from(tenths)
+    };
     let date = epoch().checked_add_signed(Span::days(i64::from(days)))?;
     let value = date.checked_add_signed(Span::seconds(time * 6))?;
     Some(value)
-}
-
-/// A 4-byte `i32` count of tenths of a minute since the epoch.
-pub fn timestamp_from_tenths(data: &[u8], off: usize) -> Option<DateTime> {
-    let tenths = i32_at(data, off)?;
-    if tenths == -1 || tenths == i32::MAX {
-        return None;
-    }
-    epoch().checked_add_signed(Span::seconds(i64::from(tenths) * 6))
 }
 
 /// A 16-byte GUID; all zero means none.

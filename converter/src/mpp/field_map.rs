@@ -16,8 +16,6 @@ pub enum Entity {
     Resource,
     /// `0x0F40xxxx`.
     Assignment,
-    /// `0x0D40xxxx`.
-    Relation,
 }
 
 impl Entity {
@@ -27,7 +25,6 @@ impl Entity {
             Self::Task => 0x0B40_0000,
             Self::Resource => 0x0C40_0000,
             Self::Assignment => 0x0F40_0000,
-            Self::Relation => 0x0D40_0000,
         }
     }
 
@@ -36,7 +33,6 @@ impl Entity {
         match self {
             Self::Task => [0x0002_0014, 0x0300_0014],
             Self::Resource => [0x0002_0015, 0x0300_0015],
-            Self::Relation => [0x0002_0016, 0x0300_0016],
             Self::Assignment => [0x0002_0017, 0x0300_0017],
         }
     }
@@ -76,16 +72,44 @@ fn mpp14_assignment_var_key(field_id: u32) -> Option<u16> {
         return None;
     }
     let index = field_id & 0xFFFF;
-    MPP14_ASSIGNMENT_SECONDARY.iter().find(|(i, _)| *i == index).map(|(_, k)| *k)
+    MPP14_ASSIGNMENT_SECONDARY
+        .iter()
+        .find(|(i, _)| *i == index)
+        .map(|(_, k)| *k)
 }
 
 /// (assignment field index, Var2Data key): Flag1–20 → 16394–16413, Cost1–10 → 16414–16423.
 static MPP14_ASSIGNMENT_SECONDARY: &[(u32, u16)] = &[
-    (123, 16394), (124, 16395), (125, 16396), (126, 16397), (127, 16398), (128, 16399),
-    (129, 16400), (130, 16401), (131, 16402), (122, 16403), (188, 16404), (189, 16405),
-    (190, 16406), (191, 16407), (192, 16408), (193, 16409), (194, 16410), (195, 16411),
-    (196, 16412), (197, 16413), (119, 16414), (120, 16415), (121, 16416), (159, 16417),
-    (160, 16418), (161, 16419), (162, 16420), (163, 16421), (164, 16422), (165, 16423),
+    (123, 16394),
+    (124, 16395),
+    (125, 16396),
+    (126, 16397),
+    (127, 16398),
+    (128, 16399),
+    (129, 16400),
+    (130, 16401),
+    (131, 16402),
+    (122, 16403),
+    (188, 16404),
+    (189, 16405),
+    (190, 16406),
+    (191, 16407),
+    (192, 16408),
+    (193, 16409),
+    (194, 16410),
+    (195, 16411),
+    (196, 16412),
+    (197, 16413),
+    (119, 16414),
+    (120, 16415),
+    (121, 16416),
+    (159, 16417),
+    (160, 16418),
+    (161, 16419),
+    (162, 16420),
+    (163, 16421),
+    (164, 16422),
+    (165, 16423),
 ];
 
 impl FieldMap {
@@ -122,14 +146,21 @@ impl FieldMap {
                     if let Some(max) = record_sizes.get_mut(usize::from(block)) {
                         *max = (*max).max(usize::from(offset) + width);
                     }
-                    Location::Fixed { block, offset, size: width as u16 }
+                    Location::Fixed {
+                        block,
+                        offset,
+                        size: width as u16,
+                    }
                 }
                 _ => {
                     let key = match format {
-                        FileFormat::Mpp9 | FileFormat::Mpp8 => u16::from(u8_at(entry, 6).unwrap_or(0)),
+                        FileFormat::Mpp9 | FileFormat::Mpp8 => {
+                            u16::from(u8_at(entry, 6).unwrap_or(0))
+                        }
                         FileFormat::Mpp12 => (field_id & 0xFFFF) as u16,
-                        FileFormat::Mpp14 => mpp14_assignment_var_key(field_id)
-                            .unwrap_or((field_id & 0xFFFF) as u16),
+                        FileFormat::Mpp14 => {
+                            mpp14_assignment_var_key(field_id).unwrap_or((field_id & 0xFFFF) as u16)
+                        }
                     };
                     if key == 0 {
                         continue;
@@ -139,19 +170,27 @@ impl FieldMap {
             };
             fields.insert(field_id, location);
         }
-        Self { fields, record_sizes }
+        Self {
+            fields,
+            record_sizes,
+        }
     }
 
     /// Builds a map from a default layout table.
     pub fn from_defaults(entity: Entity, table: &[(u16, Location)]) -> Self {
         let mut map = Self::default();
         for (index, location) in table {
-            if let Location::Fixed { block, offset, size } = *location {
-                if let Some(max) = map.record_sizes.get_mut(usize::from(block)) {
-                    *max = (*max).max(usize::from(offset) + usize::from(size));
-                }
+            if let Location::Fixed {
+                block,
+                offset,
+                size,
+            } = *location
+                && let Some(max) = map.record_sizes.get_mut(usize::from(block))
+            {
+                *max = (*max).max(usize::from(offset) + usize::from(size));
             }
-            map.fields.insert(entity.base() | u32::from(*index), *location);
+            map.fields
+                .insert(entity.base() | u32::from(*index), *location);
         }
         map
     }
@@ -176,11 +215,18 @@ impl FieldMap {
 
     /// Adds enterprise custom fields (project Props `0x024013C5`) as Var2Data entries.
     pub fn add_enterprise_fields(&mut self, props: &Props, entity: Entity) {
-        let Some(data) = props.bytes(0x0240_13C5) else { return };
+        let Some(data) = props.bytes(0x0240_13C5) else {
+            return;
+        };
         let mut off = 4;
         while let Some(id) = u32_at(data, off) {
             if id & 0xFFFF_0000 == entity.base() && id & 0x8000 != 0 {
-                self.fields.insert(id, Location::Var { key: (id & 0xFFFF) as u16 });
+                self.fields.insert(
+                    id,
+                    Location::Var {
+                        key: (id & 0xFFFF) as u16,
+                    },
+                );
             }
             off += 4;
         }
@@ -193,12 +239,10 @@ impl FieldMap {
 
     /// Size of a block's records implied by the map (largest offset + width).
     pub fn record_size(&self, block: u8) -> usize {
-        self.record_sizes.get(usize::from(block)).copied().unwrap_or(0)
-    }
-
-    /// True when the map has no entries at all.
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.record_sizes
+            .get(usize::from(block))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -238,13 +282,31 @@ mod tests {
         data.extend(entry(0, 0, 0x0B40_0477, 0x48, 16)); // GUID opens block 1
         data.extend(entry(50, 0, 0x0B40_0503, 0x13, 4));
         let map = FieldMap::parse(&data, FileFormat::Mpp14);
-        assert_eq!(map.get(0x0B40_0017), Some(Location::Fixed { block: 0, offset: 4, size: 4 }));
+        assert_eq!(
+            map.get(0x0B40_0017),
+            Some(Location::Fixed {
+                block: 0,
+                offset: 4,
+                size: 4
+            })
+        );
         assert_eq!(map.get(0x0B40_000E), Some(Location::Var { key: 14 }));
         assert_eq!(map.get(0x0B40_0048), Some(Location::Meta));
-        assert_eq!(map.get(0x0B40_0503), Some(Location::Fixed { block: 1, offset: 50, size: 4 }));
+        assert_eq!(
+            map.get(0x0B40_0503),
+            Some(Location::Fixed {
+                block: 1,
+                offset: 50,
+                size: 4
+            })
+        );
         assert_eq!(map.record_size(0), 8);
         assert_eq!(map.record_size(1), 54);
         let mpp9 = FieldMap::parse(&data, FileFormat::Mpp9);
-        assert_eq!(mpp9.get(0x0B40_000E), Some(Location::Var { key: 11 }), "MPP9 key is byte 6");
+        assert_eq!(
+            mpp9.get(0x0B40_000E),
+            Some(Location::Var { key: 11 }),
+            "MPP9 key is byte 6"
+        );
     }
 }

@@ -17,19 +17,21 @@ impl FixedMeta {
     /// A stream without the magic number gives no items.
     pub fn parse(data: Vec<u8>, item_size: usize) -> Self {
         if u32_at(&data, 0) != Some(MAGIC) || item_size == 0 {
-            return Self { data: Vec::new(), item_size: item_size.max(1) };
+            return Self {
+                data: Vec::new(),
+                item_size: item_size.max(1),
+            };
         }
         Self { data, item_size }
     }
 
     /// Number of items the stream has room for (the written count can be lower).
     pub fn len(&self) -> usize {
-        self.data.len().saturating_sub(16).checked_div(self.item_size).unwrap_or(0)
-    }
-
-    /// True when there are no items.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.data
+            .len()
+            .saturating_sub(16)
+            .checked_div(self.item_size)
+            .unwrap_or(0)
     }
 
     /// The item count written in the header.
@@ -44,20 +46,18 @@ impl FixedMeta {
         }
         slice(&self.data, 16 + i * self.item_size, self.item_size)
     }
-
-    /// The size `(length − 16) / count` implies for `count` items; used where Project grew the
-    /// item size between versions and the reader must find it.
-    pub fn implied_item_size(data: &[u8], count: usize) -> Option<usize> {
-        let body = data.len().checked_sub(16)?;
-        (count > 0 && body % count == 0).then(|| body / count)
-    }
 }
 
 /// Cuts `data` into one record per meta item: each record starts at its item's offset (the
 /// `u32` at +4) and runs to the next item's offset. Offsets are neither sorted nor contiguous,
 /// so lengths that come out empty, negative or too long are fixed up: empty → `min`,
 /// negative or past the end → up to `max` (or the end), longer than `max` → cut to `max`.
-pub fn split_by_meta<'a>(meta: &FixedMeta, data: &'a [u8], min: usize, max: usize) -> Vec<Option<&'a [u8]>> {
+pub fn split_by_meta<'a>(
+    meta: &FixedMeta,
+    data: &'a [u8],
+    min: usize,
+    max: usize,
+) -> Vec<Option<&'a [u8]>> {
     let count = meta.len();
     let offset_of = |i: usize| meta.item(i).and_then(|m| u32_at(m, 4)).map(|o| o as i64);
     (0..count)
@@ -76,7 +76,11 @@ pub fn split_by_meta<'a>(meta: &FixedMeta, data: &'a [u8], min: usize, max: usiz
                 size = min as i64;
             }
             if size < 0 || size > available {
-                size = if max == 0 { available } else { (max as i64).min(available) };
+                size = if max == 0 {
+                    available
+                } else {
+                    (max as i64).min(available)
+                };
             }
             if max != 0 && size > max as i64 {
                 size = max as i64;
@@ -124,7 +128,11 @@ mod tests {
         assert_eq!(recs[0].map(<[u8]>::len), Some(30), "cut to max");
         assert_eq!(recs[1].map(<[u8]>::len), Some(30), "negative → max");
         assert_eq!(recs[2].map(<[u8]>::len), Some(8), "empty → min");
-        assert_eq!(recs[3].map(<[u8]>::len), Some(30), "next offset past the end → max");
+        assert_eq!(
+            recs[3].map(<[u8]>::len),
+            Some(30),
+            "next offset past the end → max"
+        );
         assert_eq!(recs[4], None, "offset outside the stream");
     }
 
@@ -137,7 +145,7 @@ mod tests {
     #[test]
     fn missing_magic_means_no_items() {
         let m = FixedMeta::parse(vec![0; 64], 10);
-        assert!(m.is_empty());
+        assert_eq!(m.len(), 0);
         assert_eq!(m.item(0), None);
     }
 }

@@ -9,8 +9,6 @@ use crate::model::FileFormat;
 pub struct Layout {
     /// Generation.
     pub format: FileFormat,
-    /// Saving application's major version (9, 12, 14, 15, 16).
-    pub app_version: u16,
     /// Root properties stream (file flags).
     pub root_props: &'static str,
     /// Project storage.
@@ -287,7 +285,6 @@ impl Layout {
         };
         Self {
             format,
-            app_version,
             root_props,
             project_dir,
             calendar_data_key: if format == FileFormat::Mpp9 { 3 } else { 8 },

@@ -37,38 +37,6 @@ impl Props {
         Self { items }
     }
 
-    /// Parses the MPP8 form (`Props8`): the size is in the first or the third word.
-    pub fn parse_mpp8(data: &[u8]) -> Self {
-        let mut items = HashMap::new();
-        let count = u16_at(data, 12).unwrap_or(0);
-        let mut off = 16usize;
-        for _ in 0..count {
-            let (Some(a), Some(key), Some(b)) =
-                (i32_at(data, off), u32_at(data, off + 4), i32_at(data, off + 8))
-            else {
-                break;
-            };
-            let size = if (key >> 16) & 0xFF == 0x40 {
-                a
-            } else if b == 65536 {
-                4
-            } else {
-                b
-            };
-            if size <= 0 {
-                break;
-            }
-            let size = size as usize;
-            let start = off + 12;
-            let Some(value) = data.get(start..start.saturating_add(size)) else {
-                break;
-            };
-            items.insert(key, value.to_vec());
-            off = start + size + (size & 1);
-        }
-        Self { items }
-    }
-
     /// The raw bytes of `key`.
     pub fn bytes(&self, key: u32) -> Option<&[u8]> {
         self.items.get(&key).map(Vec::as_slice)
@@ -160,7 +128,10 @@ pub(crate) mod tests {
 
     #[test]
     fn reads_items_of_every_shape() {
-        let name: Vec<u8> = "Std\0".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let name: Vec<u8> = "Std\0"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         let data = build(&[
             (1, &[7, 0]),
             (2, &[0xC0, 0x12, 0x4F, 0x20]),
@@ -170,7 +141,10 @@ pub(crate) mod tests {
         ]);
         let props = Props::parse(&data);
         assert_eq!(props.u16(1), Some(7));
-        assert_eq!(props.timestamp(2).map(|t| t.to_string()).as_deref(), Some("2006-08-23 08:00:00"));
+        assert_eq!(
+            props.timestamp(2).map(|t| t.to_string()).as_deref(),
+            Some("2006-08-23 08:00:00")
+        );
         assert_eq!(props.string(3).as_deref(), Some("Std"));
         assert_eq!(props.u8(4), Some(1));
         assert_eq!(props.f64(5), Some(1.5));

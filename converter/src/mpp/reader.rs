@@ -97,7 +97,10 @@ pub fn read(
     progress: &mut dyn FnMut(Stage, f32),
 ) -> Result<(Project, Vec<String>), ConvertError> {
     if input.len() > limits.max_input_bytes {
-        return Err(ConvertError::TooLarge { size: input.len(), limit: limits.max_input_bytes });
+        return Err(ConvertError::TooLarge {
+            size: input.len(),
+            limit: limits.max_input_bytes,
+        });
     }
     progress(Stage::Container, 0.0);
     let mut container = Container::open(input, input.len())?;
@@ -138,18 +141,28 @@ pub fn read(
         _ => 0,
     };
 
-    let mut loader = Loader { container: &mut container, layout, xor };
+    let mut loader = Loader {
+        container: &mut container,
+        layout,
+        xor,
+    };
     let props = Props::parse(&loader.stream(&layout.path("Props"), true)?);
-    let mut ctx = Context { layout, props, warnings: Vec::new(), limits: *limits };
+    let mut ctx = Context {
+        layout,
+        props,
+        warnings: Vec::new(),
+        limits: *limits,
+    };
     if flags & 2 != 0 {
         ctx.warn("the file has a write-reservation password; it was read without it");
     }
 
     progress(Stage::Properties, 0.05);
     let summary = loader.container.stream("/\u{5}SummaryInformation")?;
-    let doc_summary = loader.container.stream("/\u{5}DocumentSummaryInformation")?;
-    let mut properties =
-        project_props::read(&ctx, summary.as_deref(), doc_summary.as_deref());
+    let doc_summary = loader
+        .container
+        .stream("/\u{5}DocumentSummaryInformation")?;
+    let mut properties = project_props::read(&ctx, summary.as_deref(), doc_summary.as_deref());
     properties.file_format = Some(format);
     properties.template = template;
     properties.application = Some(comp_obj.application.clone());
@@ -191,11 +204,18 @@ pub fn read(
 
     progress(Stage::Assignments, 0.8);
     let assn_map = map_for(Entity::Assignment, &ctx);
-    let assignments =
-        assignments::read(&mut ctx, &assn_blocks, &assn_map, &tasks, &resources, &custom);
+    let assignments = assignments::read(
+        &mut ctx,
+        &assn_blocks,
+        &assn_map,
+        &tasks,
+        &resources,
+        &custom,
+    );
 
     calendars::finish(&mut ctx, &mut calendars, &mut resources);
-    let custom_fields = custom_fields::complete_definitions(&custom, &tasks, &resources, &assignments);
+    let custom_fields =
+        custom_fields::complete_definitions(&custom, &tasks, &resources, &assignments);
     let project = Project {
         properties,
         calendars,
@@ -207,4 +227,3 @@ pub fn read(
     };
     Ok((project, ctx.warnings))
 }
-

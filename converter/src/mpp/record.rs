@@ -5,7 +5,7 @@ use super::bytes::{f64_at, i32_at, slice, u16_at, u32_at, utf16_string};
 use super::encoding;
 use super::field_map::{Entity, FieldMap, Location};
 use super::var_data::VarData;
-use crate::model::{DateTime, Duration, Guid, TimeUnit};
+use crate::model::{DateTime, Guid, TimeUnit};
 
 /// One row: its records, meta items and the shared lookups.
 pub struct Row<'a> {
@@ -31,7 +31,11 @@ impl<'a> Row<'a> {
     /// The stored bytes of a field: its fixed-data slice or its Var2Data item.
     pub fn raw(&self, index: u16) -> Option<&'a [u8]> {
         match self.location(index)? {
-            Location::Fixed { block, offset, size } => {
+            Location::Fixed {
+                block,
+                offset,
+                size,
+            } => {
                 let record = *self.fixed.get(usize::from(block))?;
                 slice(record, usize::from(offset), usize::from(size))
             }
@@ -104,24 +108,6 @@ impl<'a> Row<'a> {
         self.f64(index).map(|v| encoding::clean_cost(v) / 100.0)
     }
 
-    /// The unit code stored in `units_index`: (unit, estimated).
-    pub fn duration_unit(&self, units_index: u16, default: TimeUnit) -> (TimeUnit, bool) {
-        match self.u16(units_index) {
-            Some(code) => (unit_from_code(code, default), code & 0x20 != 0),
-            None => (TimeUnit::DAYS, false),
-        }
-    }
-
-    /// A duration: `i32` tenths of a minute in `index`, its unit in `units_index`.
-    pub fn duration(&self, index: u16, units_index: u16, default: TimeUnit) -> Option<Duration> {
-        let tenths = self.i32(index)?;
-        if tenths == -1 {
-            return None;
-        }
-        let (unit, _) = self.duration_unit(units_index, default);
-        Some(Duration::new(f64::from(tenths) / 10.0, unit))
-    }
-
     /// Tests `mask` on the `u32` at `byte` of meta item `block`.
     pub fn meta_flag(&self, block: usize, byte: usize, mask: u32) -> bool {
         self.meta
@@ -161,10 +147,38 @@ mod tests {
         let map = FieldMap::from_defaults(
             Entity::Task,
             &[
-                (86, Location::Fixed { block: 0, offset: 0, size: 4 }),
-                (29, Location::Fixed { block: 0, offset: 4, size: 4 }),
-                (181, Location::Fixed { block: 0, offset: 8, size: 2 }),
-                (0, Location::Fixed { block: 1, offset: 0, size: 8 }),
+                (
+                    86,
+                    Location::Fixed {
+                        block: 0,
+                        offset: 0,
+                        size: 4,
+                    },
+                ),
+                (
+                    29,
+                    Location::Fixed {
+                        block: 0,
+                        offset: 4,
+                        size: 4,
+                    },
+                ),
+                (
+                    181,
+                    Location::Fixed {
+                        block: 0,
+                        offset: 8,
+                        size: 2,
+                    },
+                ),
+                (
+                    0,
+                    Location::Fixed {
+                        block: 1,
+                        offset: 0,
+                        size: 8,
+                    },
+                ),
                 (14, Location::Var { key: 14 }),
             ],
         );
@@ -184,9 +198,10 @@ mod tests {
             entity: Entity::Task,
         };
         assert_eq!(row.i32(86), Some(7));
-        let d = row.duration(29, 181, TimeUnit::DAYS);
-        assert_eq!(d, Some(Duration::new(480.0, TimeUnit::DAYS)));
-        assert!(row.duration_unit(181, TimeUnit::DAYS).1, "estimated bit");
+        assert_eq!(row.i32(29), Some(4800));
+        let code = row.u16(181).unwrap_or_default();
+        assert_eq!(unit_from_code(code, TimeUnit::HOURS), TimeUnit::DAYS);
+        assert_ne!(code & 0x20, 0, "estimated bit");
         assert_eq!(row.work(0), Some(2400.0));
         assert_eq!(row.string(14), None);
         assert!(row.meta_flag(0, 8, 0x20));

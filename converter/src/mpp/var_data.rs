@@ -40,21 +40,28 @@ impl VarData {
                 } else {
                     (|| {
                         let b = slice(meta, off, 3)?;
-                        let uid = i32::from(b[0]) | i32::from(b[1]) << 8 | i32::from(b[2]) << 16;
+                        let uid = match *b {
+                            [lo, mid, hi] => i32::from_le_bytes([lo, mid, hi, 0]),
+                            _ => return None,
+                        };
                         let key = u16::from(u8_at(meta, off + 3)?);
                         let offset = u32_at(meta, off + 4)? as usize;
                         Some((uid, key, offset))
                     })()
                 };
-                if let Some((uid, key, offset)) = parsed {
-                    if offset < data.len() {
-                        offsets.insert((uid, key), offset);
-                        owners.insert(uid);
-                    }
+                if let Some((uid, key, offset)) = parsed
+                    && offset < data.len()
+                {
+                    offsets.insert((uid, key), offset);
+                    owners.insert(uid);
                 }
             }
         }
-        Self { offsets, owners, data }
+        Self {
+            offsets,
+            owners,
+            data,
+        }
     }
 
     /// The value bytes of (`uid`, `key`): a `u32` length at the offset, then the value.

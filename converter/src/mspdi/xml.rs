@@ -17,7 +17,9 @@ fn write_err(e: impl std::fmt::Display) -> ConvertError {
 
 /// Removes characters XML 1.0 forbids (control characters from old files).
 pub fn clean_text(text: &str) -> std::borrow::Cow<'_, str> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    };
     if text.chars().all(allowed) {
         std::borrow::Cow::Borrowed(text)
     } else {
@@ -29,8 +31,12 @@ impl Out {
     /// Starts a document with MS Project's XML declaration.
     pub fn new() -> Result<Self, ConvertError> {
         let mut w = Writer::new_with_indent(Vec::with_capacity(64 * 1024), b'\t', 1);
-        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), Some("yes"))))
-            .map_err(write_err)?;
+        w.write_event(Event::Decl(BytesDecl::new(
+            "1.0",
+            Some("UTF-8"),
+            Some("yes"),
+        )))
+        .map_err(write_err)?;
         Ok(Self { w })
     }
 
@@ -55,12 +61,16 @@ impl Out {
 
     /// Closes `</name>`.
     pub fn end(&mut self, name: &str) -> Result<(), ConvertError> {
-        self.w.write_event(Event::End(BytesEnd::new(name))).map_err(write_err)
+        self.w
+            .write_event(Event::End(BytesEnd::new(name)))
+            .map_err(write_err)
     }
 
     /// Writes `<name/>`, an empty container.
     pub fn empty(&mut self, name: &str) -> Result<(), ConvertError> {
-        self.w.write_event(Event::Empty(BytesStart::new(name))).map_err(write_err)
+        self.w
+            .write_event(Event::Empty(BytesStart::new(name)))
+            .map_err(write_err)
     }
 
     /// Writes `<name>text</name>`; empty text is written as `<name></name>`.
@@ -136,8 +146,12 @@ pub fn duration(minutes: f64) -> String {
     let hours = total_hundredths / 360_000;
     let mins = (total_hundredths / 6000) % 60;
     let secs = total_hundredths % 6000;
-    let sign = if negative && total_hundredths > 0 { "-" } else { "" };
-    let secs_text = if secs % 100 == 0 {
+    let sign = if negative && total_hundredths > 0 {
+        "-"
+    } else {
+        ""
+    };
+    let secs_text = if secs.is_multiple_of(100) {
         (secs / 100).to_string()
     } else {
         number(secs as f64 / 100.0)

@@ -391,7 +391,6 @@ pub fn families(entity: Entity) -> &'static [Family] {
         Entity::Task => TASK,
         Entity::Resource => RESOURCE,
         Entity::Assignment => ASSIGNMENT,
-        Entity::Relation => &[],
     }
 }
 
