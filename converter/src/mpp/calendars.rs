@@ -25,11 +25,24 @@ const WEEK_SIZE: usize = 7 * DAY_SIZE;
 const MAX_RANGES: usize = 5;
 /// FixedData list entries are 12-byte steps.
 const STEP_SIZE: usize = 12;
-/// Fixed2Data records (GUIDs) are 48 bytes with 9-byte meta items. Some files saved by
-/// Project 2016 and later have 10-byte items (`(length - 16) / count`); they are still read
-/// with 9, as MPXJ (the reference) does, which loses most of their GUIDs: reading them right
-/// gives MS Project's GUIDs but differs from the reference where MPXJ picks up stray ones.
+/// Fixed2Data records (GUIDs) are 48 bytes. Their meta items are 9 bytes, or 10 in some files
+/// saved by Project 2016 and later: the size is the one the header's count implies. (MPXJ
+/// always reads 9 and so picks up stray GUIDs in those files; MS Project's own XML of them
+/// carries the GUIDs read with the implied size.)
 const FIXED2_META_SIZE: usize = 9;
+
+/// The Fixed2Meta item size implied by `(length − 16) / count`, when it is plausible.
+fn fixed2_meta_size(raw: &[u8]) -> usize {
+    let count = super::bytes::u32_at(raw, 8).unwrap_or(0) as usize;
+    match raw.len().checked_sub(16) {
+        Some(body)
+            if count > 0 && body.is_multiple_of(count) && (9..=12).contains(&(body / count)) =>
+        {
+            body / count
+        }
+        _ => FIXED2_META_SIZE,
+    }
+}
 const FIXED2_SIZE: usize = 48;
 /// Most exception days expanded while flattening one calendar.
 const FLATTEN_BUDGET: usize = 1_000_000;
@@ -304,7 +317,10 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
     let layout = ctx.layout;
     let data_layout = data_layout(layout.format);
     let records = split_by_meta(&blocks.meta, &blocks.data, 0, STEP_SIZE);
-    let meta2 = FixedMeta::parse(blocks.meta2_raw.clone(), FIXED2_META_SIZE);
+    let meta2 = FixedMeta::parse(
+        blocks.meta2_raw.clone(),
+        fixed2_meta_size(&blocks.meta2_raw),
+    );
     let guids = split_by_meta(&meta2, &blocks.data2, 0, FIXED2_SIZE);
     let default_data = ctx.props.bytes(DEFAULT_WEEK).map(<[u8]>::to_vec);
     let default_week = default_week(ctx);
@@ -572,6 +588,18 @@ mod tests {
             resource_uid: resource,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn fixed2_meta_size_follows_the_header_count() {
+        let mut raw = vec![0u8; 16 + 3 * 10];
+        raw[8] = 3;
+        assert_eq!(fixed2_meta_size(&raw), 10);
+        raw.truncate(16 + 3 * 9);
+        assert_eq!(fixed2_meta_size(&raw), 9);
+        raw[8] = 0;
+        assert_eq!(fixed2_meta_size(&raw), FIXED2_META_SIZE, "no count: the usual size");
+        assert_eq!(fixed2_meta_size(&[]), FIXED2_META_SIZE);
     }
 
     #[test]
