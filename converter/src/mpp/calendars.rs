@@ -598,7 +598,11 @@ mod tests {
         raw.truncate(16 + 3 * 9);
         assert_eq!(fixed2_meta_size(&raw), 9);
         raw[8] = 0;
-        assert_eq!(fixed2_meta_size(&raw), FIXED2_META_SIZE, "no count: the usual size");
+        assert_eq!(
+            fixed2_meta_size(&raw),
+            FIXED2_META_SIZE,
+            "no count: the usual size"
+        );
         assert_eq!(fixed2_meta_size(&[]), FIXED2_META_SIZE);
     }
 
