@@ -6,7 +6,7 @@ use axum::extract::Request;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -66,8 +66,15 @@ pub fn cache_control(path: &str, status: StatusCode) -> &'static str {
 
 /// Middleware: sets `Cache-Control`, `Content-Security-Policy` (with the hashes of an HTML
 /// page's inline scripts), `X-Content-Type-Options` and `Referrer-Policy` on every response.
-pub async fn apply(request: Request, next: Next) -> Response {
+///
+/// A `HEAD` request is answered as a `GET` without its body, so that its headers, the page's
+/// hashes included, are the ones a `GET` gets.
+pub async fn apply(mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    let head = request.method() == Method::HEAD;
+    if head {
+        *request.method_mut() = Method::GET;
+    }
     let response = next.run(request).await;
     let status = response.status();
     let (mut parts, body) = response.into_parts();
@@ -91,7 +98,7 @@ pub async fn apply(request: Request, next: Next) -> Response {
         (body, InlineHashes::default())
     };
     set_headers(&mut parts.headers, &path, status, &inline);
-    Response::from_parts(parts, body)
+    Response::from_parts(parts, if head { Body::empty() } else { body })
 }
 
 fn set_headers(headers: &mut HeaderMap, path: &str, status: StatusCode, inline: &InlineHashes) {

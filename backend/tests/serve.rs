@@ -72,7 +72,16 @@ async fn get(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut request = Request::builder().uri(path);
+    send(dist, "GET", path, headers).await
+}
+
+async fn send(
+    dist: &Path,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let mut request = Request::builder().method(method).uri(path);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -173,6 +182,26 @@ async fn the_page_is_html_and_its_policy_allows_exactly_its_inline_scripts() {
         )
     );
     assert!(!csp.contains("unsafe-inline"));
+}
+
+#[tokio::test]
+async fn head_gets_the_headers_of_get_without_the_body() {
+    let dist = dist();
+    for path in ["/", &format!("/{HASHED_WASM}"), "/sw.js"] {
+        let (get_status, get_headers, _) = get(dist.path(), path, &[]).await;
+        let (status, headers, body) = send(dist.path(), "HEAD", path, &[]).await;
+        assert_eq!(status, get_status, "{path}");
+        assert!(body.is_empty(), "{path}");
+        for name in [
+            header::CONTENT_TYPE,
+            header::CACHE_CONTROL,
+            header::CONTENT_SECURITY_POLICY,
+        ] {
+            assert_eq!(headers.get(&name), get_headers.get(&name), "{path}: {name}");
+        }
+    }
+    let (_, headers, _) = send(dist.path(), "HEAD", "/", &[]).await;
+    assert!(header(&headers, header::CONTENT_SECURITY_POLICY).contains(LOADER_HASH));
 }
 
 #[tokio::test]
