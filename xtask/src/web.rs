@@ -40,13 +40,16 @@ pub struct WebTools {
 /// that give `wasm-opt`. Anything already there is used as it is.
 pub fn ensure_web_tools() -> Result<WebTools, String> {
     let root = workspace_root();
+    // `cargo install` puts tools in $CARGO_HOME/bin, which may not be on PATH (CI shells).
+    let cargo_bin = cargo_home().map(|home| home.join("bin"));
+    let path = search_path(cargo_bin.as_deref(), None)?;
     if !has_wasm_target()? {
         println!("the {WASM_TARGET} target is missing: installing it");
         run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
             .map_err(|e| format!("{e}; cannot install the {WASM_TARGET} target"))?;
     }
 
-    let trunk = tool_version("trunk");
+    let trunk = tool_version("trunk", &path);
     if trunk.as_deref() == Some(TRUNK_VERSION) {
         println!("trunk {TRUNK_VERSION}: installed");
     } else {
@@ -63,7 +66,7 @@ pub fn ensure_web_tools() -> Result<WebTools, String> {
     }
 
     let pinned = locked_version(&root.join("Cargo.lock"), "wasm-bindgen")?;
-    let bindgen = tool_version("wasm-bindgen");
+    let bindgen = tool_version("wasm-bindgen", &path);
     if bindgen.as_deref() == Some(pinned.as_str()) {
         println!("wasm-bindgen {pinned}: installed (the version Cargo.lock pins)");
     } else {
@@ -90,17 +93,46 @@ pub fn ensure_web_tools() -> Result<WebTools, String> {
             shown(&bin)
         ));
     }
-    let mut paths = vec![bin];
-    paths.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    let path = std::env::join_paths(paths).map_err(|e| format!("cannot build PATH: {e}"))?;
+    let path = search_path(cargo_bin.as_deref(), Some(&bin))?;
+    for (tool, version) in [("trunk", TRUNK_VERSION), ("wasm-bindgen", pinned.as_str())] {
+        let now = tool_version(tool, &path);
+        if now.as_deref() != Some(version) {
+            return Err(format!(
+                "`{tool} --version` gives {} after the install, not {version}: is another \
+                 {tool} earlier on PATH?",
+                found(now.as_deref())
+            ));
+        }
+    }
     Ok(WebTools { path })
 }
 
+/// `$CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+}
+
+/// `PATH` with `first` (npm's `.bin`) in front and `cargo_bin` added at the end when missing.
+fn search_path(cargo_bin: Option<&Path>, first: Option<&Path>) -> Result<OsString, String> {
+    let current: Vec<PathBuf> =
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect();
+    let mut paths: Vec<PathBuf> = first.map(Path::to_path_buf).into_iter().collect();
+    paths.extend(current.iter().cloned());
+    if let Some(dir) = cargo_bin
+        && !current.iter().any(|p| p == dir)
+    {
+        paths.push(dir.to_path_buf());
+    }
+    std::env::join_paths(paths).map_err(|e| format!("cannot build PATH: {e}"))
+}
+
 /// The version a tool reports with `--version` (`trunk 0.21.14` → `0.21.14`), if it runs.
-fn tool_version(program: &str) -> Option<String> {
+fn tool_version(program: &str, path: &OsString) -> Option<String> {
     let output = Command::new(program)
+        .env("PATH", path)
         .arg("--version")
         .stdin(Stdio::null())
         .output()
