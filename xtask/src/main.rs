@@ -200,21 +200,26 @@ fn fmt_check() -> StepResult {
 }
 
 fn clippy() -> StepResult {
-    let mut args = host_workspace(&["clippy"]);
-    args.extend(["--all-targets", "--", "-D", "warnings"]);
-    run(&mut cargo(&args)).map_err(|e| format!("{e}; fix the errors above"))?;
+    run(&mut cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+    .map_err(|e| format!("{e}; fix the errors above"))?;
     Ok(Done::Ran)
 }
 
 fn tests(nextest: bool) -> StepResult {
-    let mut args = if nextest {
-        host_workspace(&["nextest", "run"])
+    let args: &[&str] = if nextest {
+        &["nextest", "run", "--workspace", "--no-fail-fast"]
     } else {
         println!("(cargo-nextest is not installed: using cargo test)");
-        host_workspace(&["test"])
+        &["test", "--workspace", "--no-fail-fast"]
     };
-    args.push("--no-fail-fast");
-    run(&mut cargo(&args)).map_err(|e| format!("{e}; some tests failed (see above)"))?;
+    run(&mut cargo(args)).map_err(|e| format!("{e}; some tests failed (see above)"))?;
     Ok(Done::Ran)
 }
 
@@ -222,9 +227,8 @@ fn doc_tests(nextest: bool) -> StepResult {
     if !nextest {
         return Ok(Done::Skipped("cargo test already ran them".to_owned()));
     }
-    let mut args = host_workspace(&["test"]);
-    args.push("--doc");
-    run(&mut cargo(&args)).map_err(|e| format!("{e}; a doc test failed (see above)"))?;
+    run(&mut cargo(&["test", "--workspace", "--doc"]))
+        .map_err(|e| format!("{e}; a doc test failed (see above)"))?;
     Ok(Done::Ran)
 }
 
@@ -373,20 +377,6 @@ fn crashed_files(json: &str) -> Vec<(String, String)> {
 
 // ---------------------------------------------------------------------------------------
 // Helpers.
-
-/// `command` over the whole workspace except the browser crates, which build for wasm32 only
-/// (`lint of the browser crates` checks them).
-fn host_workspace<'a>(command: &[&'a str]) -> Vec<&'a str> {
-    let mut args = command.to_vec();
-    args.push("--workspace");
-    let root = workspace_root();
-    for name in web::WASM_CRATES {
-        if root.join(name).join("Cargo.toml").is_file() {
-            args.extend(["--exclude", name]);
-        }
-    }
-    args
-}
 
 /// `$MPP_CORPUS` when set and not empty.
 fn corpus_from_env() -> Option<PathBuf> {

@@ -19,8 +19,8 @@ use crate::{
 
 /// The Trunk release the app is built with (0.22 needs a newer rustc than the workspace's).
 pub const TRUNK_VERSION: &str = "0.21.14";
-/// The crates built for the browser, checked with `--target wasm32-unknown-unknown` and left
-/// out of the host's clippy and tests.
+/// The crates built for the browser, also checked with `--target wasm32-unknown-unknown` (on
+/// the host only their plain-Rust parts build: their browser dependencies are wasm32-only).
 pub const WASM_CRATES: [&str; 2] = ["converter-wasm", "frontend"];
 /// Where the e2e tests (and the browser benchmark) live, with their npm packages.
 const E2E_DIR: &str = "tests/e2e";
