@@ -65,7 +65,8 @@ pub fn cache_control(path: &str, status: StatusCode) -> &'static str {
 }
 
 /// Middleware: sets `Cache-Control`, `Content-Security-Policy` (with the hashes of an HTML
-/// page's inline scripts), `X-Content-Type-Options` and `Referrer-Policy` on every response.
+/// page's inline scripts; not on a 304, see below), `X-Content-Type-Options` and
+/// `Referrer-Policy` on every response.
 ///
 /// A `HEAD` request is answered as a `GET` without its body, so that its headers, the page's
 /// hashes included, are the ones a `GET` gets.
@@ -106,6 +107,19 @@ fn set_headers(headers: &mut HeaderMap, path: &str, status: StatusCode, inline: 
         CACHE_CONTROL,
         HeaderValue::from_static(cache_control(path, status)),
     );
+    // A 304 carries no body to hash, and its headers replace the cached ones: a policy sent
+    // with it would drop the page's script hashes from the copy the browser reuses (and block
+    // its loader). Without one, the browser keeps the policy of the unchanged page it holds.
+    if status == StatusCode::NOT_MODIFIED {
+        headers.remove(CONTENT_SECURITY_POLICY);
+    } else {
+        set_policy(headers, path, inline);
+    }
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+}
+
+fn set_policy(headers: &mut HeaderMap, path: &str, inline: &InlineHashes) {
     match HeaderValue::try_from(policy(inline)) {
         Ok(value) => {
             headers.insert(CONTENT_SECURITY_POLICY, value);
@@ -120,8 +134,6 @@ fn set_headers(headers: &mut HeaderMap, path: &str, status: StatusCode, inline: 
             );
         }
     }
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
 }
 
 #[cfg(test)]

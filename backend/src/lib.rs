@@ -7,7 +7,8 @@
 //! - gzip or brotli compression, as the browser accepts;
 //! - a strict Content-Security-Policy on every response: only this origin, `wasm-unsafe-eval`
 //!   for WebAssembly, and for an HTML page the SHA-256 hashes of its own inline scripts (Trunk's
-//!   loader is one), computed from the page as it is served;
+//!   loader is one), computed from the page as it is served (a 304 carries none, so the
+//!   browser keeps the policy of the page it revalidated);
 //! - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`;
 //! - `GET /healthz` answers `ok`.
 //!

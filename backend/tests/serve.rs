@@ -142,6 +142,28 @@ async fn a_revalidated_hashed_file_stays_immutable() {
     assert_eq!(header(&headers, header::CACHE_CONTROL), IMMUTABLE);
 }
 
+/// A reload revalidates the page: the 304 must not carry a policy, because its headers replace
+/// the cached page's, and a policy without the page's hashes would block Trunk's loader.
+#[tokio::test]
+async fn a_revalidated_page_keeps_the_policy_with_its_hashes() {
+    let dist = dist();
+    let (_, first, _) = get(dist.path(), "/", &[]).await;
+    assert!(header(&first, header::CONTENT_SECURITY_POLICY).contains(LOADER_HASH));
+    for (name, value) in [
+        ("if-none-match", header(&first, header::ETAG)),
+        ("if-modified-since", header(&first, header::LAST_MODIFIED)),
+    ] {
+        let (status, headers, _) = get(dist.path(), "/", &[(name, value)]).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{name}");
+        assert!(
+            headers.get(header::CONTENT_SECURITY_POLICY).is_none(),
+            "{name}"
+        );
+        assert_eq!(header(&headers, header::CACHE_CONTROL), "no-cache");
+        assert_eq!(header(&headers, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    }
+}
+
 #[tokio::test]
 async fn the_page_the_service_worker_the_manifest_and_the_worker_are_revalidated() {
     let dist = dist();
@@ -222,7 +244,7 @@ async fn a_rebuilt_page_gets_the_hashes_of_its_new_scripts() {
 }
 
 #[tokio::test]
-async fn every_response_carries_the_policy_and_the_hardening_headers() {
+async fn every_full_response_carries_the_policy_and_the_hardening_headers() {
     let dist = dist();
     for path in [
         "/worker_loader.js", // a worker's policy comes from its own script's response
