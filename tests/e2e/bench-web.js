@@ -2,12 +2,13 @@
 // The browser half of `cargo xtask bench-web` (run it through xtask, which builds and serves
 // the app and times the native CLI on the same files).
 //
-//   node bench-web.js BASE_URL ROUNDS FILE...
+//   node bench-web.js BASE_URL WARMUP ROUNDS FILE...
 //
 // Loads the app in headless Debian Chromium, feeds the files one at a time through
 // `#file-input`, waits for each `li.file` to reach `data-state="done"` and reads the worker's
 // conversion time from its `data-ms`. Every round reloads the page and converts every file
-// once. Prints one line per file to standard output, `<median ms>\t<file>`, in the order
+// once; the first WARMUP rounds are not counted (Chromium compiles wasm with a baseline
+// compiler first and optimises hot code later, so first runs are slower). Prints one line per file to standard output, `<median ms>\t<file>`, in the order
 // given; progress goes to standard error. Fails when a file does not convert.
 'use strict';
 
@@ -75,10 +76,17 @@ async function convert(page, file) {
 }
 
 async function main() {
-  const [baseUrl, roundsText, ...files] = process.argv.slice(2);
-  const rounds = Number(roundsText);
-  if (!baseUrl || !Number.isInteger(rounds) || rounds < 1 || files.length === 0) {
-    throw new Error('usage: node bench-web.js BASE_URL ROUNDS FILE...');
+  const [baseUrl, warmupText, roundsText, ...files] = process.argv.slice(2);
+  const [warmup, rounds] = [Number(warmupText), Number(roundsText)];
+  if (
+    !baseUrl ||
+    !Number.isInteger(warmup) ||
+    warmup < 0 ||
+    !Number.isInteger(rounds) ||
+    rounds < 1 ||
+    files.length === 0
+  ) {
+    throw new Error('usage: node bench-web.js BASE_URL WARMUP ROUNDS FILE...');
   }
   const browser = await chromium().launch(LAUNCH);
   try {
@@ -87,13 +95,14 @@ async function main() {
     const page = await context.newPage();
     page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
     const times = files.map(() => []);
-    for (let round = 1; round <= rounds; round += 1) {
+    for (let round = 1 - warmup; round <= rounds; round += 1) {
       await page.goto(`${baseUrl}/`);
       await page.waitForSelector('#file-input', { state: 'attached', timeout: TIMEOUT_MS });
       for (const [i, file] of files.entries()) {
         const ms = await convert(page, file);
-        times[i].push(ms);
-        process.stderr.write(`round ${round}/${rounds}: ${path.basename(file)} ${ms} ms\n`);
+        const label = round < 1 ? 'warm-up' : `round ${round}/${rounds}`;
+        if (round >= 1) times[i].push(ms);
+        process.stderr.write(`${label}: ${path.basename(file)} ${ms} ms\n`);
       }
     }
     files.forEach((file, i) => console.log(`${median(times[i])}\t${file}`));
