@@ -11,6 +11,8 @@ const require = createRequire(import.meta.url);
 
 export const corpusDir = path.resolve(process.env.MPP_CORPUS || path.resolve(here, '../../../shared/corpus'));
 export const cliBin = path.resolve(process.env.MPP2XML_BIN || path.resolve(here, '../../target/release/mpp2xml'));
+/** The built app (for the update test, which deploys into a copy of it). */
+export const distDir = path.resolve(process.env.DIST_DIR || path.resolve(here, '../../dist'));
 export const artifacts = path.join(here, 'artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
 
