@@ -27,9 +27,14 @@ export const FILES = {
 };
 
 /** The path of a corpus file; skips the test with a clear message when the corpus is absent. */
+let warned = false;
 export function corpusFile(rel) {
   const file = path.join(corpusDir, rel);
   if (!fs.existsSync(file)) {
+    if (!warned) {
+      warned = true;
+      console.warn(`corpus not found at ${corpusDir} (set MPP_CORPUS): corpus-dependent tests skip`);
+    }
     test.skip(true, `corpus file ${file} not found (set MPP_CORPUS to the corpus folder); skipping`);
   }
   return file;
