@@ -67,18 +67,18 @@ pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
 
 fn task_row(lang: Lang, row: TaskRow) -> impl IntoView {
     let t = lang.texts();
-    let level = row.outline_level.max(1.0) - 1.0;
-    // Indentation by outline level, capped so deep outlines stay readable.
-    let indent = format!("padding-inline-start: {}rem", 0.4 + level.min(12.0) * 1.1);
+    // Indentation by outline level comes from the stylesheet (`data-level`), not from a style
+    // attribute, so the CSP needs no inline styles.
+    let level = row.outline_level.clamp(1.0, 10.0);
     let class = match (row.summary, row.milestone) {
         (true, _) => "task-row summary",
         (_, true) => "task-row milestone",
         _ => "task-row",
     };
     view! {
-        <tr class=class data-level=row.outline_level.to_string()>
+        <tr class=class data-level=level.to_string()>
             <td class="num">{row.id.to_string()}</td>
-            <td style=indent>{row.name}</td>
+            <td class="task-name">{row.name}</td>
             <td>{format::duration(t, row.duration_value, &row.duration_unit)}</td>
             <td>{format::date(t, &row.start)}</td>
             <td>{format::date(t, &row.finish)}</td>

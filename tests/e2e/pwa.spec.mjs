@@ -1,10 +1,9 @@
 // The worker protocol as the page sees it, the web manifest, and the service worker's updates.
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { FILES, card, cliXml, corpusFile, distDir, fileItem, openApp, waitDone } from './helpers.mjs';
+import { FILES, card, cliXml, corpusFile, distDir, fileItem, openApp, serveFolder, waitDone } from './helpers.mjs';
 
 /** Records every message from the worker and what the page posts to it. */
 async function spyOnWorker(page) {
@@ -117,24 +116,6 @@ test('the service worker precaches the shell, the wasm and the worker under a co
   expect(cached.urls.some((u) => /^\/frontend-[0-9a-f]+_bg\.wasm$/.test(u))).toBe(true);
   expect(cached.urls.some((u) => /^\/frontend-[0-9a-f]+\.js$/.test(u))).toBe(true);
 });
-
-/** Serves a folder on a free loopback port (a throwaway copy of dist to "deploy" into). */
-async function serveFolder(dir) {
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
-    '.png': 'image/png', '.webmanifest': 'application/manifest+json' };
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = path.join(dir, rel.endsWith('/') ? `${rel}index.html` : rel);
-    if (!file.startsWith(dir) || !fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-cache' });
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${server.address().port}/` };
-}
 
 test('a new deployment is picked up: the new service worker takes over, old caches go, the page offers a reload', async ({ page }) => {
   if (!fs.existsSync(path.join(distDir, 'sw.js'))) {
