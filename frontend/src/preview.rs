@@ -9,7 +9,7 @@ use leptos::prelude::*;
 /// Rows the task table shows; bigger projects show their first rows.
 const MAX_ROWS: usize = 500;
 /// Bars the Gantt chart draws.
-const MAX_BARS: usize = 60;
+const MAX_BARS: usize = 40;
 
 /// The preview section's content for a converted file.
 pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
@@ -110,7 +110,8 @@ fn gantt(lang: Lang, tasks: &[TaskRow]) -> impl IntoView {
     const WIDTH: f64 = 720.0;
     const ROW: f64 = 22.0;
     const AXIS: f64 = 24.0;
-    let span = (last - first).max(1.0);
+    // At least an hour wide, so a one-day project's bars still fill the chart.
+    let span = (last - first).max(1.0 / 24.0);
     let x = move |day: f64| LABEL + (day - first) / span * (WIDTH - LABEL - 8.0);
     let height = AXIS + ROW * bars.len() as f64 + 4.0;
     let label = fill(t.gantt_label, &[("n", &bars.len().to_string())]);
