@@ -1,5 +1,5 @@
 // mpp2xml's service worker: the app shell, the wasm and the worker are precached so the
-// installed app converts with no network. The build (public/precache.py, a Trunk post_build
+// installed app converts with no network. The build (public/post_build.py, a Trunk post_build
 // hook) replaces the two lines below with the real file list and a cache name made from a hash
 // of their contents, so every deployment with changed files installs as a new version.
 const CACHE = "mpp2xml-dev";

@@ -27,10 +27,10 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The remembered language, else the browser's.
 fn initial_lang() -> Lang {
-    if let Some(saved) = storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten()) {
-        if let Some(lang) = Lang::ALL.into_iter().find(|l| l.tag() == saved) {
-            return lang;
-        }
+    if let Some(saved) = storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        && let Some(lang) = Lang::ALL.into_iter().find(|l| l.tag() == saved)
+    {
+        return lang;
     }
     let navigator = window().navigator();
     let mut tags: Vec<String> = navigator
@@ -200,7 +200,7 @@ fn App() -> impl IntoView {
             </div>
         </header>
         <Show when=move || update_ready.get()>
-            <div class="notice" role="alert">
+            <div id="update-notice" class="notice" role="alert">
                 <span>{move || t().update_ready}</span>
                 " "
                 <button type="button" on:click=move |_| {
@@ -235,7 +235,7 @@ fn App() -> impl IntoView {
                         </button>
                     </div>
                 </div>
-                <p id="zip-hint" class="hint" hidden=move || done_count() >= 2>{move || t().zip_hint}</p>
+                <p id="zip-hint" class="hint" hidden=move || 2 <= done_count()>{move || t().zip_hint}</p>
                 <Show when=move || items.with(|v| v.is_empty())>
                     <p class="note">{move || t().no_files}</p>
                 </Show>
@@ -428,13 +428,16 @@ fn register_service_worker(update_ready: RwSignal<bool>, offline_ready: RwSignal
     {
         return;
     }
-    let had_controller = container.controller().is_some();
+    // The first service worker to control the page makes it work offline; any later one is
+    // a new version.
+    let mut controlled = container.controller().is_some();
     let on_change = Closure::<dyn FnMut()>::new(move || {
-        if had_controller {
+        if controlled {
             update_ready.set(true);
         } else {
             offline_ready.set(true);
         }
+        controlled = true;
     });
     let _ = container
         .add_event_listener_with_callback("controllerchange", on_change.as_ref().unchecked_ref());
@@ -469,10 +472,10 @@ fn consume_launch_queue(add: impl Fn(Vec<File>) + Copy + 'static) {
                 let Ok(promise) = get_file.call0(&handle) else {
                     continue;
                 };
-                if let Ok(file) = JsFuture::from(js_sys::Promise::resolve(&promise)).await {
-                    if let Ok(file) = file.dyn_into::<File>() {
-                        files.push(file);
-                    }
+                if let Ok(file) = JsFuture::from(js_sys::Promise::resolve(&promise)).await
+                    && let Ok(file) = file.dyn_into::<File>()
+                {
+                    files.push(file);
                 }
             }
             add(files);

@@ -118,11 +118,14 @@ pub struct Bridge {
     /// The file whose preview is shown.
     pub selected: RwSignal<Option<u32>>,
     worker: RefCell<Option<Worker>>,
-    handlers: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+    handlers: RefCell<Vec<Handler>>,
     queue: RefCell<VecDeque<(u32, File)>>,
     busy: Cell<Option<u32>>,
     next_id: Cell<u32>,
 }
+
+/// A worker event handler, kept alive as long as its worker.
+type Handler = Closure<dyn FnMut(JsValue)>;
 
 /// The worker script Trunk writes (loader shim of `worker.js` + `worker_bg.wasm`).
 const WORKER_URL: &str = "./worker_loader.js";
@@ -200,10 +203,8 @@ impl Bridge {
         self.items.update(|items| {
             items.retain(|item| {
                 let finished = matches!(item.state.get_untracked(), State::Done | State::Error);
-                if finished {
-                    if let Some(done) = item.result.get_untracked() {
-                        let _ = Url::revoke_object_url(&done.url);
-                    }
+                if finished && let Some(done) = item.result.get_untracked() {
+                    let _ = Url::revoke_object_url(&done.url);
                 }
                 !finished
             });
@@ -312,14 +313,14 @@ impl Bridge {
         if let Some(worker) = self.worker.borrow_mut().take() {
             worker.terminate();
         }
-        if let Some(id) = self.busy.take() {
-            if let Some(item) = self.item(id) {
-                item.failure.set(Some(Failure {
-                    kind: "crash".into(),
-                    message: String::new(),
-                }));
-                item.state.set(State::Error);
-            }
+        if let Some(id) = self.busy.take()
+            && let Some(item) = self.item(id)
+        {
+            item.failure.set(Some(Failure {
+                kind: "crash".into(),
+                message: String::new(),
+            }));
+            item.state.set(State::Error);
         }
         Self::spawn(self);
     }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 /// Rows the task table shows; bigger projects show their first rows.
 const MAX_ROWS: usize = 500;
 /// Bars the Gantt chart draws.
-const MAX_BARS: usize = 60;
+const MAX_BARS: usize = 40;
 
 /// The preview section's content for a converted file.
 pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
@@ -67,18 +67,18 @@ pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
 
 fn task_row(lang: Lang, row: TaskRow) -> impl IntoView {
     let t = lang.texts();
-    let level = row.outline_level.max(1.0) - 1.0;
-    // Indentation by outline level, capped so deep outlines stay readable.
-    let indent = format!("padding-inline-start: {}rem", 0.4 + level.min(12.0) * 1.1);
+    // Indentation by outline level comes from the stylesheet (`data-level`), not from a style
+    // attribute, so the CSP needs no inline styles.
+    let level = row.outline_level.clamp(1.0, 10.0);
     let class = match (row.summary, row.milestone) {
         (true, _) => "task-row summary",
         (_, true) => "task-row milestone",
         _ => "task-row",
     };
     view! {
-        <tr class=class data-level=row.outline_level.to_string()>
+        <tr class=class data-level=level.to_string()>
             <td class="num">{row.id.to_string()}</td>
-            <td style=indent>{row.name}</td>
+            <td class="task-name">{row.name}</td>
             <td>{format::duration(t, row.duration_value, &row.duration_unit)}</td>
             <td>{format::date(t, &row.start)}</td>
             <td>{format::date(t, &row.finish)}</td>
@@ -110,7 +110,8 @@ fn gantt(lang: Lang, tasks: &[TaskRow]) -> impl IntoView {
     const WIDTH: f64 = 720.0;
     const ROW: f64 = 22.0;
     const AXIS: f64 = 24.0;
-    let span = (last - first).max(1.0);
+    // At least an hour wide, so a one-day project's bars still fill the chart.
+    let span = (last - first).max(1.0 / 24.0);
     let x = move |day: f64| LABEL + (day - first) / span * (WIDTH - LABEL - 8.0);
     let height = AXIS + ROW * bars.len() as f64 + 4.0;
     let label = fill(t.gantt_label, &[("n", &bars.len().to_string())]);

@@ -1,9 +1,10 @@
 // The issue's end-to-end checks of the browser app.
 import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
-  FILES, axeViolations, card, cliXml, corpusFile, download, dropFiles, fileItem, openApp,
-  readZip, screenshot, waitDone,
+  FILES, axeViolations, card, cliXml, corpusFile, distDir, download, dropFiles, fileItem, openApp,
+  readZip, screenshot, serveFolder, waitDone,
 } from './helpers.mjs';
 
 test('a dropped corpus file is previewed and its XML is byte-identical to the CLI output', async ({ page }) => {
@@ -182,3 +183,32 @@ for (const locale of ['en-US', 'pt-BR']) {
     });
   });
 }
+
+// The backend serves the app with a strict Content-Security-Policy; the app must need nothing
+// more than its own files and 'wasm-unsafe-eval' (no inline script or style, nothing external).
+test('the app converts under a strict CSP: no inline script or style, nothing external', async ({ page }) => {
+  const file = corpusFile(FILES.main);
+  const name = path.basename(file);
+  if (!fs.existsSync(path.join(distDir, 'index.html'))) {
+    test.skip(true, `no built app at ${distDir} (set DIST_DIR); skipping the CSP test`);
+  }
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
+    + "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+  const { server, url } = await serveFolder(distDir, { 'content-security-policy': csp });
+  const violations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  });
+  try {
+    await page.goto(url);
+    await expect(page.locator('#drop-zone')).toBeVisible();
+    await page.setInputFiles('#file-input', fileItem(file));
+    await waitDone(page, name);
+    await expect(page.locator('#preview tr.task-row[data-level="1"]').first()).toBeVisible();
+    const dl = await download(page, card(page, name).locator('a.download-xml'));
+    expect(Buffer.compare(dl.bytes, cliXml(file))).toBe(0);
+    expect(violations).toEqual([]);
+  } finally {
+    server.close();
+  }
+});

@@ -2,6 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -11,6 +12,8 @@ const require = createRequire(import.meta.url);
 
 export const corpusDir = path.resolve(process.env.MPP_CORPUS || path.resolve(here, '../../../shared/corpus'));
 export const cliBin = path.resolve(process.env.MPP2XML_BIN || path.resolve(here, '../../target/release/mpp2xml'));
+/** The built app (for the update test, which deploys into a copy of it). */
+export const distDir = path.resolve(process.env.DIST_DIR || path.resolve(here, '../../dist'));
 export const artifacts = path.join(here, 'artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
 
@@ -25,9 +28,14 @@ export const FILES = {
 };
 
 /** The path of a corpus file; skips the test with a clear message when the corpus is absent. */
+let warned = false;
 export function corpusFile(rel) {
   const file = path.join(corpusDir, rel);
   if (!fs.existsSync(file)) {
+    if (!warned) {
+      warned = true;
+      console.warn(`corpus not found at ${corpusDir} (set MPP_CORPUS): corpus-dependent tests skip`);
+    }
     test.skip(true, `corpus file ${file} not found (set MPP_CORPUS to the corpus folder); skipping`);
   }
   return file;
@@ -149,3 +157,22 @@ export function readZip(buf) {
   }
   return entries;
 }
+
+/** Serves a folder on a free loopback port, every response with `headers`. */
+export async function serveFolder(dir, headers = {}) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
+    '.png': 'image/png', '.webmanifest': 'application/manifest+json' };
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = path.join(dir, rel.endsWith('/') ? `${rel}index.html` : rel);
+    if (!file.startsWith(dir) || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': types[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
