@@ -21,6 +21,9 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 30_000 },
   workers: 1,
+  // On CI (2 shared cores) a test that fails once is run again and reported as flaky, so a
+  // slow machine cannot hide a real failure (it fails twice) nor fail the build by a hiccup.
+  retries: process.env.CI ? 1 : 0,
   fullyParallel: false,
   reporter: [['list']],
   use: {
