@@ -1,14 +1,24 @@
 //! `cargo xtask`: the project's commands (see the README).
 //!
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
-//!   formatting, clippy, the tests, the wasm32 build of the engine, and the corpus score
-//!   (which fails only when a file crashes the converter, never on the score itself).
+//!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
+//!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
+//!   converter, never on the score itself), then the browser app built in release, served by
+//!   `mpp2xml-server` and tested end to end in headless Chromium.
+//! - `cargo xtask dist`: installs the web tools that are missing and builds the app into
+//!   `dist/` (release).
+//! - `cargo xtask serve [ARGS]`: `dist`, then serves it on http://127.0.0.1:8080; ARGS go to
+//!   `mpp2xml-server`.
+//! - `cargo xtask bench-web`: the ten largest corpus files converted in the browser's worker
+//!   and by the native CLI, and the ratio.
 //! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
 //!   (e.g. `--against msproject`, `--filter REGEX`, `--json OUT.json`).
 //! - `cargo xtask bench [ARGS]`: the criterion benchmarks; ARGS go to criterion.
 //!
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
+
+mod web;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -19,7 +29,14 @@ const USAGE: &str = "\
 Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
-  test           fmt, clippy, tests, doc tests, wasm32 check, corpus score (no crashes allowed)
+  test           fmt, clippy (host, then wasm32 for the browser crates), tests, doc tests,
+                 wasm32 check, corpus score (no crashes), then the browser app: release build,
+                 served by mpp2xml-server, end-to-end tests in headless Chromium
+  dist           install the missing web tools (wasm32 target, Trunk, wasm-bindgen-cli, npm
+                 packages) and build the app in release mode into dist/
+  serve [ARGS]   dist, build mpp2xml-server, serve dist/ on http://127.0.0.1:8080;
+                 ARGS go to mpp2xml-server, e.g. --addr 0.0.0.0:8080
+  bench-web      the ten largest corpus files in the browser's worker and with the native CLI
   score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
                  corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
   bench [ARGS]   run the criterion benchmarks; ARGS go to criterion
@@ -40,12 +57,15 @@ fn main() -> ExitCode {
         Some("test") if rest.is_empty() => test(),
         Some("score") => score_only(&rest),
         Some("bench") => bench(&rest),
+        Some("dist") if rest.is_empty() => web::dist(),
+        Some("serve") => web::serve(&rest),
+        Some("bench-web") if rest.is_empty() => web::bench_web(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some("test") => Err(format!(
-            "`test` takes no arguments (got {})",
+        Some(command @ ("test" | "dist" | "bench-web")) => Err(format!(
+            "`{command}` takes no arguments (got {})",
             rest.join(" ")
         )),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
@@ -128,7 +148,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(6);
+    let mut steps = Steps::new(10);
     let result = test_steps(&mut steps);
     steps.summary();
     result
@@ -137,11 +157,18 @@ fn test() -> Result<(), String> {
 fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("format (cargo fmt --check)", fmt_check)?;
     steps.run("lint (cargo clippy)", clippy)?;
+    steps.run("lint of the browser crates (wasm32)", web::wasm_clippy)?;
     let nextest = has_nextest();
     steps.run("tests", || tests(nextest))?;
     steps.run("doc tests", || doc_tests(nextest))?;
     steps.run("wasm32 build of the engine", wasm_check)?;
     steps.run("corpus score (no crashes)", || score(&[]))?;
+    steps.run("build the app (release) into dist/", web::build_dist)?;
+    steps.run(
+        "release build of mpp2xml and mpp2xml-server",
+        web::build_release_bins,
+    )?;
+    steps.run("end-to-end tests (Playwright, Chromium)", web::e2e)?;
     Ok(())
 }
 
@@ -226,12 +253,8 @@ fn wasm_check() -> StepResult {
 /// scorer fails or when any file crashed the converter; the score itself is information.
 fn score(extra: &[String]) -> StepResult {
     let root = workspace_root();
-    let from_env = std::env::var_os("MPP_CORPUS")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    let corpus = from_env
-        .clone()
-        .unwrap_or_else(|| root.join("../shared/corpus"));
+    let from_env = corpus_from_env();
+    let corpus = corpus_dir();
     let scorer = root.join("../shared/tools/corpus_score.py");
     if !corpus.join("manifest.csv").is_file() {
         return Ok(Done::Skipped(format!(
@@ -354,6 +377,18 @@ fn crashed_files(json: &str) -> Vec<(String, String)> {
 
 // ---------------------------------------------------------------------------------------
 // Helpers.
+
+/// `$MPP_CORPUS` when set and not empty.
+fn corpus_from_env() -> Option<PathBuf> {
+    std::env::var_os("MPP_CORPUS")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The corpus: `$MPP_CORPUS`, else `../shared/corpus` beside the workspace.
+fn corpus_dir() -> PathBuf {
+    corpus_from_env().unwrap_or_else(|| workspace_root().join("../shared/corpus"))
+}
 
 fn workspace_root() -> PathBuf {
     let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));

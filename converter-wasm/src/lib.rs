@@ -1,0 +1,121 @@
+//! mpp2xml's engine in a Web Worker.
+//!
+//! The worker (bin `worker`, built by Trunk as `worker.js` + `worker_bg.wasm`) speaks this
+//! protocol with the page, one plain object per message:
+//!
+//! - worker → page `{type:"ready"}` once, before anything else: messages sent earlier are lost;
+//! - page → worker `{type:"convert", id, name, bytes}` with `bytes` an `ArrayBuffer`
+//!   transferred, not copied;
+//! - worker → page `{type:"progress", id, stage, fraction}` while it works;
+//! - worker → page `{type:"done", id, ms, xml, summary, warnings, preview}` with `xml` an
+//!   `ArrayBuffer` transferred back, or `{type:"error", id, kind, message}`.
+//!
+//! The conversion itself ([`run`]) and the preview ([`preview`]) are plain Rust, tested on the
+//! host; only [`worker`] touches the browser.
+
+pub mod preview;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
+
+use converter::{ConvertError, Options, Summary};
+
+/// What one successful conversion hands back to the page.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The MSPDI document, byte for byte what the `mpp2xml` command writes.
+    pub xml: Vec<u8>,
+    /// What was read, in numbers.
+    pub summary: Summary,
+    /// Problems that did not stop the conversion.
+    pub warnings: Vec<String>,
+    /// The tables the page shows.
+    pub preview: preview::Preview,
+}
+
+/// Reads the file, builds the preview from the model and writes the XML, reporting progress
+/// the way [`converter::convert`] does. The XML is the facade's [`converter::write_mspdi`] of
+/// the same model, so it is identical to what `convert` (and the CLI) produce.
+pub fn run(input: &[u8], options: &mut Options<'_>) -> Result<Outcome, ConvertError> {
+    let (project, warnings) = converter::read_project(input, options)?;
+    if let Some(p) = options.progress.as_deref_mut() {
+        p(converter::Stage::Writing, 0.9);
+    }
+    let xml = converter::write_mspdi(&project)?;
+    let preview = preview::Preview::of(&project);
+    if let Some(p) = options.progress.as_deref_mut() {
+        p(converter::Stage::Done, 1.0);
+    }
+    let props = &project.properties;
+    let summary = Summary {
+        format: props
+            .file_format
+            .unwrap_or(converter::model::FileFormat::Mpp14),
+        template: props.template,
+        application: props.application.clone().unwrap_or_default(),
+        tasks: project.tasks.len(),
+        resources: project.resources.len(),
+        assignments: project.assignments.len(),
+        calendars: project.calendars.len(),
+    };
+    Ok(Outcome {
+        xml,
+        summary,
+        warnings,
+        preview,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_an_error_with_a_kind_not_a_panic() {
+        let err = run(b"hello, this is not a project", &mut Options::default())
+            .err()
+            .map(|e| e.kind());
+        assert_eq!(err, Some("not_mpp"));
+    }
+
+    /// The worker's XML must equal the facade's (and so the CLI's) for every file; checked on
+    /// the corpus when it is there.
+    #[test]
+    fn xml_equals_the_facade_on_corpus_files() {
+        let dir = std::env::var("MPP_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
+            })
+            .join("mpp");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("corpus not found at {}; skipping", dir.display());
+            return;
+        };
+        let mut checked = 0;
+        for entry in entries.flatten().take(40) {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "mpp") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let facade = converter::convert(&bytes, &mut Options::default());
+            let ours = run(&bytes, &mut Options::default());
+            match (facade, ours) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.xml, b.xml, "{}", path.display());
+                    assert_eq!(a.summary, b.summary, "{}", path.display());
+                    assert_eq!(a.warnings, b.warnings, "{}", path.display());
+                    checked += 1;
+                }
+                (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind()),
+                (a, b) => panic!(
+                    "{}: facade {:?} vs worker {:?}",
+                    path.display(),
+                    a.is_ok(),
+                    b.is_ok()
+                ),
+            }
+        }
+        assert!(checked > 0, "no corpus file converted");
+    }
+}

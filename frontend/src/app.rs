@@ -1,0 +1,491 @@
+//! The page: language menu, drop zone and picker, the files' cards, the preview.
+
+use crate::bridge::{Bridge, Item, State};
+use crate::format;
+use crate::i18n::{Lang, fill};
+use crate::zip;
+use js_sys::{Array, Reflect, Uint8Array};
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, File, FileList, HtmlAnchorElement, Url};
+
+/// Where the chosen language is remembered.
+const LANG_KEY: &str = "mpp2xml.lang";
+
+/// Mounts the app on the page's body.
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// The remembered language, else the browser's.
+fn initial_lang() -> Lang {
+    if let Some(saved) = storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        && let Some(lang) = Lang::ALL.into_iter().find(|l| l.tag() == saved)
+    {
+        return lang;
+    }
+    let navigator = window().navigator();
+    let mut tags: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    if let Some(tag) = navigator.language() {
+        tags.push(tag);
+    }
+    Lang::pick(tags.iter().map(String::as_str))
+}
+
+fn files_of(list: Option<FileList>) -> Vec<File> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let lang = RwSignal::new(initial_lang());
+    let bridge = Bridge::new();
+    let items = bridge.items;
+    let ready = bridge.ready;
+    let selected = bridge.selected;
+    let bridge = StoredValue::new_local(bridge);
+    let dragging = RwSignal::new(false);
+    let update_ready = RwSignal::new(false);
+    let offline_ready = RwSignal::new(false);
+    let input_ref = NodeRef::<html::Input>::new();
+
+    Effect::new(move |_| {
+        let l = lang.get();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", l.tag());
+        }
+        document().set_title(l.texts().page_title);
+    });
+
+    let add = move |files: Vec<File>| {
+        if !files.is_empty() {
+            bridge.with_value(|b| b.add(files));
+        }
+    };
+
+    // Dropping anywhere on the page converts; the overlay shows while something is dragged.
+    let _ = window_event_listener(ev::dragover, move |ev| {
+        ev.prevent_default();
+        if let Some(dt) = ev.data_transfer() {
+            dt.set_drop_effect("copy");
+        }
+        dragging.set(true);
+    });
+    let _ = window_event_listener(ev::dragleave, move |ev| {
+        if ev.related_target().is_none() {
+            dragging.set(false);
+        }
+    });
+    let _ = window_event_listener(ev::drop, move |ev| {
+        ev.prevent_default();
+        dragging.set(false);
+        add(files_of(ev.data_transfer().and_then(|dt| dt.files())));
+    });
+
+    register_service_worker(update_ready, offline_ready);
+    consume_launch_queue(add);
+
+    let on_pick = move |ev: ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        add(files_of(input.files()));
+        // Picking the same file again must fire `change` again.
+        input.set_value("");
+    };
+    let open_picker = move |_| {
+        if let Some(input) = input_ref.get() {
+            input.click();
+        }
+    };
+    let on_lang = move |ev: ev::Event| {
+        let value = event_target_value(&ev);
+        if let Some(l) = Lang::ALL.into_iter().find(|l| l.tag() == value) {
+            lang.set(l);
+            if let Some(s) = storage() {
+                let _ = s.set_item(LANG_KEY, l.tag());
+            }
+        }
+    };
+    let done_count =
+        move || items.with(|v| v.iter().filter(|i| i.state.get() == State::Done).count());
+    let download_zip = move |_| download_all(items);
+    let clear = move |_| bridge.with_value(|b| b.clear_finished());
+
+    let status = move || {
+        let t = lang.get().texts();
+        items.with(|v| {
+            if let Some(item) = v.iter().find(|i| i.state.get() == State::Converting) {
+                return fill(t.status_converting, &[("name", &item.name.get_value())]);
+            }
+            if v.is_empty() || v.iter().any(|i| i.state.get() == State::Queued) {
+                return if ready.get() {
+                    t.status_ready
+                } else {
+                    t.status_loading
+                }
+                .to_string();
+            }
+            let done = v.iter().filter(|i| i.state.get() == State::Done).count();
+            let failed = v.iter().filter(|i| i.state.get() == State::Error).count();
+            fill(
+                t.status_summary,
+                &[
+                    ("done", &done.to_string()),
+                    ("total", &v.len().to_string()),
+                    ("failed", &failed.to_string()),
+                ],
+            )
+        })
+    };
+
+    let preview = move || {
+        let l = lang.get();
+        let id = selected.get();
+        let chosen = items.with(|v| {
+            v.iter()
+                .find(|i| Some(i.id) == id)
+                .and_then(|i| i.result.get().map(|r| (i.name.get_value(), r)))
+        });
+        match chosen {
+            Some((name, done)) => crate::preview::view(l, name, &done).into_any(),
+            None => {
+                let t = l.texts();
+                view! {
+                    <h2 id="preview-heading">{t.preview_heading}</h2>
+                    <p class="note">{t.preview_empty}</p>
+                }
+                .into_any()
+            }
+        }
+    };
+
+    let t = move || lang.get().texts();
+    view! {
+        <div class="drop-overlay" class:visible=move || dragging.get() aria-hidden="true">
+            <p>{move || t().drop_overlay}</p>
+        </div>
+        <header class="top">
+            <div class="brand">
+                <h1>"mpp2xml"</h1>
+                <p class="tagline">{move || t().tagline}</p>
+            </div>
+            <div class="lang">
+                <label for="lang">{move || t().language}</label>
+                <select id="lang" on:change=on_lang prop:value=move || lang.get().tag()>
+                    {Lang::ALL
+                        .into_iter()
+                        .map(|l| {
+                            view! {
+                                <option value=l.tag() lang=l.tag() selected=move || lang.get() == l>
+                                    {l.name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        </header>
+        <Show when=move || update_ready.get()>
+            <div id="update-notice" class="notice" role="alert">
+                <span>{move || t().update_ready}</span>
+                " "
+                <button type="button" on:click=move |_| {
+                    let _ = window().location().reload();
+                }>{move || t().reload}</button>
+            </div>
+        </Show>
+        <main>
+            <section class="pick" aria-labelledby="drop-zone">
+                <button type="button" id="drop-zone" class="drop-zone" on:click=open_picker
+                    aria-describedby="drop-hint">
+                    <span class="drop-icon" aria-hidden="true">"⬆"</span>
+                    <span class="drop-title">{move || t().drop_zone}</span>
+                </button>
+                <p id="drop-hint" class="hint">{move || t().drop_hint}</p>
+                <label for="file-input" class="visually-hidden">{move || t().drop_zone}</label>
+                <input id="file-input" class="visually-hidden" type="file" multiple=true
+                    accept=".mpp,.mpt" tabindex="-1" node_ref=input_ref on:change=on_pick />
+                <p id="status" class="status" role="status" aria-live="polite">{status}</p>
+            </section>
+            <section class="files" aria-labelledby="files-heading">
+                <div class="files-head">
+                    <h2 id="files-heading">{move || t().files_heading}</h2>
+                    <div class="files-actions">
+                        <button type="button" id="download-zip" on:click=download_zip
+                            disabled=move || done_count() < 2 aria-describedby="zip-hint">
+                            {move || t().download_zip}
+                        </button>
+                        <button type="button" id="clear-files" on:click=clear
+                            disabled=move || items.with(|v| v.is_empty())>
+                            {move || t().remove_all}
+                        </button>
+                    </div>
+                </div>
+                <p id="zip-hint" class="hint" hidden=move || 2 <= done_count()>{move || t().zip_hint}</p>
+                <Show when=move || items.with(|v| v.is_empty())>
+                    <p class="note">{move || t().no_files}</p>
+                </Show>
+                <ul id="files">
+                    <For each=move || items.get() key=|item| item.id let:item>
+                        {file_card(lang, selected, item)}
+                    </For>
+                </ul>
+            </section>
+            <section id="preview" class="preview" aria-labelledby="preview-heading">
+                {preview}
+            </section>
+        </main>
+        <footer class="bottom">
+            <p>{move || t().privacy}</p>
+            <Show when=move || offline_ready.get()>
+                <p>{move || t().offline_ready}</p>
+            </Show>
+        </footer>
+    }
+}
+
+fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) -> impl IntoView {
+    let t = move || lang.get().texts();
+    let name = item.name.get_value();
+    let xml_name = format::xml_name(&name);
+    let state_label = move || {
+        let t = t();
+        match item.state.get() {
+            State::Queued => t.queued,
+            State::Converting => t.converting,
+            State::Done => t.done,
+            State::Error => t.failed,
+        }
+    };
+    let progress_label = format!("{}: {name}", "progress");
+    let details = move || {
+        let result = item.result.get()?;
+        let t = t();
+        let s = &result.summary;
+        let mut version = format!("{}: {}", t.format, s.format);
+        if s.template {
+            version.push_str(&format!(" ({})", t.template));
+        }
+        if !s.application.is_empty() {
+            version.push_str(&format!(" · {}: {}", t.saved_by, s.application));
+        }
+        let counts = fill(
+            t.counts,
+            &[
+                ("tasks", &s.tasks.to_string()),
+                ("resources", &s.resources.to_string()),
+                ("assignments", &s.assignments.to_string()),
+                ("calendars", &s.calendars.to_string()),
+            ],
+        );
+        let took = fill(t.took, &[("ms", &format::millis(t, result.ms))]);
+        let warnings = (!result.warnings.is_empty()).then(|| {
+            let n = result.warnings.len();
+            let title = if n == 1 {
+                t.warnings_one.to_string()
+            } else {
+                fill(t.warnings_many, &[("n", &n.to_string())])
+            };
+            view! {
+                <details class="file-warnings">
+                    <summary>{title}</summary>
+                    <ul>{result.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+                </details>
+            }
+        });
+        let id = item.id;
+        Some(view! {
+            <p class="file-version">{version}</p>
+            <p class="file-time">{took}</p>
+            <p class="file-counts">{counts}</p>
+            {warnings}
+            <div class="file-actions">
+                <a class="download-xml button" href=result.url.clone() download=xml_name.clone()>
+                    {t.download_xml}
+                    <span class="visually-hidden">{format!(" ({xml_name})")}</span>
+                </a>
+                <button type="button" class="show-preview"
+                    aria-pressed=move || (selected.get() == Some(id)).to_string()
+                    on:click=move |_| selected.set(Some(id))>
+                    {t.show_preview}
+                    <span class="visually-hidden">{format!(" ({})", item.name.get_value())}</span>
+                </button>
+            </div>
+        })
+    };
+    let error = move || {
+        let failure = item.failure.get()?;
+        let t = t();
+        let detail = (!failure.message.is_empty()).then(|| {
+            view! { <span class="file-error-detail">{format!("{}: {}", t.error_details, failure.message)}</span> }
+        });
+        Some(view! {
+            <p class="file-error">
+                <span>{t.error(&failure.kind)}</span>
+                " "
+                {detail}
+            </p>
+        })
+    };
+    let stage = move || {
+        (item.state.get() == State::Converting).then(|| {
+            let stage = item.stage.get();
+            if stage.is_empty() {
+                String::new()
+            } else {
+                t().stage(&stage).to_string()
+            }
+        })
+    };
+    view! {
+        <li class="file" data-name=name.clone() data-state=move || item.state.get().code()
+            data-ms=move || item.result.with(|r| r.as_ref().map(|d| format!("{:.1}", d.ms)))>
+            <div class="file-head">
+                <span class="file-name">{name.clone()}</span>
+                <span class="file-size">{move || format::size(t(), item.size)}</span>
+                <span class="badge" data-state=move || item.state.get().code()>{state_label}</span>
+            </div>
+            <div class="file-progress">
+                <progress max="1" value=move || item.fraction.get()
+                    aria-label=move || format!("{}: {}", t().progress_label, item.name.get_value())
+                    data-label=progress_label></progress>
+                <span class="stage">{stage}</span>
+            </div>
+            {details}
+            {error}
+        </li>
+    }
+}
+
+/// Offers every converted file's XML as one ZIP download.
+fn download_all(items: RwSignal<Vec<Item>>) {
+    let done: Vec<(String, std::sync::Arc<Vec<u8>>)> = items.with_untracked(|v| {
+        v.iter()
+            .filter_map(|i| {
+                let r = i.result.get_untracked()?;
+                Some((format::xml_name(&i.name.get_value()), r.xml))
+            })
+            .collect()
+    });
+    let names = zip::unique_names(done.iter().map(|(n, _)| n.as_str()));
+    let entries: Vec<(&str, &[u8])> = names
+        .iter()
+        .zip(&done)
+        .map(|(name, (_, xml))| (name.as_str(), xml.as_slice()))
+        .collect();
+    let archive = match zip::write(&entries) {
+        Ok(a) => a,
+        Err(err) => {
+            web_sys::console::error_1(&err.to_string().into());
+            return;
+        }
+    };
+    if let Err(err) = save(&archive, "application/zip", "mpp2xml.zip") {
+        web_sys::console::error_1(&err);
+    }
+}
+
+fn save(bytes: &[u8], mime: &str, name: &str) -> Result<(), JsValue> {
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let array = Uint8Array::from(bytes);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&Array::of1(&array), &options)?;
+    let url = Url::create_object_url_with_blob(&blob)?;
+    let a: HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    set_timeout(
+        move || {
+            let _ = Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    Ok(())
+}
+
+/// Registers the service worker; a new version taking over is announced with a reload button.
+fn register_service_worker(update_ready: RwSignal<bool>, offline_ready: RwSignal<bool>) {
+    let container = window().navigator().service_worker();
+    // Reflect: `serviceWorker` is missing outside secure contexts.
+    if Reflect::get(&window().navigator(), &"serviceWorker".into())
+        .map(|v| v.is_undefined())
+        .unwrap_or(true)
+    {
+        return;
+    }
+    // The first service worker to control the page makes it work offline; any later one is
+    // a new version.
+    let mut controlled = container.controller().is_some();
+    let on_change = Closure::<dyn FnMut()>::new(move || {
+        if controlled {
+            update_ready.set(true);
+        } else {
+            offline_ready.set(true);
+        }
+        controlled = true;
+    });
+    let _ = container
+        .add_event_listener_with_callback("controllerchange", on_change.as_ref().unchecked_ref());
+    on_change.forget();
+    let promise = container.register("./sw.js");
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(err) = JsFuture::from(promise).await {
+            web_sys::console::warn_2(&"mpp2xml: service worker not registered:".into(), &err);
+        }
+    });
+}
+
+/// Files opened with the installed app (manifest `file_handlers`) arrive in `launchQueue`.
+fn consume_launch_queue(add: impl Fn(Vec<File>) + Copy + 'static) {
+    let Ok(queue) = Reflect::get(&window(), &"launchQueue".into()) else {
+        return;
+    };
+    if queue.is_undefined() || queue.is_null() {
+        return;
+    }
+    let consumer = Closure::<dyn FnMut(JsValue)>::new(move |params: JsValue| {
+        let handles = Reflect::get(&params, &"files".into())
+            .map(|f| Array::from(&f))
+            .unwrap_or_default();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut files = Vec::new();
+            for handle in handles.iter() {
+                let get_file = Reflect::get(&handle, &"getFile".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+                let Some(get_file) = get_file else { continue };
+                let Ok(promise) = get_file.call0(&handle) else {
+                    continue;
+                };
+                if let Ok(file) = JsFuture::from(js_sys::Promise::resolve(&promise)).await
+                    && let Ok(file) = file.dyn_into::<File>()
+                {
+                    files.push(file);
+                }
+            }
+            add(files);
+        });
+    });
+    let set_consumer = Reflect::get(&queue, &"setConsumer".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(set_consumer) = set_consumer {
+        let _ = set_consumer.call1(&queue, consumer.as_ref());
+    }
+    consumer.forget();
+}

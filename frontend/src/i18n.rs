@@ -1,0 +1,448 @@
+//! Every text the interface shows, one table per language.
+//!
+//! Templates mark their values with `{name}`; [`fill`] puts them in.
+
+/// The interface languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Brazilian Portuguese.
+    PtBr,
+}
+
+impl Lang {
+    /// Every language, in the order the language menu lists them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::PtBr];
+
+    /// The BCP 47 tag (`<html lang>`, the menu's value, what is remembered).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::PtBr => "pt-BR",
+        }
+    }
+
+    /// The language's own name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::PtBr => "Português (Brasil)",
+        }
+    }
+
+    /// The language for a browser language tag: any Portuguese gets pt-BR, the rest English.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "pt" => Some(Self::PtBr),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language among the browser's preferences, else English.
+    pub fn pick<'a>(preferences: impl IntoIterator<Item = &'a str>) -> Self {
+        preferences
+            .into_iter()
+            .find_map(Self::from_tag)
+            .unwrap_or_default()
+    }
+
+    /// This language's texts.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Self::En => &EN,
+            Self::PtBr => &PT_BR,
+        }
+    }
+}
+
+/// Puts values into a template: `fill("{n} tasks", &[("n", "3")])` is "3 tasks".
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+/// The interface's texts in one language.
+#[allow(missing_docs)] // The field names say what each text is for.
+#[derive(Debug)]
+pub struct Texts {
+    pub page_title: &'static str,
+    pub tagline: &'static str,
+    pub privacy: &'static str,
+    pub language: &'static str,
+    pub drop_zone: &'static str,
+    pub drop_hint: &'static str,
+    pub drop_overlay: &'static str,
+    pub files_heading: &'static str,
+    pub no_files: &'static str,
+    pub queued: &'static str,
+    pub converting: &'static str,
+    pub done: &'static str,
+    pub failed: &'static str,
+    pub format: &'static str,
+    pub template: &'static str,
+    pub saved_by: &'static str,
+    pub size: &'static str,
+    pub progress_label: &'static str,
+    /// `{ms}` is the time taken, already formatted.
+    pub took: &'static str,
+    /// `{tasks}`, `{resources}`, `{assignments}`, `{calendars}`.
+    pub counts: &'static str,
+    /// `{n}`.
+    pub warnings_one: &'static str,
+    pub warnings_many: &'static str,
+    pub download_xml: &'static str,
+    pub download_zip: &'static str,
+    pub zip_hint: &'static str,
+    pub show_preview: &'static str,
+    pub remove_all: &'static str,
+    pub preview_heading: &'static str,
+    pub preview_empty: &'static str,
+    pub tasks_heading: &'static str,
+    pub gantt_heading: &'static str,
+    /// `{n}`.
+    pub gantt_label: &'static str,
+    pub resources_heading: &'static str,
+    pub no_resources: &'static str,
+    pub no_tasks: &'static str,
+    /// `{shown}`, `{total}`.
+    pub showing_first: &'static str,
+    pub col_id: &'static str,
+    pub col_name: &'static str,
+    pub col_duration: &'static str,
+    pub col_start: &'static str,
+    pub col_finish: &'static str,
+    pub col_complete: &'static str,
+    pub col_resources: &'static str,
+    pub col_type: &'static str,
+    pub col_max_units: &'static str,
+    pub type_work: &'static str,
+    pub type_material: &'static str,
+    pub type_cost: &'static str,
+    pub status_loading: &'static str,
+    pub status_ready: &'static str,
+    /// `{name}`.
+    pub status_converting: &'static str,
+    /// `{done}`, `{total}`, `{failed}`.
+    pub status_summary: &'static str,
+    pub update_ready: &'static str,
+    pub reload: &'static str,
+    pub offline_ready: &'static str,
+    pub error_details: &'static str,
+    pub err_not_mpp: &'static str,
+    pub err_unsupported: &'static str,
+    pub err_password: &'static str,
+    pub err_damaged: &'static str,
+    pub err_too_large: &'static str,
+    pub err_read: &'static str,
+    pub err_crash: &'static str,
+    pub err_other: &'static str,
+    pub stage_container: &'static str,
+    pub stage_properties: &'static str,
+    pub stage_calendars: &'static str,
+    pub stage_custom_fields: &'static str,
+    pub stage_resources: &'static str,
+    pub stage_tasks: &'static str,
+    pub stage_links: &'static str,
+    pub stage_assignments: &'static str,
+    pub stage_writing: &'static str,
+    pub stage_done: &'static str,
+    /// Duration units: singular, plural.
+    pub unit_min: (&'static str, &'static str),
+    pub unit_hour: (&'static str, &'static str),
+    pub unit_day: (&'static str, &'static str),
+    pub unit_week: (&'static str, &'static str),
+    pub unit_month: (&'static str, &'static str),
+    /// Put after an elapsed unit ("edays" in Project's English).
+    pub elapsed: &'static str,
+    pub decimal_separator: char,
+    pub months: [&'static str; 12],
+}
+
+/// English.
+pub static EN: Texts = Texts {
+    page_title: "mpp2xml — Microsoft Project files to XML",
+    tagline: "Convert Microsoft Project files (.mpp, .mpt) to Microsoft Project XML, right in your browser.",
+    privacy: "Your files are converted on this device. Nothing is uploaded.",
+    language: "Language",
+    drop_zone: "Choose .mpp or .mpt files",
+    drop_hint: "or drop them anywhere on this page. Several files at once are fine.",
+    drop_overlay: "Drop the files to convert them",
+    files_heading: "Files",
+    no_files: "No files yet.",
+    queued: "Waiting",
+    converting: "Converting",
+    done: "Converted",
+    failed: "Failed",
+    format: "Format",
+    template: "template",
+    saved_by: "Saved by",
+    size: "Size",
+    progress_label: "Progress",
+    took: "Converted in {ms}",
+    counts: "{tasks} tasks, {resources} resources, {assignments} assignments, {calendars} calendars",
+    warnings_one: "1 warning",
+    warnings_many: "{n} warnings",
+    download_xml: "Download XML",
+    download_zip: "Download all as ZIP",
+    zip_hint: "Available when two or more files are converted.",
+    show_preview: "Preview",
+    remove_all: "Clear list",
+    preview_heading: "Preview",
+    preview_empty: "Convert a file to see its tasks, a Gantt chart and its resources here.",
+    tasks_heading: "Tasks",
+    gantt_heading: "Gantt chart",
+    gantt_label: "Gantt chart of the first {n} tasks",
+    resources_heading: "Resources",
+    no_resources: "This project has no resources.",
+    no_tasks: "This project has no tasks.",
+    showing_first: "Showing the first {shown} of {total}.",
+    col_id: "ID",
+    col_name: "Name",
+    col_duration: "Duration",
+    col_start: "Start",
+    col_finish: "Finish",
+    col_complete: "% Complete",
+    col_resources: "Resource names",
+    col_type: "Type",
+    col_max_units: "Max. units",
+    type_work: "Work",
+    type_material: "Material",
+    type_cost: "Cost",
+    status_loading: "Loading the converter…",
+    status_ready: "Ready. Choose or drop Microsoft Project files to convert them.",
+    status_converting: "Converting {name}…",
+    status_summary: "{done} of {total} files converted, {failed} failed.",
+    update_ready: "A new version of mpp2xml is ready.",
+    reload: "Reload",
+    offline_ready: "mpp2xml now also works offline.",
+    error_details: "Details",
+    err_not_mpp: "This is not a Microsoft Project file. Choose a file that ends in .mpp or .mpt.",
+    err_unsupported: "This Microsoft Project version is not supported.",
+    err_password: "The file is protected by a password. Save it without a password in Microsoft Project and try again.",
+    err_damaged: "The file is damaged or incomplete, so it could not be read.",
+    err_too_large: "The file is too large to convert here.",
+    err_read: "The file could not be read from your device.",
+    err_crash: "The converter stopped unexpectedly on this file. The other files are not affected.",
+    err_other: "The file could not be converted.",
+    stage_container: "opening the file",
+    stage_properties: "reading project properties",
+    stage_calendars: "reading calendars",
+    stage_custom_fields: "reading custom fields",
+    stage_resources: "reading resources",
+    stage_tasks: "reading tasks",
+    stage_links: "reading links",
+    stage_assignments: "reading assignments",
+    stage_writing: "writing XML",
+    stage_done: "done",
+    unit_min: ("min", "mins"),
+    unit_hour: ("hr", "hrs"),
+    unit_day: ("day", "days"),
+    unit_week: ("wk", "wks"),
+    unit_month: ("mon", "mons"),
+    elapsed: " (elapsed)",
+    decimal_separator: '.',
+    months: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
+};
+
+/// Brazilian Portuguese.
+pub static PT_BR: Texts = Texts {
+    page_title: "mpp2xml — arquivos do Microsoft Project em XML",
+    tagline: "Converta arquivos do Microsoft Project (.mpp, .mpt) em XML do Microsoft Project, direto no navegador.",
+    privacy: "Seus arquivos são convertidos neste dispositivo. Nada é enviado.",
+    language: "Idioma",
+    drop_zone: "Escolher arquivos .mpp ou .mpt",
+    drop_hint: "ou solte-os em qualquer lugar desta página. Vários arquivos de uma vez, sem problema.",
+    drop_overlay: "Solte os arquivos para convertê-los",
+    files_heading: "Arquivos",
+    no_files: "Nenhum arquivo ainda.",
+    queued: "Aguardando",
+    converting: "Convertendo",
+    done: "Convertido",
+    failed: "Falhou",
+    format: "Formato",
+    template: "modelo",
+    saved_by: "Salvo por",
+    size: "Tamanho",
+    progress_label: "Progresso",
+    took: "Convertido em {ms}",
+    counts: "{tasks} tarefas, {resources} recursos, {assignments} atribuições, {calendars} calendários",
+    warnings_one: "1 aviso",
+    warnings_many: "{n} avisos",
+    download_xml: "Baixar XML",
+    download_zip: "Baixar todos em ZIP",
+    zip_hint: "Disponível quando dois ou mais arquivos forem convertidos.",
+    show_preview: "Visualizar",
+    remove_all: "Limpar lista",
+    preview_heading: "Visualização",
+    preview_empty: "Converta um arquivo para ver aqui as tarefas, um gráfico de Gantt e os recursos.",
+    tasks_heading: "Tarefas",
+    gantt_heading: "Gráfico de Gantt",
+    gantt_label: "Gráfico de Gantt das primeiras {n} tarefas",
+    resources_heading: "Recursos",
+    no_resources: "Este projeto não tem recursos.",
+    no_tasks: "Este projeto não tem tarefas.",
+    showing_first: "Mostrando as primeiras {shown} de {total}.",
+    col_id: "Id",
+    col_name: "Nome",
+    col_duration: "Duração",
+    col_start: "Início",
+    col_finish: "Término",
+    col_complete: "% concluída",
+    col_resources: "Nomes dos recursos",
+    col_type: "Tipo",
+    col_max_units: "Unidades máx.",
+    type_work: "Trabalho",
+    type_material: "Material",
+    type_cost: "Custo",
+    status_loading: "Carregando o conversor…",
+    status_ready: "Pronto. Escolha ou solte arquivos do Microsoft Project para convertê-los.",
+    status_converting: "Convertendo {name}…",
+    status_summary: "{done} de {total} arquivos convertidos, {failed} com falha.",
+    update_ready: "Uma nova versão do mpp2xml está pronta.",
+    reload: "Recarregar",
+    offline_ready: "O mpp2xml agora também funciona sem internet.",
+    error_details: "Detalhes",
+    err_not_mpp: "Este não é um arquivo do Microsoft Project. Escolha um arquivo terminado em .mpp ou .mpt.",
+    err_unsupported: "Esta versão do Microsoft Project não é suportada.",
+    err_password: "O arquivo está protegido por senha. Salve-o sem senha no Microsoft Project e tente de novo.",
+    err_damaged: "O arquivo está danificado ou incompleto e não pôde ser lido.",
+    err_too_large: "O arquivo é grande demais para ser convertido aqui.",
+    err_read: "Não foi possível ler o arquivo do seu dispositivo.",
+    err_crash: "O conversor parou inesperadamente neste arquivo. Os outros arquivos não são afetados.",
+    err_other: "Não foi possível converter o arquivo.",
+    stage_container: "abrindo o arquivo",
+    stage_properties: "lendo as propriedades do projeto",
+    stage_calendars: "lendo os calendários",
+    stage_custom_fields: "lendo os campos personalizados",
+    stage_resources: "lendo os recursos",
+    stage_tasks: "lendo as tarefas",
+    stage_links: "lendo as vinculações",
+    stage_assignments: "lendo as atribuições",
+    stage_writing: "gravando o XML",
+    stage_done: "concluído",
+    unit_min: ("min", "mins"),
+    unit_hour: ("hora", "horas"),
+    unit_day: ("dia", "dias"),
+    unit_week: ("sem", "sems"),
+    unit_month: ("mês", "meses"),
+    elapsed: " (decorrido)",
+    decimal_separator: ',',
+    months: [
+        "jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez",
+    ],
+};
+
+impl Texts {
+    /// The plain-words sentence for an engine error kind (`ConvertError::kind`).
+    pub fn error(&self, kind: &str) -> &'static str {
+        match kind {
+            "not_mpp" => self.err_not_mpp,
+            "unsupported_version" => self.err_unsupported,
+            "password_protected" => self.err_password,
+            "truncated" | "corrupt" => self.err_damaged,
+            "too_large" => self.err_too_large,
+            "read" => self.err_read,
+            "crash" => self.err_crash,
+            _ => self.err_other,
+        }
+    }
+
+    /// A progress stage's name (`Stage::name` in the engine).
+    pub fn stage(&self, stage: &str) -> &'static str {
+        match stage {
+            "container" => self.stage_container,
+            "properties" => self.stage_properties,
+            "calendars" => self.stage_calendars,
+            "custom fields" => self.stage_custom_fields,
+            "resources" => self.stage_resources,
+            "tasks" => self.stage_tasks,
+            "links" => self.stage_links,
+            "assignments" => self.stage_assignments,
+            "writing" => self.stage_writing,
+            _ => self.stage_done,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_languages_pick_the_interface() {
+        assert_eq!(Lang::pick(["pt-BR", "en"]), Lang::PtBr);
+        assert_eq!(Lang::pick(["pt_PT"]), Lang::PtBr);
+        assert_eq!(Lang::pick(["de-DE", "en-GB"]), Lang::En);
+        assert_eq!(Lang::pick(["fr"]), Lang::En);
+        assert_eq!(Lang::pick([]), Lang::En);
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_tag(lang.tag()), Some(lang));
+        }
+    }
+
+    #[test]
+    fn templates_fill_in_their_values() {
+        assert_eq!(fill(EN.took, &[("ms", "1.2 s")]), "Converted in 1.2 s");
+        let counts = fill(
+            PT_BR.counts,
+            &[
+                ("tasks", "3"),
+                ("resources", "2"),
+                ("assignments", "1"),
+                ("calendars", "4"),
+            ],
+        );
+        assert_eq!(
+            counts,
+            "3 tarefas, 2 recursos, 1 atribuições, 4 calendários"
+        );
+    }
+
+    /// Each table uses the same placeholders in each template as English, and no text is
+    /// left empty or untranslated by mistake.
+    #[test]
+    fn translations_keep_the_placeholders() {
+        let pairs = [
+            (EN.took, PT_BR.took),
+            (EN.counts, PT_BR.counts),
+            (EN.warnings_many, PT_BR.warnings_many),
+            (EN.gantt_label, PT_BR.gantt_label),
+            (EN.showing_first, PT_BR.showing_first),
+            (EN.status_converting, PT_BR.status_converting),
+            (EN.status_summary, PT_BR.status_summary),
+        ];
+        let holes = |s: &str| {
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}'))
+                .map(|(k, _)| k.to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        for (en, pt) in pairs {
+            assert_eq!(holes(en), holes(pt), "{en} / {pt}");
+            assert_ne!(en, pt);
+        }
+        for kind in [
+            "not_mpp",
+            "corrupt",
+            "password_protected",
+            "crash",
+            "whatever",
+        ] {
+            assert!(!EN.error(kind).is_empty());
+            assert_ne!(EN.error(kind), PT_BR.error(kind));
+        }
+    }
+}
