@@ -29,7 +29,7 @@ const USAGE: &str = "\
 Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
-  test           fmt, clippy (host, then wasm32 for the browser crates), tests, doc tests,
+  test           fmt, clippy (host, then wasm32 for the browser crates), doc tests, tests,
                  wasm32 check, corpus score (no crashes), then the browser app: release build,
                  served by mpp2xml-server, end-to-end tests in headless Chromium
   dist           install the missing web tools (wasm32 target, Trunk, wasm-bindgen-cli, npm
@@ -159,8 +159,9 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("lint (cargo clippy)", clippy)?;
     steps.run("lint of the browser crates (wasm32)", web::wasm_clippy)?;
     let nextest = has_nextest();
-    steps.run("tests", || tests(nextest))?;
+    // Doc tests first, so the last test runner to report is the main suite's summary.
     steps.run("doc tests", || doc_tests(nextest))?;
+    steps.run("tests", || tests(nextest))?;
     steps.run("wasm32 build of the engine", wasm_check)?;
     steps.run("corpus score (no crashes)", || score(&[]))?;
     steps.run("build the app (release) into dist/", web::build_dist)?;
