@@ -157,7 +157,10 @@ test('keyboard: the drop zone is a focusable button that opens the file picker',
   await page.locator('select#lang').focus();
   await page.keyboard.press('Tab');
   await expect(zone).toBeFocused();
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser', { timeout: 15_000 }),
+    page.keyboard.press('Enter'),
+  ]);
   expect(chooser.isMultiple()).toBe(true);
   const file = corpusFile(FILES.main);
   await chooser.setFiles(fileItem(file));
