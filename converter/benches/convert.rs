@@ -5,46 +5,23 @@
 use converter::{Options, convert};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How many files are measured.
 const FILES: usize = 10;
 
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("MPP_CORPUS") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
-    }
-}
-
-fn collect_inputs(dir: &Path, out: &mut Vec<(u64, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_inputs(&path, out);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("mpp") || e.eq_ignore_ascii_case("mpt"))
-        {
-            out.push((entry.metadata().map(|m| m.len()).unwrap_or(0), path));
-        }
-    }
-}
+/// Corpus discovery is the integration tests' own, so both look in the same place.
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 /// The largest inputs that convert (a file that fails would measure only its error path).
-fn largest_inputs(corpus: &Path) -> Vec<(String, Vec<u8>)> {
-    let inputs = if corpus.join("mpp").is_dir() {
-        corpus.join("mpp")
-    } else {
-        corpus.to_path_buf()
-    };
-    let mut files = Vec::new();
-    collect_inputs(&inputs, &mut files);
+fn largest_inputs() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(u64, PathBuf)> = support::corpus_files()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|path| (std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0), path))
+        .collect();
     files.sort_by(|a, b| b.cmp(a));
     let mut chosen: Vec<(String, Vec<u8>)> = Vec::new();
     for (_, path) in files {
@@ -74,8 +51,8 @@ fn largest_inputs(corpus: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn main() {
-    let corpus = corpus_dir();
-    let inputs = largest_inputs(&corpus);
+    let corpus = support::corpus_dir();
+    let inputs = largest_inputs();
     if inputs.is_empty() {
         println!(
             "skipping: no convertible corpus files at {} (set MPP_CORPUS)",
