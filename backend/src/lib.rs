@@ -27,6 +27,7 @@ use tracing::Level;
 pub mod config;
 pub mod csp;
 pub mod headers;
+pub mod storage;
 
 pub use config::{Config, LogFormat};
 
