@@ -49,6 +49,8 @@ pub use state::{AppState, StateError};
 
 /// The prefix of the API; any path under it that no route takes is a problem+json 404.
 pub const API_ROOT: &str = "/api";
+/// [`API_ROOT`] with its slash, which [`API_ANY`] does not take.
+pub const API_SLASH: &str = "/api/";
 /// The route pattern catching the rest of [`API_ROOT`].
 pub const API_ANY: &str = "/api/{*rest}";
 
@@ -96,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/telemetry", post(api::telemetry::report))
         .route("/api/v1/config", get(api::client_config))
         .route(API_ROOT, any(api::not_found))
+        .route(API_SLASH, any(api::not_found))
         .route(API_ANY, any(api::not_found))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -156,7 +156,7 @@ impl Drop for InFlight {
 /// `/api` that no route takes, `static` for the app's files.
 pub fn route_label(matched: Option<&str>, path: &str) -> String {
     match matched {
-        Some(crate::API_ANY | crate::API_ROOT) => "unmatched".to_owned(),
+        Some(crate::API_ANY | crate::API_ROOT | crate::API_SLASH) => "unmatched".to_owned(),
         Some(route) => route.to_owned(),
         None if path == crate::API_ROOT || path.starts_with("/api/") => "unmatched".to_owned(),
         None => "static".to_owned(),
