@@ -41,13 +41,13 @@ const PHASE_SECONDS: u32 = 10;
 /// Server options for the routes and convert phases: quotas far above what one address may
 /// do in production, and a conversion queue that holds every connection of the convert phase.
 const RAISED_LIMITS: &[&str] = &[
-    "--convert-rate-per-second",
+    "--convert-rate",
     "100000",
     "--convert-burst",
     "100000",
-    "--api-rate-per-second",
+    "--rate",
     "1000000",
-    "--api-burst",
+    "--burst",
     "1000000",
     "--convert-queue",
     "64",
