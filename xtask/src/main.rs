@@ -4,11 +4,13 @@
 //!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
 //!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
 //!   converter, never on the score itself), then the browser app built in release, served by
-//!   `mpp2xml-server` and tested end to end in headless Chromium.
+//!   `mpp2xml-server` and tested end to end in headless Chromium, and the server under load.
 //! - `cargo xtask dist`: installs the web tools that are missing and builds the app into
 //!   `dist/` (release).
 //! - `cargo xtask serve [ARGS]`: `dist`, then serves it on http://127.0.0.1:8080; ARGS go to
 //!   `mpp2xml-server`.
+//! - `cargo xtask load`: the release server under load (`tests/load/`), the last step of
+//!   `test` too.
 //! - `cargo xtask bench-web`: the ten largest corpus files converted in the browser's worker
 //!   and by the native CLI, and the ratio.
 //! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
@@ -18,6 +20,7 @@
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
+mod load;
 mod web;
 
 use std::io::{BufRead, BufReader};
@@ -31,12 +34,14 @@ Usage: cargo xtask <COMMAND> [ARGS]
 Commands:
   test           fmt, clippy (host, then wasm32 for the browser crates), doc tests, tests,
                  wasm32 check, corpus score (no crashes), then the browser app: release build,
-                 served by mpp2xml-server, end-to-end tests in headless Chromium
+                 served by mpp2xml-server, end-to-end tests in headless Chromium, load test
   dist           install the missing web tools (wasm32 target, Trunk, wasm-bindgen-cli, npm
                  packages) and build the app in release mode into dist/
   serve [ARGS]   dist, build mpp2xml-server, serve dist/ on http://127.0.0.1:8080;
                  ARGS go to mpp2xml-server, e.g. --addr 0.0.0.0:8080
   bench-web      the ten largest corpus files in the browser's worker and with the native CLI
+  load           the release server under wrk (tests/load): 1000 connections on the routes,
+                 50 concurrent fallback conversions, a burst past the quota
   score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
                  corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
   bench [ARGS]   run the criterion benchmarks; ARGS go to criterion
@@ -60,11 +65,12 @@ fn main() -> ExitCode {
         Some("dist") if rest.is_empty() => web::dist(),
         Some("serve") => web::serve(&rest),
         Some("bench-web") if rest.is_empty() => web::bench_web(),
+        Some("load") if rest.is_empty() => load::command(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some(command @ ("test" | "dist" | "bench-web")) => Err(format!(
+        Some(command @ ("test" | "dist" | "bench-web" | "load")) => Err(format!(
             "`{command}` takes no arguments (got {})",
             rest.join(" ")
         )),
@@ -148,7 +154,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(10);
+    let mut steps = Steps::new(11);
     let result = test_steps(&mut steps);
     steps.summary();
     result
@@ -170,6 +176,7 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
         web::build_release_bins,
     )?;
     steps.run("end-to-end tests (Playwright, Chromium)", web::e2e)?;
+    steps.run("load test (wrk on the release server)", load::step)?;
     Ok(())
 }
 

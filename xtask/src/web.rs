@@ -260,7 +260,7 @@ pub fn ensure_chromium() -> Result<(), String> {
     }
 }
 
-fn apt_install(packages: &[&str]) -> Result<(), String> {
+pub fn apt_install(packages: &[&str]) -> Result<(), String> {
     run(Command::new("apt-get").arg("update"))
         .map_err(|e| format!("{e}; apt-get update failed"))?;
     run(Command::new("apt-get")
@@ -270,7 +270,7 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     .map_err(|e| format!("{e}; cannot install {}", packages.join(" ")))
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .stdin(Stdio::null())
@@ -373,7 +373,19 @@ impl Server {
     /// Starts the release server on a free loopback port, serving `dist`, with its log in
     /// `log`, and waits until `/healthz` answers.
     pub fn start(dist: &Path, log: &Path) -> Result<Self, String> {
+        Self::start_with(dist, log, &[])
+    }
+
+    /// [`Server::start`] with more options for the server. Its database is a fresh SQLite
+    /// file beside `log`, so runs never share state.
+    pub fn start_with(dist: &Path, log: &Path, args: &[String]) -> Result<Self, String> {
         let port = free_port()?;
+        let database = log.with_extension("db");
+        for stale in ["", "-wal", "-shm"] {
+            let mut name = database.clone().into_os_string();
+            name.push(stale);
+            let _ = std::fs::remove_file(name);
+        }
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let binary = release_binary("mpp2xml-server");
         let log_file =
@@ -386,6 +398,8 @@ impl Server {
             .arg(addr.to_string())
             .arg("--dist")
             .arg(dist)
+            .args(args)
+            .env("DATABASE_URL", format!("sqlite:{}", database.display()))
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(err_file)
@@ -426,6 +440,11 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The server's log so far.
@@ -642,7 +661,7 @@ pub fn bench_web() -> Result<(), String> {
 }
 
 /// The `count` largest MPP9/12/14 files of the corpus manifest that the CLI converts.
-fn largest_files(count: usize) -> Result<Vec<PathBuf>, String> {
+pub fn largest_files(count: usize) -> Result<Vec<PathBuf>, String> {
     let corpus = corpus_dir();
     let manifest = corpus.join("manifest.csv");
     let text = std::fs::read_to_string(&manifest).map_err(|e| {

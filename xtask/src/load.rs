@@ -1,0 +1,475 @@
+//! `cargo xtask load`, and the last step of `cargo xtask test`: the release `mpp2xml-server`
+//! on loopback under `wrk` (Debian's package), with the scripts in `tests/load/`.
+//!
+//! Three phases, each against a fresh server with its own SQLite file:
+//! 1. **routes**: 1000 connections on the routes that are not conversions (`/healthz`,
+//!    `/readyz`, `/api/v1/config`, `/`, `POST /api/v1/telemetry`), with the per-client quotas
+//!    raised, because every connection comes from 127.0.0.1 and we measure the server, not
+//!    the limiter;
+//! 2. **convert**: 50 connections uploading the largest convertible corpus file (about 1 MB)
+//!    to `POST /api/v1/convert`, same raised quotas and a queue that holds them all;
+//! 3. **quota**: a burst at the default quotas, where 429 is the intended answer: every
+//!    other status is an error.
+//!
+//! The step fails on any error (a status other than the intended ones, a socket error or a
+//! timeout) and when the server's peak memory passes [`TARGET_RSS_MB`]. Latency and
+//! throughput are measured and compared with their targets but never fail the step: they
+//! depend on what else the machine runs (the project measures speed, it does not time tests).
+//! The figures are printed and written to `target/load-report.txt`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::web::{self, Server};
+use crate::{Done, StepResult, corpus_dir, shown, target_dir, workspace_root};
+
+/// The scripts, relative to the workspace root.
+const SCRIPTS_DIR: &str = "tests/load";
+/// Target of the routes phase: 95th percentile latency, milliseconds.
+const TARGET_P95_MS: f64 = 100.0;
+/// Target of every phase: the server's peak resident memory, MB.
+const TARGET_RSS_MB: f64 = 200.0;
+/// Target of the convert phase: uploaded and converted megabytes per second.
+const TARGET_MB_PER_S: f64 = 50.0;
+/// Connections of the routes phase.
+const ROUTE_CONNECTIONS: u32 = 1000;
+/// Connections of the convert phase.
+const CONVERT_CONNECTIONS: u32 = 50;
+/// Length of the routes and convert phases, seconds.
+const PHASE_SECONDS: u32 = 10;
+
+/// Server options for the routes and convert phases: quotas far above what one address may
+/// do in production, and a conversion queue that holds every connection of the convert phase.
+const RAISED_LIMITS: &[&str] = &[
+    "--convert-rate",
+    "100000",
+    "--convert-burst",
+    "100000",
+    "--rate",
+    "1000000",
+    "--burst",
+    "1000000",
+    "--convert-queue",
+    "64",
+];
+
+/// `cargo xtask load`: builds what the load test runs (app, release binaries), then the test.
+pub fn command() -> Result<(), String> {
+    let mut steps = crate::Steps::new(3);
+    let result = (|| {
+        steps.run("build the app (release) into dist/", web::build_dist)?;
+        steps.run(
+            "release build of mpp2xml and mpp2xml-server",
+            web::build_release_bins,
+        )?;
+        steps.run("load test (wrk)", step)
+    })();
+    steps.summary();
+    result
+}
+
+/// The load test, on the release binaries and `dist/` already built.
+pub fn step() -> StepResult {
+    ensure_wrk()?;
+    let root = workspace_root();
+    let scripts = root.join(SCRIPTS_DIR);
+    let target = target_dir(&root);
+    let mut report = Vec::new();
+
+    let routes = {
+        let mut server = start(&target, "load-routes", RAISED_LIMITS)?;
+        let result = wrk(
+            &server.url,
+            &scripts,
+            "routes.lua",
+            ROUTE_CONNECTIONS,
+            PHASE_SECONDS,
+            &[],
+        )?;
+        let rss = peak_rss_mb(&server)?;
+        finish(&mut server)?;
+        Phase::new("routes", result, rss)
+    };
+    report.push(routes.describe());
+    let mut failures = routes.errors(&[200, 204]);
+
+    match convert_file()? {
+        Some(file) => {
+            let bytes = std::fs::metadata(&file)
+                .map_err(|e| format!("cannot read {}: {e}", shown(&file)))?
+                .len();
+            let mut server = start(&target, "load-convert", RAISED_LIMITS)?;
+            let result = wrk(
+                &server.url,
+                &scripts,
+                "convert.lua",
+                CONVERT_CONNECTIONS,
+                PHASE_SECONDS,
+                &[("LOAD_MPP_FILE", file.as_os_str())],
+            )?;
+            let rss = peak_rss_mb(&server)?;
+            finish(&mut server)?;
+            let phase = Phase::new("convert", result, rss);
+            let converted = phase.result.status(200);
+            let seconds = phase.result.duration_us as f64 / 1e6;
+            let mb_per_s = converted as f64 * bytes as f64 / 1e6 / seconds.max(1e-9);
+            report.push(phase.describe());
+            report.push(format!(
+                "  {} ({bytes} bytes) x {converted} converted in {seconds:.1} s: \
+                 {mb_per_s:.1} MB/s (target >= {TARGET_MB_PER_S} MB/s: {})",
+                file.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                verdict(mb_per_s >= TARGET_MB_PER_S)
+            ));
+            failures.extend(phase.errors(&[200]));
+            if converted == 0 {
+                failures.push("convert: no conversion succeeded".to_owned());
+            }
+        }
+        None => report.push(format!(
+            "convert: skipped, no corpus at {} (set MPP_CORPUS)",
+            shown(&corpus_dir())
+        )),
+    }
+
+    let quota = {
+        let mut server = start(&target, "load-quota", &[])?;
+        let result = wrk(&server.url, &scripts, "routes.lua", 20, 2, &[])?;
+        let rss = peak_rss_mb(&server)?;
+        finish(&mut server)?;
+        Phase::new("quota (default limits)", result, rss)
+    };
+    report.push(quota.describe());
+    failures.extend(quota.errors(&[200, 204, 429]));
+    if quota.result.status(429) == 0 {
+        failures.push("quota: a burst past the default quota got no 429".to_owned());
+    }
+
+    let text = report.join("\n");
+    println!("\n{text}");
+    let report_file = target.join("load-report.txt");
+    if let Err(error) = std::fs::write(&report_file, format!("{text}\n")) {
+        println!("cannot write {}: {error}", shown(&report_file));
+    } else {
+        println!("(written to {})", shown(&report_file));
+    }
+    if failures.is_empty() {
+        Ok(Done::Ran)
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+/// One phase's figures.
+struct Phase {
+    name: &'static str,
+    result: WrkResult,
+    rss_mb: f64,
+}
+
+impl Phase {
+    fn new(name: &'static str, result: WrkResult, rss_mb: f64) -> Self {
+        Self {
+            name,
+            result,
+            rss_mb,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let r = &self.result;
+        let ms = |us: u64| us as f64 / 1000.0;
+        let p95 = ms(r.p95_us);
+        let statuses: Vec<String> = r
+            .statuses
+            .iter()
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect();
+        format!(
+            "{}: {} requests in {:.1} s ({:.0}/s); latency p50 {:.1} ms, p95 {:.1} ms, \
+             p99 {:.1} ms, max {:.1} ms (target p95 < {TARGET_P95_MS} ms: {}); statuses {{{}}}; \
+             socket errors {}, timeouts {}; peak server RSS {:.1} MB (target < {TARGET_RSS_MB} MB: {})",
+            self.name,
+            r.requests,
+            r.duration_us as f64 / 1e6,
+            r.requests as f64 / (r.duration_us as f64 / 1e6).max(1e-9),
+            ms(r.p50_us),
+            p95,
+            ms(r.p99_us),
+            ms(r.max_us),
+            verdict(p95 < TARGET_P95_MS),
+            statuses.join(", "),
+            r.socket_errors,
+            r.timeouts,
+            self.rss_mb,
+            verdict(self.rss_mb < TARGET_RSS_MB),
+        )
+    }
+
+    /// What went wrong in this phase: statuses not in `expected`, socket errors, timeouts,
+    /// memory over the target.
+    fn errors(&self, expected: &[u16]) -> Vec<String> {
+        let mut errors = Vec::new();
+        let unexpected: u64 = self
+            .result
+            .statuses
+            .iter()
+            .filter(|(status, _)| !expected.contains(status))
+            .map(|(_, n)| n)
+            .sum();
+        if unexpected > 0 {
+            errors.push(format!(
+                "{}: {unexpected} responses with a status other than {expected:?}",
+                self.name
+            ));
+        }
+        if self.result.socket_errors > 0 || self.result.timeouts > 0 {
+            errors.push(format!(
+                "{}: {} socket errors and {} timeouts",
+                self.name, self.result.socket_errors, self.result.timeouts
+            ));
+        }
+        if self.result.requests == 0 {
+            errors.push(format!("{}: no request completed", self.name));
+        }
+        if self.rss_mb >= TARGET_RSS_MB {
+            errors.push(format!(
+                "{}: the server's peak memory {:.1} MB passed {TARGET_RSS_MB} MB",
+                self.name, self.rss_mb
+            ));
+        }
+        errors
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+/// Starts the release server for one phase, with a fresh SQLite file of its own.
+fn start(target: &Path, name: &str, args: &[&str]) -> Result<Server, String> {
+    let log = target.join(format!("{name}-server.log"));
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    Server::start_with(&web::dist_dir(), &log, &args)
+}
+
+/// Stops the server and fails when it did not shut down cleanly.
+fn finish(server: &mut Server) -> Result<(), String> {
+    if server.stop() {
+        Ok(())
+    } else {
+        Err(format!(
+            "mpp2xml-server did not shut down cleanly after the load; its log:\n{}",
+            server.log_text()
+        ))
+    }
+}
+
+/// The server's peak resident memory so far (`VmHWM`), MB.
+fn peak_rss_mb(server: &Server) -> Result<f64, String> {
+    let status_file = format!("/proc/{}/status", server.pid());
+    let status = std::fs::read_to_string(&status_file)
+        .map_err(|e| format!("cannot read {status_file}: {e}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map(|kb| kb / 1024.0)
+        .ok_or_else(|| format!("no VmHWM line in {status_file}"))
+}
+
+/// What `common.lua` prints at the end of a run.
+#[derive(Debug, Default, PartialEq)]
+struct WrkResult {
+    requests: u64,
+    duration_us: u64,
+    p50_us: u64,
+    p95_us: u64,
+    p99_us: u64,
+    max_us: u64,
+    socket_errors: u64,
+    timeouts: u64,
+    statuses: Vec<(u16, u64)>,
+}
+
+impl WrkResult {
+    /// Reads the `LOADRESULT {…}` line (flat JSON of numbers plus a `statuses` object).
+    fn parse(output: &str) -> Option<Self> {
+        let line = output.lines().find_map(|l| l.strip_prefix("LOADRESULT "))?;
+        let number = |key: &str| -> Option<u64> {
+            let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+            let digits: String = line
+                .get(start..)?
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        };
+        let statuses_start = line.find("\"statuses\":{")? + "\"statuses\":{".len();
+        let statuses_text = line.get(statuses_start..)?.split('}').next()?;
+        let mut statuses = Vec::new();
+        for pair in statuses_text.split(',').filter(|p| !p.is_empty()) {
+            let (status, count) = pair.split_once(':')?;
+            statuses.push((status.trim_matches('"').parse().ok()?, count.parse().ok()?));
+        }
+        Some(Self {
+            requests: number("requests")?,
+            duration_us: number("duration_us")?,
+            p50_us: number("p50_us")?,
+            p95_us: number("p95_us")?,
+            p99_us: number("p99_us")?,
+            max_us: number("max_us")?,
+            socket_errors: number("connect_errors")?
+                + number("read_errors")?
+                + number("write_errors")?,
+            timeouts: number("timeouts")?,
+            statuses,
+        })
+    }
+
+    fn status(&self, status: u16) -> u64 {
+        self.statuses
+            .iter()
+            .filter(|(s, _)| *s == status)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// Runs `wrk` with one of the scripts and reads its result line.
+fn wrk(
+    url: &str,
+    scripts: &Path,
+    script: &str,
+    connections: u32,
+    seconds: u32,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Result<WrkResult, String> {
+    let mut command = Command::new("wrk");
+    command
+        .args(["--threads", "2", "--timeout", "10s"])
+        .arg("--connections")
+        .arg(connections.to_string())
+        .arg("--duration")
+        .arg(format!("{seconds}s"))
+        .arg("--script")
+        .arg(scripts.join(script))
+        .arg(url)
+        .env("LOAD_SCRIPTS", scripts)
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    println!("wrk: {script}, {connections} connections, {seconds} s against {url}");
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "wrk failed ({}):\n{stdout}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    WrkResult::parse(&stdout).ok_or_else(|| format!("wrk printed no LOADRESULT line:\n{stdout}"))
+}
+
+/// `wrk` on the PATH; installed from Debian's packages when missing and running as root.
+fn ensure_wrk() -> Result<(), String> {
+    let present = || {
+        Command::new("wrk")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    };
+    if present() {
+        return Ok(());
+    }
+    if !web::is_root() {
+        return Err(
+            "wrk is missing: install it (`sudo apt-get install wrk`), then run this again"
+                .to_owned(),
+        );
+    }
+    println!("wrk is missing: installing Debian's wrk");
+    web::apt_install(&["wrk"])?;
+    if present() {
+        Ok(())
+    } else {
+        Err("wrk is still missing after apt-get install".to_owned())
+    }
+}
+
+/// The file the convert phase uploads: the largest convertible MPP9/12/14 corpus file, or
+/// `None` when there is no corpus.
+fn convert_file() -> Result<Option<PathBuf>, String> {
+    if !corpus_dir().join("manifest.csv").is_file() {
+        return Ok(None);
+    }
+    Ok(web::largest_files(1)?.into_iter().next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_result_line_is_read() {
+        let output = "Running 2s test\n  2 threads\nLOADRESULT {\"requests\":1991,\"duration_us\":2001968,\
+            \"bytes_read\":4546722,\"p50_us\":3114,\"p95_us\":25406,\"p99_us\":34794,\"max_us\":49532,\
+            \"connect_errors\":1,\"read_errors\":2,\"write_errors\":3,\"timeouts\":4,\
+            \"statuses\":{\"200\":396,\"404\":1197,\"501\":398}}\n";
+        let result = WrkResult::parse(output).unwrap();
+        assert_eq!(result.requests, 1991);
+        assert_eq!(result.duration_us, 2_001_968);
+        assert_eq!(
+            (result.p50_us, result.p95_us, result.p99_us),
+            (3114, 25406, 34794)
+        );
+        assert_eq!(result.max_us, 49532);
+        assert_eq!(result.socket_errors, 6);
+        assert_eq!(result.timeouts, 4);
+        assert_eq!(result.statuses, vec![(200, 396), (404, 1197), (501, 398)]);
+        assert_eq!(result.status(404), 1197);
+        assert_eq!(result.status(429), 0);
+    }
+
+    #[test]
+    fn no_result_line_is_none() {
+        assert_eq!(WrkResult::parse("Running 2s test\n"), None);
+        assert_eq!(
+            WrkResult::parse("LOADRESULT {\"requests\":1,\"statuses\":{}}"),
+            None
+        );
+    }
+
+    #[test]
+    fn unexpected_statuses_and_memory_are_errors() {
+        let phase = Phase::new(
+            "routes",
+            WrkResult {
+                requests: 10,
+                duration_us: 1_000_000,
+                statuses: vec![(200, 5), (429, 3), (500, 2)],
+                ..WrkResult::default()
+            },
+            250.0,
+        );
+        let errors = phase.errors(&[200, 429]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("2 responses"), "{errors:?}");
+        assert!(errors[1].contains("peak memory"), "{errors:?}");
+        let fine = Phase::new("routes", phase.result, 50.0);
+        assert!(fine.errors(&[200, 429, 500]).is_empty());
+    }
+}
