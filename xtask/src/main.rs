@@ -16,11 +16,15 @@
 //! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
 //!   (e.g. `--against msproject`, `--filter REGEX`, `--json OUT.json`).
 //! - `cargo xtask bench [ARGS]`: the criterion benchmarks; ARGS go to criterion.
+//! - `cargo xtask postgres [COMMAND ARGS]`: a throwaway PostgreSQL (the one `test` starts for
+//!   the database tests); runs COMMAND with `MPP2XML_TEST_POSTGRES_URL` set, or prints the URL
+//!   and waits for Enter.
 //!
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
 mod load;
+mod postgres;
 mod web;
 
 use std::io::{BufRead, BufReader};
@@ -45,6 +49,11 @@ Commands:
   score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
                  corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
   bench [ARGS]   run the criterion benchmarks; ARGS go to criterion
+  postgres [COMMAND ARGS]
+                 start a throwaway PostgreSQL (as `test` does for the database tests) and
+                 run COMMAND with MPP2XML_TEST_POSTGRES_URL set, e.g.
+                 `cargo xtask postgres cargo nextest run -p backend`; without COMMAND, print
+                 the URL and wait for Enter
 
 Environment:
   MPP_CORPUS     the corpus folder (default: ../shared/corpus beside the workspace)";
@@ -66,6 +75,7 @@ fn main() -> ExitCode {
         Some("serve") => web::serve(&rest),
         Some("bench-web") if rest.is_empty() => web::bench_web(),
         Some("load") if rest.is_empty() => load::command(),
+        Some("postgres") => postgres::command(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -220,14 +230,27 @@ fn clippy() -> StepResult {
     Ok(Done::Ran)
 }
 
+/// The workspace's tests, with a throwaway PostgreSQL for the backend's database tests
+/// (required: they fail rather than skip without it). The server is stopped and its files
+/// removed when this returns, whether the tests passed or not.
 fn tests(nextest: bool) -> StepResult {
+    let postgres = postgres::Postgres::start()
+        .map_err(|e| format!("{e}; the database tests need a PostgreSQL"))?;
+    println!(
+        "PostgreSQL {} for the database tests: {}",
+        postgres.version, postgres.url
+    );
     let args: &[&str] = if nextest {
         &["nextest", "run", "--workspace", "--no-fail-fast"]
     } else {
         println!("(cargo-nextest is not installed: using cargo test)");
         &["test", "--workspace", "--no-fail-fast"]
     };
-    run(&mut cargo(args)).map_err(|e| format!("{e}; some tests failed (see above)"))?;
+    let mut command = cargo(args);
+    command
+        .env("MPP2XML_TEST_POSTGRES_URL", &postgres.url)
+        .env("MPP2XML_REQUIRE_POSTGRES", "1");
+    run(&mut command).map_err(|e| format!("{e}; some tests failed (see above)"))?;
     Ok(Done::Ran)
 }
 

@@ -1,0 +1,516 @@
+//! The database layer, the same scenarios on every database it supports: SQLite in memory,
+//! a SQLite file in a temporary folder, and PostgreSQL from `MPP2XML_TEST_POSTGRES_URL`.
+//!
+//! `cargo xtask test` starts a throwaway PostgreSQL and sets that variable (with
+//! `MPP2XML_REQUIRE_POSTGRES=1`, so the PostgreSQL tests fail rather than skip when it is
+//! missing). Each PostgreSQL test works in a database of its own, created from that URL (its
+//! user must be allowed to create databases) and dropped when the test passes, so the tests
+//! can run side by side and each one starts from a database without tables.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use backend::storage::{CountBuffer, CountKey, Counts, Origin, StorageError, Store};
+use sqlx::{Connection, PgConnection};
+use tempfile::TempDir;
+
+const POSTGRES_URL: &str = "MPP2XML_TEST_POSTGRES_URL";
+const REQUIRE_POSTGRES: &str = "MPP2XML_REQUIRE_POSTGRES";
+
+// ---------------------------------------------------------------------------------------
+// The databases.
+
+/// A database for one test.
+struct Db {
+    url: String,
+    /// Whether a second [`Store::connect`] to `url` sees the same data (not `:memory:`).
+    persistent: bool,
+    kind: &'static str,
+    /// Keeps the SQLite file's folder until the test ends.
+    _dir: Option<TempDir>,
+    /// The PostgreSQL server's URL and this test's database, dropped by [`Db::finish`].
+    postgres: Option<(String, String)>,
+}
+
+impl Db {
+    fn memory() -> Self {
+        Self {
+            url: "sqlite::memory:".to_owned(),
+            persistent: false,
+            kind: "sqlite",
+            _dir: None,
+            postgres: None,
+        }
+    }
+
+    /// A file in folders that do not exist yet, which `connect` must create.
+    fn file() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("nested").join("mpp2xml.db");
+        Self {
+            url: format!("sqlite:{}", path.display()),
+            persistent: true,
+            kind: "sqlite",
+            _dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// A new, empty database named after `test` on the server of `MPP2XML_TEST_POSTGRES_URL`,
+    /// or `None` (after saying so) when the variable is not set.
+    async fn postgres(test: &str) -> Option<Self> {
+        let server = postgres_url()?;
+        let name = format!("mpp2xml_t_{test}");
+        let mut admin = PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_URL}: {e}"));
+        // Left over by an earlier run whose test failed.
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
+        admin.close().await.unwrap();
+        Some(Self {
+            url: with_database(&server, &name),
+            persistent: true,
+            kind: "postgres",
+            _dir: None,
+            postgres: Some((server, name)),
+        })
+    }
+
+    /// Drops the test's PostgreSQL database; only reached when the test passed, so a failed
+    /// one can be looked at.
+    async fn finish(self) {
+        if let Some((server, name)) = self.postgres {
+            let mut admin = PgConnection::connect(&server).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+
+    async fn connect(&self) -> Store {
+        Store::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.url))
+    }
+}
+
+/// `MPP2XML_TEST_POSTGRES_URL`; when unset, `None` after saying the test skips, or a failure
+/// when `MPP2XML_REQUIRE_POSTGRES=1` (so CI cannot pass without PostgreSQL by accident).
+fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var(REQUIRE_POSTGRES).is_ok_and(|v| v == "1") => {
+            panic!("{POSTGRES_URL} is not set, and {REQUIRE_POSTGRES}=1 requires PostgreSQL")
+        }
+        _ => {
+            eprintln!("skipping: {POSTGRES_URL} is not set (cargo xtask test starts a PostgreSQL)");
+            None
+        }
+    }
+}
+
+/// `url` with its database (the path) replaced by `database`, its options kept.
+fn with_database(url: &str, database: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let (scheme, rest) = head.split_once("://").expect("a postgres:// URL");
+    let authority = rest
+        .split_once('/')
+        .map_or(rest, |(authority, _)| authority);
+    format!("{scheme}://{authority}/{database}{query}")
+}
+
+/// Every scenario below, as one test per database: `sqlite_memory::NAME`,
+/// `sqlite_file::NAME` and `postgres::NAME`.
+macro_rules! on_every_database {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(&super::Db::memory()).await;
+                }
+            )*
+        }
+        mod sqlite_file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(&super::Db::file()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    if let Some(db) = super::Db::postgres(stringify!($scenario)).await {
+                        super::$scenario(&db).await;
+                        db.finish().await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_every_database!(
+    migrations_run_again_without_harm,
+    concurrent_connects_all_succeed,
+    flushed_counts_read_back_as_sums,
+    add_counts_today,
+    upserts_accumulate,
+    a_batch_is_one_transaction,
+    ping_answers_until_closed,
+    a_failed_flush_keeps_the_counts,
+);
+
+// ---------------------------------------------------------------------------------------
+// The scenarios.
+
+const DAY: &str = "2025-06-01";
+
+fn key(day: &str, origin: Origin, outcome: &str, version: &str) -> CountKey {
+    CountKey {
+        day: day.to_owned(),
+        origin,
+        outcome: outcome.to_owned(),
+        version: version.to_owned(),
+    }
+}
+
+fn counts(conversions: i64, bytes: i64) -> Counts {
+    Counts { conversions, bytes }
+}
+
+async fn migrations_run_again_without_harm(db: &Db) {
+    let first = db.connect().await;
+    first
+        .add_daily_counts(&[(key(DAY, Origin::Server, "ok", "MPP14"), counts(1, 10))])
+        .await
+        .unwrap();
+    // A second store while the first is open, then a third after both closed.
+    let second = db.connect().await;
+    first.close().await;
+    second.close().await;
+    let third = db.connect().await;
+    let rows = third.daily_counts(DAY).await.unwrap();
+    if db.persistent {
+        assert_eq!(
+            rows,
+            vec![(key(DAY, Origin::Server, "ok", "MPP14"), counts(1, 10))]
+        );
+    } else {
+        assert_eq!(rows, vec![]);
+    }
+    third.close().await;
+}
+
+async fn concurrent_connects_all_succeed(db: &Db) {
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url.clone();
+            tokio::spawn(async move { Store::connect(&url).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for task in tasks {
+        stores.push(task.await.unwrap().unwrap_or_else(|e| panic!("{e}")));
+    }
+    for store in &stores {
+        store
+            .add_daily_counts(&[(key(DAY, Origin::Browser, "ok", "MPP12"), counts(1, 0))])
+            .await
+            .unwrap();
+    }
+    let expected = if db.persistent { 4 } else { 1 };
+    let rows = stores[0].daily_counts(DAY).await.unwrap();
+    assert_eq!(
+        rows,
+        vec![(
+            key(DAY, Origin::Browser, "ok", "MPP12"),
+            counts(expected, 0)
+        )]
+    );
+    for store in stores {
+        store.close().await;
+    }
+}
+
+async fn flushed_counts_read_back_as_sums(db: &Db) {
+    let store = db.connect().await;
+    let buffer = CountBuffer::default();
+    buffer.add_on(DAY.into(), Origin::Server, "ok", "MPP14", 1_000);
+    buffer.add_on(DAY.into(), Origin::Server, "ok", "MPP14", 2_500);
+    buffer.add_on(DAY.into(), Origin::Server, "corrupt", "MPP12", 300);
+    buffer.add_on(DAY.into(), Origin::Browser, "ok", "MPP14", 0);
+    buffer.add_on("2025-06-02".into(), Origin::Server, "ok", "MPP9", 5);
+    assert_eq!(buffer.flush(&store).await.unwrap(), 4);
+    assert!(buffer.is_empty());
+    assert_eq!(
+        buffer.flush(&store).await.unwrap(),
+        0,
+        "nothing left to write"
+    );
+
+    assert_eq!(
+        store.daily_counts(DAY).await.unwrap(),
+        vec![
+            (key(DAY, Origin::Browser, "ok", "MPP14"), counts(1, 0)),
+            (key(DAY, Origin::Server, "corrupt", "MPP12"), counts(1, 300)),
+            (key(DAY, Origin::Server, "ok", "MPP14"), counts(2, 3_500)),
+        ]
+    );
+    assert_eq!(
+        store.daily_counts("2025-06-02").await.unwrap(),
+        vec![(
+            key("2025-06-02", Origin::Server, "ok", "MPP9"),
+            counts(1, 5)
+        )]
+    );
+    assert_eq!(store.daily_counts("2025-06-03").await.unwrap(), vec![]);
+
+    // A second flush adds to the stored sums.
+    buffer.add_on(DAY.into(), Origin::Server, "ok", "MPP14", 500);
+    assert_eq!(buffer.flush(&store).await.unwrap(), 1);
+    let rows = store.daily_counts(DAY).await.unwrap();
+    assert_eq!(
+        rows[2],
+        (key(DAY, Origin::Server, "ok", "MPP14"), counts(3, 4_000))
+    );
+    store.close().await;
+}
+
+async fn add_counts_today(db: &Db) {
+    let store = db.connect().await;
+    let buffer = CountBuffer::default();
+    let before = backend::storage::today();
+    buffer.add(Origin::Server, "truncated", "MPP9", 42);
+    let after = backend::storage::today();
+    buffer.flush(&store).await.unwrap();
+    // Midnight may fall between the two readings of the clock.
+    let mut rows = store.daily_counts(&before).await.unwrap();
+    if before != after {
+        rows.extend(store.daily_counts(&after).await.unwrap());
+    }
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0.outcome, "truncated");
+    assert_eq!(rows[0].1, counts(1, 42));
+    store.close().await;
+}
+
+async fn upserts_accumulate(db: &Db) {
+    let store = db.connect().await;
+    let a = key(DAY, Origin::Server, "ok", "MPP14");
+    let b = key(DAY, Origin::Server, "ok", "MPP12");
+    store
+        .add_daily_counts(&[(a.clone(), counts(2, 200)), (b.clone(), counts(1, 7))])
+        .await
+        .unwrap();
+    store
+        .add_daily_counts(&[(a.clone(), counts(3, 300))])
+        .await
+        .unwrap();
+    // The same key twice in one batch adds up too.
+    store
+        .add_daily_counts(&[(b.clone(), counts(1, 1)), (b.clone(), counts(1, 1))])
+        .await
+        .unwrap();
+    store.add_daily_counts(&[]).await.unwrap();
+    assert_eq!(
+        store.daily_counts(DAY).await.unwrap(),
+        vec![(b, counts(3, 9)), (a, counts(5, 500))]
+    );
+    store.close().await;
+}
+
+async fn a_batch_is_one_transaction(db: &Db) {
+    let store = db.connect().await;
+    let good = key(DAY, Origin::Server, "ok", "MPP14");
+    store
+        .add_daily_counts(&[(good.clone(), counts(1, 1))])
+        .await
+        .unwrap();
+    // The table refuses negative counts, so the second row fails and the first must not stay.
+    let error = store
+        .add_daily_counts(&[
+            (good.clone(), counts(10, 10)),
+            (key(DAY, Origin::Server, "ok", "MPP9"), counts(-1, 0)),
+        ])
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StorageError::Query { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("the database failed to add the daily counts: "),
+        "{error}"
+    );
+    assert_eq!(
+        store.daily_counts(DAY).await.unwrap(),
+        vec![(good, counts(1, 1))]
+    );
+    store.close().await;
+}
+
+async fn ping_answers_until_closed(db: &Db) {
+    let store = db.connect().await;
+    assert_eq!(store.kind(), db.kind);
+    store.ping().await.unwrap();
+    store.clone().ping().await.unwrap();
+    store.close().await;
+    let error = store.ping().await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("the database failed to answer a ping: "),
+        "{error}"
+    );
+}
+
+async fn a_failed_flush_keeps_the_counts(db: &Db) {
+    let closed = db.connect().await;
+    closed.close().await;
+    let buffer = CountBuffer::default();
+    buffer.add_on(DAY.into(), Origin::Server, "ok", "MPP14", 100);
+    buffer.add_on(DAY.into(), Origin::Browser, "not_mpp", "unknown", 0);
+    assert!(buffer.flush(&closed).await.is_err());
+    assert_eq!(buffer.len(), 2, "the counts wait for the next flush");
+    // Arrives before the next flush and merges with what was kept.
+    buffer.add_on(DAY.into(), Origin::Server, "ok", "MPP14", 50);
+
+    let store = db.connect().await;
+    assert_eq!(buffer.flush(&store).await.unwrap(), 2);
+    assert_eq!(
+        store.daily_counts(DAY).await.unwrap(),
+        vec![
+            (
+                key(DAY, Origin::Browser, "not_mpp", "unknown"),
+                counts(1, 0)
+            ),
+            (key(DAY, Origin::Server, "ok", "MPP14"), counts(2, 150)),
+        ]
+    );
+    assert_eq!(buffer.dropped(), 0);
+    store.close().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Connecting, whatever the database.
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_without_showing_the_password() {
+    for url in [
+        "mysql://app:hunter2@db/mpp2xml",
+        "data/mpp2xml.db",
+        "",
+        "http://example.invalid/",
+    ] {
+        let error = Store::connect(url).await.unwrap_err();
+        assert!(
+            matches!(error, StorageError::UnsupportedUrl(_)),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.starts_with("unsupported database URL"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_postgres_url_is_reported_without_the_password() {
+    let error = Store::connect("postgres://app:hunter2@db.invalid:notaport/mpp2xml")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StorageError::InvalidUrl { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "invalid database URL \"postgres://app:***@db.invalid:notaport/mpp2xml\": "
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_reported_without_the_password() {
+    // Nothing listens on port 1 of the loopback address: the connection is refused at once.
+    let error = Store::connect("postgres://app:hunter2@127.0.0.1:1/mpp2xml")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StorageError::Connect { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "cannot connect to the database \"postgres://app:***@127.0.0.1:1/mpp2xml\": "
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+}
+
+#[tokio::test]
+async fn a_sqlite_file_is_created_with_its_folders_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a").join("b").join("counts.db");
+    let store = Store::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    store
+        .add_daily_counts(&[(key(DAY, Origin::Server, "ok", "MPP14"), counts(1, 1))])
+        .await
+        .unwrap();
+    assert!(path.is_file());
+    // In WAL mode a write goes to the write-ahead log beside the file first.
+    assert!(path.with_extension("db-wal").is_file());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_sqlite_folder_that_cannot_be_made_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let url = format!("sqlite:{}", file.join("counts.db").display());
+    let error = Store::connect(&url).await.unwrap_err();
+    assert!(
+        matches!(error, StorageError::CreateFolder { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with("cannot create the folder "),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_database_is_swapped_in_the_url() {
+    assert_eq!(
+        with_database("postgres://u@127.0.0.1:5/mpp2xml_test", "x"),
+        "postgres://u@127.0.0.1:5/x"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@h/db?sslmode=require", "x"),
+        "postgresql://u:p@h/x?sslmode=require"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
