@@ -1,11 +1,47 @@
 //! The server's settings, from the command line or the environment.
 
 use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use ipnet::IpNet;
 
-/// Serves mpp2xml's browser app (the `dist/` folder Trunk builds) over HTTP.
+/// Default of `--database-url`: a SQLite file under `./data`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/mpp2xml.db";
+/// Default of `--upload-max-bytes`: 128 MiB.
+pub const DEFAULT_UPLOAD_MAX_BYTES: u64 = 128 << 20;
+/// Default of `--browser-max-bytes`: 32 MiB.
+pub const DEFAULT_BROWSER_MAX_BYTES: u64 = 32 << 20;
+/// Default of `--convert-queue`.
+pub const DEFAULT_CONVERT_QUEUE: usize = 64;
+/// Default of `--convert-memory-bytes`: 256 MiB.
+pub const DEFAULT_CONVERT_MEMORY_BYTES: u64 = 256 << 20;
+/// Default of `--convert-timeout-secs`.
+pub const DEFAULT_CONVERT_TIMEOUT_SECS: u64 = 60;
+/// Default of `--body-timeout-secs`.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 120;
+/// Default of `--convert-rate`: conversions per second per client, refilled.
+pub const DEFAULT_CONVERT_RATE: f64 = 1.0;
+/// Default of `--convert-burst`.
+pub const DEFAULT_CONVERT_BURST: NonZeroU32 = nonzero(10);
+/// Default of `--rate`: other requests per second per client, refilled.
+pub const DEFAULT_RATE: f64 = 50.0;
+/// Default of `--burst`: a first visit loads about fifteen files at once, and one address
+/// may be a whole office behind NAT.
+pub const DEFAULT_BURST: NonZeroU32 = nonzero(200);
+
+/// `n`, or 1 for 0: the defaults above are written as plain numbers.
+const fn nonzero(n: u32) -> NonZeroU32 {
+    match NonZeroU32::new(n) {
+        Some(n) => n,
+        None => NonZeroU32::MIN,
+    }
+}
+
+/// Serves mpp2xml's browser app (the `dist/` folder Trunk builds) and its API over HTTP:
+/// server-side conversion for files too large for the browser, telemetry, metrics, health.
 ///
 /// Every option can also be given by the environment variable named in its help; a command-line
 /// option wins over the environment.
@@ -22,6 +58,72 @@ pub struct Config {
     #[arg(long, env = "MPP2XML_DIST", default_value = "dist")]
     pub dist: PathBuf,
 
+    /// The database: `sqlite:<file>` (created with its folder when missing) or
+    /// `postgres://user:password@host/name` when several instances share one.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// The largest file `POST /api/v1/convert` accepts, in bytes; a larger body gets 413
+    /// before the rest of it is read.
+    #[arg(long, env = "MPP2XML_UPLOAD_MAX_BYTES", default_value_t = DEFAULT_UPLOAD_MAX_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub upload_max_bytes: u64,
+
+    /// The largest file the browser app converts itself, in bytes; it sends larger ones to
+    /// the server (told to it by `GET /api/v1/config`).
+    #[arg(long, env = "MPP2XML_BROWSER_MAX_BYTES", default_value_t = DEFAULT_BROWSER_MAX_BYTES)]
+    pub browser_max_bytes: u64,
+
+    /// Conversions run at once, on the blocking pool [default: the number of cores].
+    #[arg(long, env = "MPP2XML_CONVERT_WORKERS")]
+    pub convert_workers: Option<NonZeroUsize>,
+
+    /// Conversion requests that may wait for a worker (their bodies held in memory); beyond
+    /// them a request gets 503 `busy` with Retry-After before its body is read.
+    #[arg(long, env = "MPP2XML_CONVERT_QUEUE", default_value_t = DEFAULT_CONVERT_QUEUE)]
+    pub convert_queue: usize,
+
+    /// The bytes of uploaded files held in memory at once, all conversion requests together;
+    /// a body that would go over gets 503 `busy`. At least `--upload-max-bytes`.
+    #[arg(long, env = "MPP2XML_CONVERT_MEMORY_BYTES", default_value_t = DEFAULT_CONVERT_MEMORY_BYTES)]
+    pub convert_memory_bytes: u64,
+
+    /// Longest wait for a worker plus conversion, in seconds; beyond it the request gets 503.
+    #[arg(long, env = "MPP2XML_CONVERT_TIMEOUT_SECS", default_value_t = DEFAULT_CONVERT_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub convert_timeout_secs: u64,
+
+    /// Longest time to receive a request body, in seconds; a slower upload gets 408.
+    #[arg(long, env = "MPP2XML_BODY_TIMEOUT_SECS", default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+
+    /// Conversions per second one client may start, refilled continuously (0.5 = one every
+    /// two seconds).
+    #[arg(long, env = "MPP2XML_CONVERT_RATE", default_value_t = DEFAULT_CONVERT_RATE,
+          value_parser = positive_rate)]
+    pub convert_rate: f64,
+
+    /// Conversions one client may start at once before `--convert-rate` applies.
+    #[arg(long, env = "MPP2XML_CONVERT_BURST", default_value_t = DEFAULT_CONVERT_BURST)]
+    pub convert_burst: NonZeroU32,
+
+    /// Other requests per second one client may make (pages, files, API), refilled
+    /// continuously.
+    #[arg(long, env = "MPP2XML_RATE", default_value_t = DEFAULT_RATE, value_parser = positive_rate)]
+    pub rate: f64,
+
+    /// Other requests one client may make at once before `--rate` applies.
+    #[arg(long, env = "MPP2XML_BURST", default_value_t = DEFAULT_BURST)]
+    pub burst: NonZeroU32,
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or CIDR blocks
+    /// separated by commas (`10.0.0.1,192.168.0.0/16`). The client is the rightmost
+    /// forwarded address that is not itself one of them. Without any, the socket's peer is the
+    /// client and the header is ignored.
+    #[arg(long, env = "MPP2XML_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+
     /// How log lines are written to standard output; the level comes from `RUST_LOG`
     /// (default `info`).
     #[arg(long, env = "MPP2XML_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -37,8 +139,99 @@ pub enum LogFormat {
     Json,
 }
 
+/// Why a configuration cannot be served.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The memory for bodies could not hold even one file of the largest size.
+    #[error(
+        "--convert-memory-bytes ({memory}) must be at least --upload-max-bytes ({upload}), or the largest file could never be converted"
+    )]
+    MemoryBelowUpload {
+        /// `--convert-memory-bytes`.
+        memory: u64,
+        /// `--upload-max-bytes`.
+        upload: u64,
+    },
+}
+
+impl Config {
+    /// The defaults, with `dist` as the app folder, as if no option and no environment
+    /// variable were given (tests build on this without reading the environment).
+    pub fn with_defaults(dist: impl Into<PathBuf>) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            dist: dist.into(),
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
+            browser_max_bytes: DEFAULT_BROWSER_MAX_BYTES,
+            convert_workers: None,
+            convert_queue: DEFAULT_CONVERT_QUEUE,
+            convert_memory_bytes: DEFAULT_CONVERT_MEMORY_BYTES,
+            convert_timeout_secs: DEFAULT_CONVERT_TIMEOUT_SECS,
+            body_timeout_secs: DEFAULT_BODY_TIMEOUT_SECS,
+            convert_rate: DEFAULT_CONVERT_RATE,
+            convert_burst: DEFAULT_CONVERT_BURST,
+            rate: DEFAULT_RATE,
+            burst: DEFAULT_BURST,
+            trusted_proxies: Vec::new(),
+            log_format: LogFormat::Text,
+        }
+    }
+
+    /// Checks what clap cannot: how the options relate to each other.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.convert_memory_bytes < self.upload_max_bytes {
+            return Err(ConfigError::MemoryBelowUpload {
+                memory: self.convert_memory_bytes,
+                upload: self.upload_max_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Conversions run at once: `--convert-workers`, else the number of cores.
+    pub fn workers(&self) -> usize {
+        self.convert_workers
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get)
+    }
+
+    /// `--convert-timeout-secs` as a duration.
+    pub fn convert_timeout(&self) -> Duration {
+        Duration::from_secs(self.convert_timeout_secs)
+    }
+
+    /// `--body-timeout-secs` as a duration.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs)
+    }
+}
+
+/// A rate: a finite number above zero, at most one million per second.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if rate.is_finite() && rate > 0.0 && rate <= 1e6 {
+        Ok(rate)
+    } else {
+        Err(format!("{text:?} must be above 0 and at most 1000000"))
+    }
+}
+
+/// An address (`10.0.0.1`, `::1`) or a CIDR block (`10.0.0.0/8`).
+fn parse_net(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR block"))
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use clap::CommandFactory;
 
@@ -47,15 +240,19 @@ mod tests {
         Config::command().debug_assert();
     }
 
+    /// Parses `args` after the program name. `try_parse_from` reads the environment too; the
+    /// `MPP2XML_*` variables and `DATABASE_URL` are not set where the tests run.
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        Config::try_parse_from(std::iter::once("mpp2xml-server").chain(args.iter().copied()))
+    }
+
     #[test]
     fn defaults_and_options_are_read() {
-        // `try_parse_from` reads the environment too; these variables are not set in tests.
-        let defaults = Config::try_parse_from(["mpp2xml-server"]).unwrap();
+        let defaults = parse(&[]).unwrap();
         assert_eq!(defaults.addr, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(defaults.dist, PathBuf::from("dist"));
         assert_eq!(defaults.log_format, LogFormat::Text);
-        let given = Config::try_parse_from([
-            "mpp2xml-server",
+        let given = parse(&[
             "--addr",
             "0.0.0.0:9000",
             "--dist",
@@ -67,6 +264,104 @@ mod tests {
         assert_eq!(given.addr, "0.0.0.0:9000".parse().unwrap());
         assert_eq!(given.dist, PathBuf::from("/srv/app"));
         assert_eq!(given.log_format, LogFormat::Json);
-        assert!(Config::try_parse_from(["mpp2xml-server", "--addr", "nowhere"]).is_err());
+        assert!(parse(&["--addr", "nowhere"]).is_err());
+    }
+
+    #[test]
+    fn the_parsed_defaults_are_the_documented_ones() {
+        let parsed = parse(&[]).unwrap();
+        let built = Config::with_defaults("dist");
+        assert_eq!(format!("{parsed:?}"), format!("{built:?}"));
+        assert_eq!(parsed.database_url, "sqlite:data/mpp2xml.db");
+        assert_eq!(parsed.upload_max_bytes, 128 * 1024 * 1024);
+        assert_eq!(parsed.browser_max_bytes, 32 * 1024 * 1024);
+        assert!(parsed.workers() >= 1);
+        assert_eq!(parsed.validate(), Ok(()));
+    }
+
+    #[test]
+    fn limits_and_quotas_are_read() {
+        let config = parse(&[
+            "--database-url",
+            "postgres://u:p@db/mpp2xml",
+            "--upload-max-bytes",
+            "1000",
+            "--browser-max-bytes",
+            "500",
+            "--convert-workers",
+            "3",
+            "--convert-queue",
+            "0",
+            "--convert-memory-bytes",
+            "4000",
+            "--convert-timeout-secs",
+            "5",
+            "--body-timeout-secs",
+            "7",
+            "--convert-rate",
+            "0.5",
+            "--convert-burst",
+            "2",
+            "--rate",
+            "20",
+            "--burst",
+            "40",
+        ])
+        .unwrap();
+        assert_eq!(config.database_url, "postgres://u:p@db/mpp2xml");
+        assert_eq!(config.upload_max_bytes, 1000);
+        assert_eq!(config.browser_max_bytes, 500);
+        assert_eq!(config.workers(), 3);
+        assert_eq!(config.convert_queue, 0);
+        assert_eq!(config.convert_memory_bytes, 4000);
+        assert_eq!(config.convert_timeout(), Duration::from_secs(5));
+        assert_eq!(config.body_timeout(), Duration::from_secs(7));
+        assert!((config.convert_rate - 0.5).abs() < f64::EPSILON);
+        assert_eq!(config.convert_burst.get(), 2);
+        assert!((config.rate - 20.0).abs() < f64::EPSILON);
+        assert_eq!(config.burst.get(), 40);
+    }
+
+    #[test]
+    fn nonsense_limits_are_refused() {
+        for args in [
+            &["--convert-rate", "0"][..],
+            &["--convert-rate", "-1"],
+            &["--rate", "NaN"],
+            &["--rate", "inf"],
+            &["--convert-burst", "0"],
+            &["--convert-workers", "0"],
+            &["--upload-max-bytes", "0"],
+            &["--convert-timeout-secs", "0"],
+            &["--trusted-proxies", "proxy.example"],
+            &["--trusted-proxies", "10.0.0.0/33"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} was accepted");
+        }
+        let small = parse(&[
+            "--upload-max-bytes",
+            "2000",
+            "--convert-memory-bytes",
+            "1000",
+        ])
+        .unwrap();
+        assert_eq!(
+            small.validate(),
+            Err(ConfigError::MemoryBelowUpload {
+                memory: 1000,
+                upload: 2000
+            })
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        let config = parse(&["--trusted-proxies", "10.0.0.1, 192.168.0.0/16,::1"]).unwrap();
+        let expected: Vec<IpNet> = ["10.0.0.1/32", "192.168.0.0/16", "::1/128"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(config.trusted_proxies, expected);
+        assert!(parse(&[]).unwrap().trusted_proxies.is_empty());
     }
 }

@@ -10,26 +10,54 @@
 //!   loader is one), computed from the page as it is served (a 304 carries none, so the
 //!   browser keeps the policy of the page it revalidated);
 //! - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`;
-//! - `GET /healthz` answers `ok`.
 //!
-//! [`app`] builds the whole service as a [`Router`], so tests drive it without a socket;
-//! [`run`] serves it until Ctrl-C or SIGTERM.
+//! Beside the app it serves the API (see `api`): `POST /api/v1/convert` converts on the server
+//! for files too large for the browser, `POST /api/v1/telemetry` counts the browser's own
+//! conversions, `GET /api/v1/config` tells the app the size limits; and for operators
+//! `GET /healthz`, `GET /readyz` and `GET /metrics`. Errors are RFC 9457 problem documents,
+//! requests are rate-limited per client, and each is logged once with its request id.
+//!
+//! [`app`] builds the whole service as a [`Router`] over an [`AppState`], so tests drive it
+//! without a socket; [`run`] serves it until Ctrl-C or SIGTERM.
 
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::middleware::from_fn;
+use axum::routing::{any, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
+pub mod api;
+pub mod client_ip;
 pub mod config;
 pub mod csp;
 pub mod headers;
+pub mod metrics;
+pub mod ops;
+pub mod problem;
+pub mod rate_limit;
+pub mod request_log;
+pub mod state;
 pub mod storage;
 
 pub use config::{Config, LogFormat};
+pub use problem::Problem;
+pub use state::{AppState, StateError};
+
+/// The prefix of the API; any path under it that no route takes is a problem+json 404.
+pub const API_ROOT: &str = "/api";
+/// The route pattern catching the rest of [`API_ROOT`].
+pub const API_ANY: &str = "/api/{*rest}";
+
+/// How often the gathered counts are written to the database.
+const FLUSH_PERIOD: Duration = Duration::from_secs(5);
+/// How often the rate limiters forget clients whose quota is full again.
+const FORGET_CLIENTS_PERIOD: Duration = Duration::from_secs(60);
+/// How often the metrics recorder drains its histogram samples.
+const METRICS_UPKEEP_PERIOD: Duration = Duration::from_secs(5);
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -37,11 +65,14 @@ pub enum ServeError {
     /// The app folder has no `index.html`.
     #[error("{} has no index.html: build the app first with `cargo xtask dist`", .0.display())]
     NoApp(PathBuf),
+    /// The settings, the database or the limits could not be set up.
+    #[error(transparent)]
+    State(#[from] StateError),
     /// The address could not be bound (in use, not local, no permission).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         /// The address asked for.
-        addr: std::net::SocketAddr,
+        addr: SocketAddr,
         /// What the system said.
         source: std::io::Error,
     },
@@ -50,31 +81,53 @@ pub enum ServeError {
     Serve(std::io::Error),
 }
 
-/// The service: `GET /healthz`, and the files of `dist` with the headers described in the
-/// crate documentation.
-pub fn app(dist: impl AsRef<Path>) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .fallback_service(ServeDir::new(dist.as_ref()))
-        .layer(axum::middleware::from_fn(headers::apply))
+/// The whole service: the API, the operations routes, and the files of `dist` with the
+/// headers described in the crate documentation.
+///
+/// Rate limits key on the client address from `ConnectInfo<SocketAddr>`: serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` (as [`run`] does), or insert
+/// `ConnectInfo` into each request's extensions when driving it directly.
+pub fn app(state: AppState) -> Router {
+    let limits = state.rate_limits().clone();
+    let conversion = Router::new()
+        .route("/api/v1/convert", post(api::convert::convert))
+        .route_layer(limits.convert_layer());
+    let general = Router::new()
+        .route("/api/v1/telemetry", post(api::telemetry::report))
+        .route("/api/v1/config", get(api::client_config))
+        .route(API_ROOT, any(api::not_found))
+        .route(API_ANY, any(api::not_found))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback_service(ServeDir::new(&state.config().dist))
+        .layer(limits.general_layer());
+    conversion
+        .merge(general)
+        .layer(from_fn(problem::describe_bare_errors))
+        .layer(from_fn(headers::apply))
         .layer(CompressionLayer::new())
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .layer(from_fn(metrics::track))
+        .layer(request_log::trace())
+        .layer(request_log::propagate_id())
+        .layer(request_log::set_id())
+        .with_state(state)
 }
 
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-/// Serves [`app`] for `config` until Ctrl-C or SIGTERM, then lets the requests in flight
-/// finish.
+/// Serves [`app`] for `config` until Ctrl-C or SIGTERM: opens the database (running its
+/// migrations), writes the gathered counts every few seconds, and on shutdown lets the
+/// requests and conversions in flight finish, writes the counts a last time and closes the
+/// database.
 pub async fn run(config: &Config) -> Result<(), ServeError> {
     if !config.dist.join("index.html").is_file() {
         return Err(ServeError::NoApp(config.dist.clone()));
     }
+    config.validate().map_err(StateError::from)?;
+    let store = storage::Store::connect(&config.database_url)
+        .await
+        .map_err(StateError::from)?;
+    tracing::info!(database = store.kind(), "database open");
+    let state = AppState::new(config.clone(), store)?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind {
@@ -82,13 +135,55 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
             source,
         })?;
     let local = listener.local_addr().map_err(ServeError::Serve)?;
-    tracing::info!(dist = %config.dist.display(), "serving the app on http://{local}/");
-    axum::serve(listener, app(&config.dist))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(ServeError::Serve)?;
+    let background = [
+        tokio::spawn(flush_counts_every(state.clone(), FLUSH_PERIOD)),
+        tokio::spawn(
+            state
+                .rate_limits()
+                .clone()
+                .clean_up_every(FORGET_CLIENTS_PERIOD),
+        ),
+        tokio::spawn(metrics::upkeep(METRICS_UPKEEP_PERIOD)),
+    ];
+    tracing::info!(
+        dist = %config.dist.display(),
+        workers = config.workers(),
+        "serving the app on http://{local}/"
+    );
+    let served = axum::serve(
+        listener,
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(ServeError::Serve);
+    for task in &background {
+        task.abort();
+    }
+    // Conversions whose request timed out may still be running; their counts are wanted.
+    if !state.conversions_finished(config.convert_timeout()).await {
+        tracing::warn!("stopping with conversions still running");
+    }
+    match state.counts().flush(state.store()).await {
+        Ok(rows) => tracing::info!(rows, "counts written"),
+        Err(error) => tracing::error!(%error, "the last counts could not be written"),
+    }
+    state.store().close().await;
+    served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Writes the gathered counts every `period`; a failed write keeps them for the next one.
+async fn flush_counts_every(state: AppState, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = state.counts().flush(state.store()).await {
+            tracing::warn!(%error, "the counts could not be written; kept for the next try");
+        }
+    }
 }
 
 /// Sets up logging to standard output in `format`, at the level `RUST_LOG` asks (default

@@ -1,11 +1,13 @@
 //! The served app's headers, checked on the whole service (`backend::app`) over a `dist/` the
-//! test writes the way Trunk lays it out.
+//! test writes the way Trunk lays it out. The API has its own tests (`api.rs`).
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -85,10 +87,12 @@ async fn send(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = backend::app(dist)
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let mut request = request.body(Body::empty()).unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
+    let state = backend::AppState::for_tests(dist).await.unwrap();
+    let response = backend::app(state).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response
@@ -310,11 +314,8 @@ async fn healthz_answers_ok() {
 #[tokio::test]
 async fn the_server_refuses_to_start_without_a_built_app() {
     let empty = tempfile::tempdir().unwrap();
-    let config = backend::Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        dist: empty.path().to_path_buf(),
-        log_format: backend::LogFormat::Text,
-    };
+    let mut config = backend::Config::with_defaults(empty.path());
+    config.addr = "127.0.0.1:0".parse().unwrap();
     let error = backend::run(&config).await.unwrap_err();
     assert!(matches!(error, backend::ServeError::NoApp(_)));
     assert!(error.to_string().contains("cargo xtask dist"), "{error}");

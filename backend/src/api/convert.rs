@@ -1,0 +1,402 @@
+//! `POST /api/v1/convert`: the server-side fallback for files too large for the browser, and
+//! the entry point for programs.
+//!
+//! What bounds it, in order:
+//! 1. an announced `Content-Length` over the cap is refused (413) before anything is read;
+//! 2. admission: at most `workers + queue` requests hold a body at once, the rest get 503
+//!    `busy` before their body is read;
+//! 3. the body is read under the cap (413 at the first chunk past it), the memory budget
+//!    (503 `busy`) and the body timeout (408);
+//! 4. the conversion waits for one of `workers` permits and runs on the blocking pool, the
+//!    whole bounded by the conversion timeout (503). The permits move into the blocking task:
+//!    a conversion whose request timed out keeps its slot and its memory counted until the
+//!    engine really returns, so timed-out work cannot pile up beyond the limits.
+//!
+//! Nothing touches the disk: the file and the XML live in memory only.
+
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use converter::{Conversion, ConvertError, Limits, Options};
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant as Deadline;
+
+use crate::api::filename;
+use crate::api::upload::{self, Capped, Received, Reservation, UploadError};
+use crate::metrics;
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::storage::Origin;
+
+/// What a client waits before trying again when the server is full: about one conversion.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// The query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConvertQuery {
+    /// The original file name, for the download's name.
+    name: Option<String>,
+    /// `xml` (default) or `summary`.
+    #[serde(default)]
+    format: Format,
+}
+
+/// What the answer carries.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Format {
+    /// The MSPDI document.
+    #[default]
+    Xml,
+    /// The summary as JSON.
+    Summary,
+}
+
+/// The `?format=summary` answer.
+#[derive(Debug, Serialize)]
+struct SummaryBody<'a> {
+    version: String,
+    template: bool,
+    application: &'a str,
+    tasks: usize,
+    resources: usize,
+    assignments: usize,
+    calendars: usize,
+    warnings: &'a [String],
+}
+
+/// The handler.
+pub async fn convert(
+    State(state): State<AppState>,
+    query: Result<Query<ConvertQuery>, QueryRejection>,
+    request: Request,
+) -> Response {
+    match handle(state, query, request).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn handle(
+    state: AppState,
+    query: Result<Query<ConvertQuery>, QueryRejection>,
+    request: Request,
+) -> Result<Response, Problem> {
+    let Query(query) = query.map_err(|rejection| {
+        Problem::bad_request(format!(
+            "the query string cannot be read ({}); use ?name=<file name>&format=xml|summary",
+            rejection.body_text()
+        ))
+    })?;
+    let config = state.config();
+    let cap = config.upload_max_bytes;
+    let kind = body_kind(request.headers())?;
+    let announced = announced_length(request.headers())?;
+    if announced.is_some_and(|length| length > cap) {
+        return Err(Problem::too_large(cap));
+    }
+    let admission = state
+        .admission()
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| busy())?;
+    let mut reservation = Reservation::on(state.upload_memory().clone());
+    if let Some(length) = announced {
+        reservation
+            .cover(length, cap)
+            .map_err(|error| upload_problem(error, cap))?;
+    }
+    let body = Capped::new(request.into_body(), cap);
+    let reading = async {
+        match kind {
+            BodyKind::Raw => upload::read_raw(body, announced, reservation).await,
+            BodyKind::Multipart(boundary) => {
+                upload::read_multipart(body, boundary, reservation).await
+            }
+        }
+    };
+    let received = tokio::time::timeout(config.body_timeout(), reading)
+        .await
+        .map_err(|_| body_timeout(config.body_timeout()))?
+        .map_err(|error| upload_problem(error, cap))?;
+    if received.bytes.is_empty() {
+        return Err(Problem::bad_request(
+            "the request carries no file: send the .mpp as the body or as a multipart part named \"file\"",
+        ));
+    }
+    let stem = filename::stem(query.name.as_deref().or(received.file_name.as_deref()));
+    let deadline = Deadline::now() + config.convert_timeout();
+    let worker = tokio::time::timeout_at(deadline, state.conversions().clone().acquire_owned())
+        .await
+        .map_err(|_| {
+            Problem::busy(
+                "every converter stayed busy while this file waited; try again shortly",
+                BUSY_RETRY_AFTER,
+            )
+        })?
+        .map_err(|_| Problem::internal())?;
+    let limits = Limits {
+        max_input_bytes: usize::try_from(cap).unwrap_or(usize::MAX),
+        ..Limits::default()
+    };
+    let job_state = state.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        // Held until the engine returns, even when the request has given up waiting.
+        let _slots = (admission, worker);
+        run_conversion(&job_state, received, limits)
+    });
+    let conversion = match tokio::time::timeout_at(deadline, job).await {
+        Err(_) => {
+            return Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Conversion timed out",
+                format!(
+                    "the conversion took longer than the server allows ({} s)",
+                    config.convert_timeout().as_secs()
+                ),
+            ));
+        }
+        Ok(Err(error)) => {
+            tracing::error!(%error, "the conversion task failed");
+            return Err(Problem::internal());
+        }
+        Ok(Ok(result)) => result?,
+    };
+    Ok(match query.format {
+        Format::Summary => summary_response(&conversion),
+        Format::Xml => xml_response(conversion, &stem),
+    })
+}
+
+/// Converts on the blocking pool, and counts the conversion however it ends.
+fn run_conversion(
+    state: &AppState,
+    received: Received,
+    limits: Limits,
+) -> Result<Conversion, Problem> {
+    let Received {
+        bytes, reservation, ..
+    } = received;
+    let _in_flight = metrics::InFlight::start();
+    let started = Instant::now();
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        converter::convert(
+            &bytes,
+            &mut Options {
+                limits,
+                progress: None,
+            },
+        )
+    }));
+    let seconds = started.elapsed().as_secs_f64();
+    let size = bytes.len() as u64;
+    drop(bytes);
+    drop(reservation);
+    let (label, version, result) = match outcome {
+        Ok(Ok(conversion)) => {
+            let version = version_label(&conversion);
+            ("ok", version, Ok(conversion))
+        }
+        Ok(Err(error)) => (error.kind(), "unknown".to_owned(), Err(unreadable(&error))),
+        Err(_) => {
+            tracing::error!(bytes = size, "the engine panicked on a file");
+            ("internal", "unknown".to_owned(), Err(Problem::internal()))
+        }
+    };
+    metrics::record_conversion(Origin::Server.as_str(), label, &version, seconds);
+    metrics::record_input_bytes(Origin::Server.as_str(), size);
+    state.counts().add(Origin::Server, label, &version, size);
+    result
+}
+
+/// `MPP9`, `MPP12`, …
+fn version_label(conversion: &Conversion) -> String {
+    format!("MPP{}", conversion.summary.format.number())
+}
+
+/// 422 with the engine's sentence and kind.
+fn unreadable(error: &ConvertError) -> Problem {
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unreadable",
+        "File cannot be converted",
+        error.to_string(),
+    )
+    .with("kind", error.kind())
+}
+
+fn busy() -> Problem {
+    Problem::busy(
+        "the server is converting as many files as it can; try again shortly",
+        BUSY_RETRY_AFTER,
+    )
+}
+
+fn body_timeout(limit: Duration) -> Problem {
+    Problem::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "timeout",
+        "Upload too slow",
+        format!(
+            "the file did not arrive within {} s; try a faster connection",
+            limit.as_secs()
+        ),
+    )
+    .closing()
+}
+
+fn upload_problem(error: UploadError, cap: u64) -> Problem {
+    match error {
+        UploadError::TooLarge(_) => Problem::too_large(cap),
+        UploadError::Busy => busy().closing(),
+        UploadError::Interrupted(reason) => {
+            Problem::bad_request(format!("the upload was interrupted: {reason}")).closing()
+        }
+        error @ (UploadError::Multipart(_) | UploadError::NoFilePart) => {
+            Problem::bad_request(format!("{error}; send the .mpp as a part named \"file\""))
+                .closing()
+        }
+    }
+}
+
+/// How the body carries the file.
+enum BodyKind {
+    /// The body is the file.
+    Raw,
+    /// `multipart/form-data` with this boundary.
+    Multipart(String),
+}
+
+fn body_kind(headers: &HeaderMap) -> Result<BodyKind, Problem> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return Ok(BodyKind::Raw);
+    };
+    let text = value.to_str().unwrap_or_default();
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "multipart/form-data" {
+        multer::parse_boundary(text)
+            .map(BodyKind::Multipart)
+            .map_err(|_| Problem::bad_request("the multipart/form-data body has no boundary"))
+    } else if essence.starts_with("multipart/") {
+        Err(Problem::unsupported_media_type(format!(
+            "{essence} is not accepted: send the file as the body or as multipart/form-data"
+        )))
+    } else {
+        Ok(BodyKind::Raw)
+    }
+}
+
+fn announced_length(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
+    headers
+        .get(CONTENT_LENGTH)
+        .map(|value| {
+            value
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .ok_or_else(|| Problem::bad_request("the Content-Length header is not a number"))
+        })
+        .transpose()
+}
+
+fn summary_response(conversion: &Conversion) -> Response {
+    let summary = &conversion.summary;
+    let body = SummaryBody {
+        version: version_label(conversion),
+        template: summary.template,
+        application: &summary.application,
+        tasks: summary.tasks,
+        resources: summary.resources,
+        assignments: summary.assignments,
+        calendars: summary.calendars,
+        warnings: &conversion.warnings,
+    };
+    axum::Json(body).into_response()
+}
+
+fn xml_response(conversion: Conversion, stem: &str) -> Response {
+    let summary = &conversion.summary;
+    let headers = [
+        (
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/xml; charset=utf-8"),
+        ),
+        (CONTENT_DISPOSITION, filename::content_disposition(stem)),
+    ];
+    let counts = [
+        ("x-mpp-version", version_label(&conversion)),
+        ("x-mpp-template", summary.template.to_string()),
+        ("x-mpp-tasks", summary.tasks.to_string()),
+        ("x-mpp-resources", summary.resources.to_string()),
+        ("x-mpp-assignments", summary.assignments.to_string()),
+        ("x-mpp-calendars", summary.calendars.to_string()),
+    ];
+    let mut response = (headers, conversion.xml).into_response();
+    for (name, value) in counts {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn with_type(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn the_body_kind_follows_the_content_type() {
+        assert!(matches!(body_kind(&HeaderMap::new()), Ok(BodyKind::Raw)));
+        assert!(matches!(
+            body_kind(&with_type("application/octet-stream")),
+            Ok(BodyKind::Raw)
+        ));
+        assert!(matches!(
+            body_kind(&with_type("Multipart/Form-Data; boundary=abc")),
+            Ok(BodyKind::Multipart(b)) if b == "abc"
+        ));
+        assert_eq!(
+            body_kind(&with_type("multipart/form-data"))
+                .err()
+                .unwrap()
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            body_kind(&with_type("multipart/mixed; boundary=x"))
+                .err()
+                .unwrap()
+                .status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
+    }
+
+    #[test]
+    fn an_engine_error_is_unreadable_with_its_sentence_and_kind() {
+        let error = ConvertError::PasswordProtected;
+        let json = unreadable(&error).to_json();
+        assert_eq!(json["status"], 422);
+        assert_eq!(json["code"], "unreadable");
+        assert_eq!(json["kind"], "password_protected");
+        assert_eq!(json["detail"], error.to_string());
+    }
+}
