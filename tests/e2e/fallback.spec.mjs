@@ -10,7 +10,7 @@ import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  FILES, card, cliXml, corpusFile, download, fileItem, openApp, readZip, screenshot, waitDone,
+  FILES, axeViolations, card, cliXml, corpusFile, download, fileItem, openApp, readZip, screenshot, waitDone,
 } from './helpers.mjs';
 
 test.use({ serviceWorkers: 'block' });
@@ -122,6 +122,7 @@ test('a file above the browser limit is converted on the server: notice, byte-id
   expect(Buffer.compare(converts[0].body, bytes), 'the request body is the file').toBe(0);
   // The server counts its own conversions: no telemetry for this one.
   expect(telemetry).toEqual([]);
+  expect(await axeViolations(page)).toEqual([]);
   await screenshot(page, 'fallback-size-en');
 });
 
@@ -162,9 +163,16 @@ test('when the worker runs out of memory, the file is converted on the server an
     // The first worker gets 4 pages (256 KiB) to grow into: enough to start, not to convert.
     await route.fulfill({ status: 200, contentType: 'application/wasm', body: first ? capMemory(real, 4) : real });
   });
-  const traps = [];
-  page.on('console', (m) => {
-    if (/RuntimeError|unreachable|memory/i.test(m.text())) traps.push(m.text());
+  // What the page's workers report when they die.
+  await page.addInitScript(() => {
+    window.__workerErrors = [];
+    const Original = window.Worker;
+    window.Worker = class extends Original {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('error', (e) => window.__workerErrors.push(String(e.message)));
+      }
+    };
   });
   const converts = recordApi(page, '/api/v1/convert');
   const telemetry = recordApi(page, '/api/v1/telemetry');
@@ -174,10 +182,11 @@ test('when the worker runs out of memory, the file is converted on the server an
   await page.setInputFiles('#file-input', fileItem(file));
   const li = await waitDone(page, name);
   await expect(li).toHaveAttribute('data-where', 'server');
+  // The engine's allocation failed and its wasm trapped, as on a device out of memory.
+  expect(await page.evaluate(() => window.__workerErrors)).toEqual([expect.stringMatching(/RuntimeError: unreachable/)]);
   await expect(li.locator('.file-notice')).toHaveText(
     'Your browser ran out of memory on this file, so it was sent to this site\'s server to convert instead. Only this file is sent.',
   );
-  expect(wasmLoads, 'the worker was restarted with its real wasm').toEqual(['capped', 'real']);
   expect(converts).toHaveLength(1);
   expect(Buffer.compare(converts[0].body, fileItem(file).buffer)).toBe(0);
   const dl = await download(page, li.locator('a.download-xml'));
@@ -188,10 +197,10 @@ test('when the worker runs out of memory, the file is converted on the server an
   const next = await waitDone(page, laterName);
   await expect(next).toHaveAttribute('data-where', 'browser');
   await expect(next.locator('.file-notice')).toHaveCount(0);
+  expect(wasmLoads, 'a fresh worker loaded the real wasm').toEqual(['capped', 'real']);
   await expect(page.locator('#preview tr.task-row').first()).toBeVisible();
   expect(converts).toHaveLength(1);
   await screenshot(page, 'fallback-memory');
-  console.log(`worker trap seen in the console: ${traps.length ? traps[0] : '(not reported to the page)'}`);
 });
 
 test('an in-browser conversion sends one anonymous telemetry report: four fields, no name', async ({ page, request }) => {
@@ -258,6 +267,7 @@ test('the server\'s problem for a non-MPP file over the limit reaches the user a
   await expect(li.locator('.file-error')).toContainText('This is not a Microsoft Project file.');
   await expect(li.locator('.file-error-detail')).toHaveText(`Details: ${problems[0].body.detail}`);
   await expect(li.locator('a.download-xml')).toHaveCount(0);
+  expect(await axeViolations(page)).toEqual([]);
   await screenshot(page, 'fallback-problem');
 });
 
