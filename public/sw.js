@@ -28,9 +28,12 @@ self.addEventListener("activate", (event) => {
 
 // Cache first for what was precached (hashed or versioned by CACHE), network for the rest.
 // Navigations fall back to the cached app shell when the network is down.
+// The server's API (/api/…: its limits, conversions, telemetry) always goes to the network
+// untouched: an answer from a cache would be stale, and offline the app must see the failure.
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) {
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
     return;
   }
   event.respondWith(

@@ -8,6 +8,8 @@ use js_sys::{Array, Reflect, Uint8Array};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -58,6 +60,7 @@ fn App() -> impl IntoView {
     let items = bridge.items;
     let ready = bridge.ready;
     let selected = bridge.selected;
+    let config = bridge.config;
     let bridge = StoredValue::new_local(bridge);
     let dragging = RwSignal::new(false);
     let update_ready = RwSignal::new(false);
@@ -122,7 +125,10 @@ fn App() -> impl IntoView {
     };
     let done_count =
         move || items.with(|v| v.iter().filter(|i| i.state.get() == State::Done).count());
-    let download_zip = move |_| download_all(items);
+    let download_zip = move |_| {
+        let server_xml = bridge.with_value(|b| b.server_xml());
+        wasm_bindgen_futures::spawn_local(download_all(items, server_xml));
+    };
     let clear = move |_| bridge.with_value(|b| b.clear_finished());
 
     let status = move || {
@@ -250,7 +256,13 @@ fn App() -> impl IntoView {
             </section>
         </main>
         <footer class="bottom">
-            <p>{move || t().privacy}</p>
+            <p id="privacy">{move || {
+                let t = t();
+                match config.get() {
+                    Some(c) => fill(t.privacy_fallback, &[("limit", &format::size(t, c.browser_max_bytes))]),
+                    None => t.privacy.to_string(),
+                }
+            }}</p>
             <Show when=move || offline_ready.get()>
                 <p>{move || t().offline_ready}</p>
             </Show>
@@ -292,7 +304,12 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
                 ("calendars", &s.calendars.to_string()),
             ],
         );
-        let took = fill(t.took, &[("ms", &format::millis(t, result.ms))]);
+        let took_template = if result.on_server {
+            t.took_server
+        } else {
+            t.took
+        };
+        let took = fill(took_template, &[("ms", &format::millis(t, result.ms))]);
         let warnings = (!result.warnings.is_empty()).then(|| {
             let n = result.warnings.len();
             let title = if n == 1 {
@@ -330,16 +347,21 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
     let error = move || {
         let failure = item.failure.get()?;
         let t = t();
-        let detail = (!failure.message.is_empty()).then(|| {
-            view! { <span class="file-error-detail">{format!("{}: {}", t.error_details, failure.message)}</span> }
+        let detail = (!failure.detail().is_empty()).then(|| {
+            view! { <span class="file-error-detail">{format!("{}: {}", t.error_details, failure.detail())}</span> }
         });
         Some(view! {
             <p class="file-error">
-                <span>{t.error(&failure.kind)}</span>
+                <span>{failure.sentence(t)}</span>
                 " "
                 {detail}
             </p>
         })
+    };
+    // Said on the card itself, so it stays next to the file it is about.
+    let notice = move || {
+        let fallback = item.fallback.get()?;
+        Some(view! { <p class="file-notice">{fallback.notice(t())}</p> })
     };
     let stage = move || {
         (item.state.get() == State::Converting).then(|| {
@@ -353,7 +375,8 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
     };
     view! {
         <li class="file" data-name=name.clone() data-state=move || item.state.get().code()
-            data-ms=move || item.result.with(|r| r.as_ref().map(|d| format!("{:.1}", d.ms)))>
+            data-ms=move || item.result.with(|r| r.as_ref().map(|d| format!("{:.1}", d.ms)))
+            data-where=move || item.result.with(|r| r.as_ref().map(|d| if d.on_server { "server" } else { "browser" }))>
             <div class="file-head">
                 <span class="file-name">{name.clone()}</span>
                 <span class="file-size">{move || format::size(t(), item.size)}</span>
@@ -365,6 +388,7 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
                     data-label=progress_label></progress>
                 <span class="stage">{stage}</span>
             </div>
+            {notice}
             {details}
             {error}
         </li>
@@ -372,15 +396,36 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
 }
 
 /// Offers every converted file's XML as one ZIP download.
-fn download_all(items: RwSignal<Vec<Item>>) {
-    let done: Vec<(String, std::sync::Arc<Vec<u8>>)> = items.with_untracked(|v| {
+/// The server's XML is read from its blob only now, when the ZIP needs it.
+async fn download_all(items: RwSignal<Vec<Item>>, server_xml: HashMap<u32, Blob>) {
+    type Listed = (String, u32, Option<Arc<Vec<u8>>>);
+    let listed: Vec<Listed> = items.with_untracked(|v| {
         v.iter()
             .filter_map(|i| {
                 let r = i.result.get_untracked()?;
-                Some((format::xml_name(&i.name.get_value()), r.xml))
+                Some((format::xml_name(&i.name.get_value()), i.id, r.xml))
             })
             .collect()
     });
+    let mut done: Vec<(String, Arc<Vec<u8>>)> = Vec::with_capacity(listed.len());
+    for (name, id, xml) in listed {
+        let xml = match xml {
+            Some(xml) => xml,
+            None => {
+                let Some(blob) = server_xml.get(&id) else {
+                    continue;
+                };
+                match JsFuture::from(blob.array_buffer()).await {
+                    Ok(buffer) => Arc::new(Uint8Array::new(&buffer).to_vec()),
+                    Err(err) => {
+                        web_sys::console::error_1(&err);
+                        continue;
+                    }
+                }
+            }
+        };
+        done.push((name, xml));
+    }
     let names = zip::unique_names(done.iter().map(|(n, _)| n.as_str()));
     let entries: Vec<(&str, &[u8])> = names
         .iter()

@@ -1,10 +1,15 @@
 //! The page's side of the worker protocol (see the `converter-wasm` crate): a queue of files
-//! converted one after another, each file's state in signals the view reads.
+//! converted one after another, each file's state in signals the view reads. Files above the
+//! server's browser limit, and a file the worker dies on, are converted on the server instead
+//! (one at a time, beside the worker).
 
+use crate::api::{self, ConfigAnswer, Phase, ServerReply};
+use crate::fallback::{self, Fallback, ServerConfig, ServerFailure};
+use crate::i18n::Texts;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -15,9 +20,9 @@ use web_sys::{Blob, BlobPropertyBag, File, MessageEvent, Url, Worker};
 /// Where a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// Waiting for the worker.
+    /// Waiting for the worker or the server.
     Queued,
-    /// In the worker.
+    /// In the worker or on the server.
     Converting,
     /// Converted.
     Done,
@@ -81,19 +86,43 @@ pub struct Converted {
     pub warnings: Vec<String>,
     pub tasks: Arc<Vec<TaskRow>>,
     pub resources: Arc<Vec<ResourceRow>>,
-    /// The XML, kept for the ZIP of all files.
-    pub xml: Arc<Vec<u8>>,
+    /// The XML, kept for the ZIP of all files. `None` for the server's XML, which stays out of
+    /// the app's memory (the fallback is for files too large for the device) in a blob the
+    /// bridge keeps ([`Bridge::server_xml`]).
+    pub xml: Option<Arc<Vec<u8>>>,
     /// A blob URL of the XML, for its download link.
     pub url: String,
-    /// Worker time in ms.
+    /// Conversion time in ms: the worker's, or the server's round trip.
     pub ms: f64,
+    /// Converted on the server: there are counts but no preview tables.
+    pub on_server: bool,
 }
 
-/// Why a file failed: the engine's error kind and its sentence.
+/// Why a file failed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    pub kind: String,
-    pub message: String,
+pub enum Failure {
+    /// In the browser: the engine's error kind (or `read`, `crash`, `other`) and its sentence.
+    Local { kind: String, message: String },
+    /// On the server.
+    Server(ServerFailure),
+}
+
+impl Failure {
+    /// The sentence the card shows, in the interface's language.
+    pub fn sentence(&self, t: &Texts) -> String {
+        match self {
+            Self::Local { kind, .. } => t.error(kind).to_string(),
+            Self::Server(f) => f.sentence(t),
+        }
+    }
+
+    /// The engine's or the server's own sentence, shown as the details.
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Local { message, .. } => message,
+            Self::Server(f) => f.detail(),
+        }
+    }
 }
 
 /// One file in the list.
@@ -107,9 +136,11 @@ pub struct Item {
     pub fraction: RwSignal<f64>,
     pub result: RwSignal<Option<Converted>>,
     pub failure: RwSignal<Option<Failure>>,
+    /// Why the file went to the server, when it did.
+    pub fallback: RwSignal<Option<Fallback>>,
 }
 
-/// The queue and the worker.
+/// The queue, the worker, and the server lane for files the browser should not convert.
 pub struct Bridge {
     /// Every file, in the order added.
     pub items: RwSignal<Vec<Item>>,
@@ -117,10 +148,24 @@ pub struct Bridge {
     pub ready: RwSignal<bool>,
     /// The file whose preview is shown.
     pub selected: RwSignal<Option<u32>>,
+    /// The server's limits, when it converts what the browser should not; `None`: every file
+    /// converts in the browser, as it does offline or served by a server without the API.
+    pub config: RwSignal<Option<ServerConfig>>,
+    /// The config question is answered (or given up on). Files wait for it, so a large file
+    /// dropped at start-up does not go to the worker by mistake.
+    config_settled: Cell<bool>,
+    /// The server answered this session, so telemetry has somewhere to go.
+    api_live: Cell<bool>,
     worker: RefCell<Option<Worker>>,
     handlers: RefCell<Vec<Handler>>,
     queue: RefCell<VecDeque<(u32, File)>>,
-    busy: Cell<Option<u32>>,
+    /// The file in the worker, with when it was sent; the file is kept so it can go to the
+    /// server if the worker dies on it (its bytes were transferred away, the `File` remains).
+    busy: RefCell<Option<(u32, File, f64)>>,
+    server_queue: RefCell<VecDeque<(u32, File)>>,
+    server_busy: Cell<bool>,
+    /// The XML of each file the server converted.
+    server_xml: RefCell<HashMap<u32, Blob>>,
     next_id: Cell<u32>,
 }
 
@@ -130,21 +175,56 @@ type Handler = Closure<dyn FnMut(JsValue)>;
 /// The worker script Trunk writes (loader shim of `worker.js` + `worker_bg.wasm`).
 const WORKER_URL: &str = "./worker_loader.js";
 
+/// Milliseconds on the page's clock.
+fn now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
 impl Bridge {
-    /// Starts the worker.
+    /// Starts the worker and asks the server for its limits.
     pub fn new() -> Rc<Self> {
         let bridge = Rc::new(Self {
             items: RwSignal::new(Vec::new()),
             ready: RwSignal::new(false),
             selected: RwSignal::new(None),
+            config: RwSignal::new(None),
+            config_settled: Cell::new(false),
+            api_live: Cell::new(false),
             worker: RefCell::new(None),
             handlers: RefCell::new(Vec::new()),
             queue: RefCell::new(VecDeque::new()),
-            busy: Cell::new(None),
+            busy: RefCell::new(None),
+            server_queue: RefCell::new(VecDeque::new()),
+            server_busy: Cell::new(false),
+            server_xml: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
         });
         Self::spawn(&bridge);
+        Self::load_config(&bridge);
         bridge
+    }
+
+    /// Asks the server for its limits; keeps the last good answer for when it cannot answer
+    /// (an installed app offline), forgets it when the server says it has no API.
+    fn load_config(this: &Rc<Self>) {
+        let this = Rc::clone(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            let config = match api::fetch_config().await {
+                ConfigAnswer::Live(config) => {
+                    api::remember_config(Some(config));
+                    this.api_live.set(true);
+                    Some(config)
+                }
+                ConfigAnswer::NoApi => {
+                    api::remember_config(None);
+                    None
+                }
+                ConfigAnswer::Unreachable => api::remembered_config(),
+            };
+            this.config.set(config);
+            this.config_settled.set(true);
+            this.pump();
+        });
     }
 
     fn spawn(this: &Rc<Self>) {
@@ -191,6 +271,7 @@ impl Bridge {
                 fraction: RwSignal::new(0.0),
                 result: RwSignal::new(None),
                 failure: RwSignal::new(None),
+                fallback: RwSignal::new(None),
             };
             self.items.update(|v| v.push(item));
             self.queue.borrow_mut().push_back((id, file));
@@ -200,11 +281,13 @@ impl Bridge {
 
     /// Forgets every file that is not waiting or converting, and frees its XML.
     pub fn clear_finished(&self) {
+        let mut server_xml = self.server_xml.borrow_mut();
         self.items.update(|items| {
             items.retain(|item| {
                 let finished = matches!(item.state.get_untracked(), State::Done | State::Error);
                 if finished && let Some(done) = item.result.get_untracked() {
                     let _ = Url::revoke_object_url(&done.url);
+                    server_xml.remove(&item.id);
                 }
                 !finished
             });
@@ -212,20 +295,56 @@ impl Bridge {
         self.selected.set(None);
     }
 
+    /// The XML of the files the server converted, by file id.
+    pub fn server_xml(&self) -> HashMap<u32, Blob> {
+        self.server_xml.borrow().clone()
+    }
+
     fn item(&self, id: u32) -> Option<Item> {
         self.items
             .with_untracked(|v| v.iter().find(|i| i.id == id).copied())
     }
 
-    /// Sends the next file when the worker is free.
+    /// Starts what can start: the next file in the worker when it is free, the next large
+    /// file on the server when no other is there.
     fn pump(self: &Rc<Self>) {
-        if !self.ready.get_untracked() || self.busy.get().is_some() {
+        if !self.config_settled.get() {
+            return;
+        }
+        self.route_large_files();
+        self.pump_worker();
+        self.pump_server();
+    }
+
+    /// Moves the files above the browser limit from the worker's queue to the server's.
+    fn route_large_files(&self) {
+        let Some(config) = self.config.get_untracked() else {
+            return;
+        };
+        let large: VecDeque<(u32, File)> = {
+            let mut queue = self.queue.borrow_mut();
+            let (large, small) = queue.drain(..).partition(|(_, f)| config.sends(f.size()));
+            *queue = small;
+            large
+        };
+        for (id, file) in large {
+            if let Some(item) = self.item(id) {
+                item.fallback
+                    .set(Some(Fallback::Size(config.browser_max_bytes)));
+            }
+            self.server_queue.borrow_mut().push_back((id, file));
+        }
+    }
+
+    /// Sends the next file when the worker is free.
+    fn pump_worker(self: &Rc<Self>) {
+        if !self.ready.get_untracked() || self.busy.borrow().is_some() {
             return;
         }
         let Some((id, file)) = self.queue.borrow_mut().pop_front() else {
             return;
         };
-        self.busy.set(Some(id));
+        *self.busy.borrow_mut() = Some((id, file.clone(), now()));
         if let Some(item) = self.item(id) {
             item.state.set(State::Converting);
         }
@@ -237,8 +356,71 @@ impl Bridge {
             };
             if let Err(err) = sent {
                 web_sys::console::error_1(&err);
-                this.finish_with_error(id, "read", &err.as_string().unwrap_or_default());
+                this.worker_failed(
+                    id,
+                    Failure::Local {
+                        kind: "read".into(),
+                        message: err.as_string().unwrap_or_default(),
+                    },
+                );
             }
+        });
+    }
+
+    /// Sends the next large file to the server when no other is there.
+    fn pump_server(self: &Rc<Self>) {
+        if self.server_busy.get() {
+            return;
+        }
+        let Some((id, file)) = self.server_queue.borrow_mut().pop_front() else {
+            return;
+        };
+        let Some(item) = self.item(id) else {
+            return self.pump_server();
+        };
+        if let Some(config) = self.config.get_untracked()
+            && config.refuses(file.size())
+        {
+            // It would be refused after the whole upload: say so now.
+            item.fallback.set(None);
+            let max = Some(config.upload_max_bytes);
+            set_failed(item, Failure::Server(ServerFailure::TooLarge(max)));
+            return self.pump_server();
+        }
+        self.server_busy.set(true);
+        item.state.set(State::Converting);
+        item.stage.set("uploading".into());
+        item.fraction.set(0.0);
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let started = now();
+            let progress = move |phase: Phase, fraction: f64| {
+                // The upload is most of the wait; the XML comes back fast on the same line.
+                let (stage, at) = match phase {
+                    Phase::Uploading => ("uploading", 0.8 * fraction),
+                    Phase::Converting => ("server", 0.8),
+                    Phase::Downloading => ("downloading", 0.8 + 0.2 * fraction),
+                };
+                item.stage.set(stage.into());
+                item.fraction.set(at);
+            };
+            let answer = api::convert(&file, progress).await;
+            let ms = now() - started;
+            match answer {
+                Ok(reply) => match from_server(&reply, ms) {
+                    Ok((done, blob)) => {
+                        this.server_xml.borrow_mut().insert(id, blob);
+                        this.finish_done(id, done);
+                    }
+                    Err(err) => {
+                        web_sys::console::error_1(&err);
+                        set_failed(item, Failure::Server(ServerFailure::Other(String::new())));
+                    }
+                },
+                Err(failure) => set_failed(item, Failure::Server(failure)),
+            }
+            this.server_busy.set(false);
+            this.pump();
         });
     }
 
@@ -268,62 +450,130 @@ impl Bridge {
                     item.fraction.set(get_f64(data, "fraction"));
                 }
             }
-            "done" => {
-                match converted(data) {
-                    Ok(done) => {
-                        if let Some(item) = self.item(id) {
-                            item.fraction.set(1.0);
-                            item.result.set(Some(done));
-                            item.state.set(State::Done);
-                            self.selected.set(Some(id));
-                        }
-                    }
-                    Err(err) => {
-                        web_sys::console::error_1(&err);
-                        self.finish_with_error(id, "other", "");
-                        return;
-                    }
+            "done" => match converted(data) {
+                Ok(done) => {
+                    self.report(id, "ok", &done.summary.format, done.ms);
+                    self.finish_done(id, done);
+                    self.worker_free(id);
                 }
-                self.busy.set(None);
-                self.pump();
-            }
+                Err(err) => {
+                    web_sys::console::error_1(&err);
+                    let failure = Failure::Local {
+                        kind: "other".into(),
+                        message: String::new(),
+                    };
+                    self.worker_failed(id, failure);
+                }
+            },
             "error" => {
-                self.finish_with_error(id, &get_str(data, "kind"), &get_str(data, "message"));
+                let message = get_str(data, "message");
+                if fallback::is_memory_error(&message) {
+                    self.on_crash();
+                    return;
+                }
+                let kind = get_str(data, "kind");
+                let ms = self.busy.borrow().as_ref().map_or(0.0, |b| now() - b.2);
+                self.report(id, &kind, "", ms);
+                self.worker_failed(id, Failure::Local { kind, message });
             }
             _ => {}
         }
     }
 
-    fn finish_with_error(self: &Rc<Self>, id: u32, kind: &str, message: &str) {
-        if let Some(item) = self.item(id) {
-            item.failure.set(Some(Failure {
-                kind: kind.to_string(),
-                message: message.to_string(),
-            }));
-            item.state.set(State::Error);
+    /// Tells the server how an in-browser conversion went (outcome, version, size range,
+    /// time; never the name or the content), when this server has the API.
+    fn report(&self, id: u32, outcome: &str, version: &str, ms: f64) {
+        if !self.api_live.get() {
+            return;
         }
-        if self.busy.get() == Some(id) {
-            self.busy.set(None);
+        let Some(item) = self.item(id) else {
+            return;
+        };
+        if let Some(body) = fallback::telemetry_body(outcome, version, item.size, ms) {
+            api::send_telemetry(body);
+        }
+    }
+
+    fn finish_done(&self, id: u32, done: Converted) {
+        if let Some(item) = self.item(id) {
+            item.fraction.set(1.0);
+            item.result.set(Some(done));
+            item.state.set(State::Done);
+            self.selected.set(Some(id));
+        }
+    }
+
+    fn worker_failed(self: &Rc<Self>, id: u32, failure: Failure) {
+        if let Some(item) = self.item(id) {
+            set_failed(item, failure);
+        }
+        self.worker_free(id);
+    }
+
+    fn worker_free(self: &Rc<Self>, id: u32) {
+        let mine = self.busy.borrow().as_ref().is_some_and(|b| b.0 == id);
+        if mine {
+            *self.busy.borrow_mut() = None;
         }
         self.pump();
     }
 
-    /// The worker died (a panic aborts its wasm): fail its file, start a fresh worker, go on.
+    /// The worker died (a trap such as an allocation failure aborts its wasm) or ran out of
+    /// memory: a fresh worker takes the next files, and the file it died on goes to the server
+    /// when there is one, with a notice saying why.
     fn on_crash(self: &Rc<Self>) {
         if let Some(worker) = self.worker.borrow_mut().take() {
             worker.terminate();
         }
-        if let Some(id) = self.busy.take()
+        let busy = self.busy.borrow_mut().take();
+        if let Some((id, file, _)) = busy
             && let Some(item) = self.item(id)
         {
-            item.failure.set(Some(Failure {
-                kind: "crash".into(),
-                message: String::new(),
-            }));
-            item.state.set(State::Error);
+            if self.config.get_untracked().is_some() {
+                item.fallback.set(Some(Fallback::Memory));
+                item.stage.set(String::new());
+                item.fraction.set(0.0);
+                item.state.set(State::Queued);
+                self.server_queue.borrow_mut().push_front((id, file));
+            } else {
+                let failure = Failure::Local {
+                    kind: "crash".into(),
+                    message: String::new(),
+                };
+                set_failed(item, failure);
+            }
         }
         Self::spawn(self);
+        self.pump();
     }
+}
+
+fn set_failed(item: Item, failure: Failure) {
+    item.failure.set(Some(failure));
+    item.state.set(State::Error);
+}
+
+/// A file the server converted, as the list and the ZIP see it: its XML and counts, no
+/// preview tables (the server does not send them).
+fn from_server(reply: &ServerReply, ms: f64) -> Result<(Converted, Blob), JsValue> {
+    let blob = xml_blob(&reply.xml)?;
+    let done = Converted {
+        summary: reply.summary.clone(),
+        warnings: Vec::new(),
+        tasks: Arc::new(Vec::new()),
+        resources: Arc::new(Vec::new()),
+        xml: None,
+        url: Url::create_object_url_with_blob(&blob)?,
+        ms,
+        on_server: true,
+    };
+    Ok((done, blob))
+}
+
+fn xml_blob(bytes: &Uint8Array) -> Result<Blob, JsValue> {
+    let options = BlobPropertyBag::new();
+    options.set_type("application/xml");
+    Blob::new_with_u8_array_sequence_and_options(&Array::of1(bytes), &options)
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -345,10 +595,7 @@ fn get_bool(obj: &JsValue, key: &str) -> bool {
 fn converted(data: &JsValue) -> Result<Converted, JsValue> {
     let buffer: ArrayBuffer = get(data, "xml").dyn_into()?;
     let bytes = Uint8Array::new(&buffer);
-    let options = BlobPropertyBag::new();
-    options.set_type("application/xml");
-    let blob = Blob::new_with_u8_array_sequence_and_options(&Array::of1(&bytes), &options)?;
-    let url = Url::create_object_url_with_blob(&blob)?;
+    let url = Url::create_object_url_with_blob(&xml_blob(&bytes)?)?;
     let s = get(data, "summary");
     let summary = Summary {
         format: get_str(&s, "format"),
@@ -394,8 +641,9 @@ fn converted(data: &JsValue) -> Result<Converted, JsValue> {
         warnings,
         tasks: Arc::new(tasks),
         resources: Arc::new(resources),
-        xml: Arc::new(bytes.to_vec()),
+        xml: Some(Arc::new(bytes.to_vec())),
         url,
         ms: get_f64(data, "ms"),
+        on_server: false,
     })
 }

@@ -14,6 +14,9 @@ const MAX_BARS: usize = 40;
 /// The preview section's content for a converted file.
 pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
     let t = lang.texts();
+    if done.on_server {
+        return server_view(lang, name, done).into_any();
+    }
     let total = done.tasks.len();
     let shown: Vec<TaskRow> = done.tasks.iter().take(MAX_ROWS).cloned().collect();
     let more = (total > MAX_ROWS).then(|| {
@@ -62,6 +65,28 @@ pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
         {gantt}
         <h3 id="resources-heading">{t.resources_heading}</h3>
         {resources}
+    }
+    .into_any()
+}
+
+/// A file converted on the server: the server sends counts, not the tables, so the preview
+/// says so instead of showing empty ones.
+fn server_view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
+    let t = lang.texts();
+    let s = &done.summary;
+    let counts = fill(
+        t.counts,
+        &[
+            ("tasks", &s.tasks.to_string()),
+            ("resources", &s.resources.to_string()),
+            ("assignments", &s.assignments.to_string()),
+            ("calendars", &s.calendars.to_string()),
+        ],
+    );
+    view! {
+        <h2 id="preview-heading">{t.preview_heading}": "<span class="file-name">{name}</span></h2>
+        <p class="preview-counts">{format!("{}: {} · {counts}", t.format, s.format)}</p>
+        <p id="preview-server" class="note">{t.preview_server}</p>
     }
 }
 

@@ -117,6 +117,18 @@ test('the service worker precaches the shell, the wasm and the worker under a co
   expect(cached.urls.some((u) => /^\/frontend-[0-9a-f]+\.js$/.test(u))).toBe(true);
 });
 
+test('the service worker leaves the server API to the network, never to its cache', async ({ page }) => {
+  await openApp(page);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const probe = (r) => new URL(r.url()).pathname === '/api/v1/config' && new URL(r.url()).search === '?probe';
+  const [response] = await Promise.all([
+    page.waitForResponse(probe),
+    page.evaluate(() => fetch('/api/v1/config?probe').then((r) => r.status)),
+  ]);
+  expect(response.fromServiceWorker(), 'the API answer came through the service worker').toBe(false);
+});
+
 test('a new deployment is picked up: the new service worker takes over, old caches go, the page offers a reload', async ({ page }) => {
   if (!fs.existsSync(path.join(distDir, 'sw.js'))) {
     test.skip(true, `no built app at ${distDir} (set DIST_DIR); skipping the update test`);

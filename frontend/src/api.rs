@@ -1,0 +1,248 @@
+//! The app's calls to the server it was loaded from: the fallback's limits, a conversion of a
+//! file too large for the browser, and the anonymous telemetry of in-browser conversions.
+//!
+//! What to send and how to read the answers is decided in [`crate::fallback`]; this module
+//! only does the HTTP.
+
+use crate::bridge::Summary;
+use crate::fallback::{Problem, ServerConfig, ServerFailure, convert_url};
+use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
+use leptos::prelude::window;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, File, Headers, ProgressEvent, RequestCache, RequestInit, Response, XmlHttpRequest,
+    XmlHttpRequestResponseType,
+};
+
+const CONFIG_URL: &str = "/api/v1/config";
+const TELEMETRY_URL: &str = "/api/v1/telemetry";
+/// Where the last config the server gave is kept, for an installed app that starts offline.
+const CONFIG_KEY: &str = "mpp2xml.server";
+/// A server that takes longer than this to say its limits is treated as unreachable, so files
+/// dropped at start-up do not wait on it for long.
+const CONFIG_TIMEOUT_MS: u32 = 5_000;
+
+/// What asking for the config found out.
+pub enum ConfigAnswer {
+    /// The server has the API and said its limits.
+    Live(ServerConfig),
+    /// The server answered but has no (usable) API: an older server, or a static host.
+    NoApi,
+    /// No answer: offline, or the server is down.
+    Unreachable,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// The last config the server gave, if any.
+pub fn remembered_config() -> Option<ServerConfig> {
+    let text = storage()?.get_item(CONFIG_KEY).ok().flatten()?;
+    ServerConfig::from_storage(&text)
+}
+
+/// Keeps (or, with `None`, forgets) the server's config.
+pub fn remember_config(config: Option<ServerConfig>) {
+    let Some(s) = storage() else {
+        return;
+    };
+    let _ = match config {
+        Some(c) => s.set_item(CONFIG_KEY, &c.to_storage()),
+        None => s.remove_item(CONFIG_KEY),
+    };
+}
+
+/// `GET /api/v1/config`.
+pub async fn fetch_config() -> ConfigAnswer {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_cache(RequestCache::NoStore);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(CONFIG_TIMEOUT_MS)));
+    let answer = JsFuture::from(window().fetch_with_str_and_init(CONFIG_URL, &init)).await;
+    let Ok(response) = answer.and_then(|r| r.dyn_into::<Response>()) else {
+        return ConfigAnswer::Unreachable;
+    };
+    if response.status() >= 500 {
+        return ConfigAnswer::Unreachable;
+    }
+    if !response.ok() {
+        return ConfigAnswer::NoApi;
+    }
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(err) => Err(err),
+    };
+    let Ok(json) = json else {
+        return ConfigAnswer::NoApi;
+    };
+    let number = |key: &str| {
+        Reflect::get(&json, &key.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    match ServerConfig::new(number("browser_max_bytes"), number("upload_max_bytes")) {
+        Some(config) => ConfigAnswer::Live(config),
+        None => ConfigAnswer::NoApi,
+    }
+}
+
+/// `POST /api/v1/telemetry` with `body`, fire and forget: it outlives the page if it must
+/// (`keepalive`), and whether it arrives changes nothing for the user.
+pub fn send_telemetry(body: String) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&body));
+        if let Ok(headers) = Headers::new()
+            && headers.set("Content-Type", "application/json").is_ok()
+        {
+            init.set_headers(&headers);
+        }
+        // Not in web-sys's RequestInit; a plain property of the init dictionary.
+        let _ = Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+        let _ = JsFuture::from(window().fetch_with_str_and_init(TELEMETRY_URL, &init)).await;
+    });
+}
+
+/// Where a server conversion is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Phase {
+    /// The file is being sent; the fraction is of its bytes.
+    Uploading,
+    /// Sent; the server is converting.
+    Converting,
+    /// The XML is arriving; the fraction is of its bytes.
+    Downloading,
+}
+
+/// A file the server converted.
+pub struct ServerReply {
+    pub xml: Uint8Array,
+    pub summary: Summary,
+}
+
+/// `POST /api/v1/convert?name=…` with the file as the raw body.
+///
+/// XMLHttpRequest rather than fetch: fetch cannot report upload progress, and a large file on
+/// a slow line takes long enough for the user to want to see it move.
+pub async fn convert(
+    file: &File,
+    on_progress: impl Fn(Phase, f64) + 'static,
+) -> Result<ServerReply, ServerFailure> {
+    let unreachable = |_| ServerFailure::Unreachable;
+    let xhr = XmlHttpRequest::new().map_err(unreachable)?;
+    xhr.open("POST", &convert_url(&file.name()))
+        .map_err(unreachable)?;
+    xhr.set_request_header("Content-Type", "application/octet-stream")
+        .map_err(unreachable)?;
+    xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
+    let upload = xhr.upload().map_err(unreachable)?;
+
+    let progress = Rc::new(on_progress);
+    let fraction = |e: &ProgressEvent| {
+        if e.length_computable() && e.total() > 0.0 {
+            (e.loaded() / e.total()).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    };
+    let p = Rc::clone(&progress);
+    let on_upload = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+        p(Phase::Uploading, fraction(&e));
+    });
+    let p = Rc::clone(&progress);
+    let on_sent = Closure::<dyn FnMut(JsValue)>::new(move |_| p(Phase::Converting, 1.0));
+    let p = Rc::clone(&progress);
+    let on_download = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+        p(Phase::Downloading, fraction(&e));
+    });
+    let mut resolve: Option<Function> = None;
+    let finished = Promise::new(&mut |res, _| resolve = Some(res));
+    let on_end = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        if let Some(f) = &resolve {
+            let _ = f.call0(&JsValue::NULL);
+        }
+    });
+    upload.set_onprogress(Some(on_upload.as_ref().unchecked_ref()));
+    upload.set_onload(Some(on_sent.as_ref().unchecked_ref()));
+    xhr.set_onprogress(Some(on_download.as_ref().unchecked_ref()));
+    xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
+
+    let sent = xhr.send_with_opt_blob(Some(file));
+    if sent.is_ok() {
+        // `loadend` comes once, after success, error, abort or timeout alike.
+        let _ = JsFuture::from(finished).await;
+    }
+    // The handlers go before their closures do.
+    upload.set_onprogress(None);
+    upload.set_onload(None);
+    xhr.set_onprogress(None);
+    xhr.set_onloadend(None);
+    drop((on_upload, on_sent, on_download, on_end));
+    sent.map_err(unreachable)?;
+
+    let status = xhr.status().unwrap_or(0);
+    let header = |name: &str| xhr.get_response_header(name).ok().flatten();
+    let body = xhr
+        .response()
+        .ok()
+        .and_then(|r| r.dyn_into::<ArrayBuffer>().ok())
+        .map(|b| Uint8Array::new(&b));
+    let is_xml = header("Content-Type").is_some_and(|t| t.contains("xml"));
+    match body {
+        Some(xml) if status == 200 && is_xml => Ok(ServerReply {
+            xml,
+            summary: summary_of(&header),
+        }),
+        _ => {
+            let problem = body.map(|b| problem_of(&b.to_vec())).unwrap_or_default();
+            Err(ServerFailure::from_answer(
+                status,
+                header("Retry-After").as_deref(),
+                problem,
+            ))
+        }
+    }
+}
+
+/// The summary the server sends in `X-Mpp-*` headers (it has no application name).
+fn summary_of(header: &dyn Fn(&str) -> Option<String>) -> Summary {
+    let count = |name: &str| {
+        header(name)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    Summary {
+        format: header("X-Mpp-Version").unwrap_or_default(),
+        application: String::new(),
+        template: header("X-Mpp-Template").is_some_and(|v| v.trim() == "true"),
+        tasks: count("X-Mpp-Tasks"),
+        resources: count("X-Mpp-Resources"),
+        assignments: count("X-Mpp-Assignments"),
+        calendars: count("X-Mpp-Calendars"),
+    }
+}
+
+/// The members of a problem+json body the app uses; an empty problem when the body is not one.
+fn problem_of(body: &[u8]) -> Problem {
+    let text = String::from_utf8_lossy(body);
+    let Ok(json) = js_sys::JSON::parse(&text) else {
+        return Problem::default();
+    };
+    if !json.is_object() {
+        return Problem::default();
+    }
+    let get = |key: &str| Reflect::get(&json, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    Problem {
+        code: get("code").as_string().unwrap_or_default(),
+        detail: get("detail").as_string().unwrap_or_default(),
+        kind: get("kind").as_string().unwrap_or_default(),
+        max_bytes: get("max_bytes").as_f64(),
+        retry_after: get("retry_after").as_f64(),
+    }
+}
