@@ -532,15 +532,17 @@ async fn a_full_server_answers_busy_with_retry_after_before_reading() {
     third.problem(422, "unreadable");
 }
 
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn a_body_slower_than_the_body_timeout_is_408() {
     let dist = dist();
     let mut config = Config::with_defaults(dist.path());
     config.body_timeout_secs = 30;
+    // The database opens on the real clock (its pool has timeouts of its own); then the clock
+    // is paused, so the body timeout passes as soon as nothing else can happen.
     let app = service(config).await;
+    tokio::time::pause();
     let (pulled_tx, _pulled_rx) = tokio::sync::oneshot::channel();
     let (_rest_tx, rest_rx) = tokio::sync::oneshot::channel();
-    // The clock is paused: it jumps to the timeout as soon as nothing else can happen.
     let answer = call(
         &app,
         post(
@@ -830,5 +832,66 @@ async fn every_response_carries_a_request_id_and_keeps_the_callers() {
     assert_eq!(
         call(&app, request).await.header("x-request-id"),
         "trace-abc-123"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Daily counts: what the server keeps of conversions and reports
+
+#[tokio::test]
+async fn conversions_and_reports_reach_the_daily_counts() {
+    let dist = dist();
+    let state = AppState::in_memory(Config::with_defaults(dist.path()))
+        .await
+        .unwrap();
+    let app = backend::app(state.clone());
+    let junk = b"not a project at all".to_vec();
+    call(
+        &app,
+        post("/api/v1/convert", "application/octet-stream", junk.clone()),
+    )
+    .await
+    .problem(422, "unreadable");
+    for _ in 0..2 {
+        let report_body =
+            r#"{"outcome":"ok","version":"MPP12","size_bucket":"100k_1m","duration_ms":20}"#;
+        assert_eq!(
+            call(&app, report(report_body)).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    // A refused report is not counted.
+    let odd =
+        r#"{"outcome":"exploded","version":"MPP12","size_bucket":"100k_1m","duration_ms":20}"#;
+    call(&app, report(odd)).await.problem(422, "bad_request");
+    // The server counts its conversion when the blocking task ends, after the answer.
+    assert!(
+        state
+            .conversions_finished(std::time::Duration::from_secs(10))
+            .await
+    );
+    state.counts().flush(state.store()).await.unwrap();
+    let today = backend::storage::today();
+    let mut rows = state.store().daily_counts(&today).await.unwrap();
+    rows.sort_by(|a, b| a.0.origin.as_str().cmp(b.0.origin.as_str()));
+    let summary: Vec<(&str, &str, &str, i64, i64)> = rows
+        .iter()
+        .map(|(key, counts)| {
+            (
+                key.origin.as_str(),
+                key.outcome.as_str(),
+                key.version.as_str(),
+                counts.conversions,
+                counts.bytes,
+            )
+        })
+        .collect();
+    let error = converter::convert(&junk, &mut converter::Options::default()).unwrap_err();
+    assert_eq!(
+        summary,
+        vec![
+            ("browser", "ok", "MPP12", 2, 0),
+            ("server", error.kind(), "unknown", 1, junk.len() as i64),
+        ]
     );
 }
