@@ -295,15 +295,7 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
         if !s.application.is_empty() {
             version.push_str(&format!(" · {}: {}", t.saved_by, s.application));
         }
-        let counts = fill(
-            t.counts,
-            &[
-                ("tasks", &s.tasks.to_string()),
-                ("resources", &s.resources.to_string()),
-                ("assignments", &s.assignments.to_string()),
-                ("calendars", &s.calendars.to_string()),
-            ],
-        );
+        let counts = crate::preview::counts_line(t, s);
         let took_template = if result.on_server {
             t.took_server
         } else {

@@ -1,9 +1,9 @@
 //! The preview of one converted file: the task table indented by outline level, a simple
 //! Gantt chart, and the resources.
 
-use crate::bridge::{Converted, ResourceRow, TaskRow};
+use crate::bridge::{Converted, ResourceRow, Summary, TaskRow};
 use crate::format;
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, Texts, fill};
 use leptos::prelude::*;
 
 /// Rows the task table shows; bigger projects show their first rows.
@@ -74,15 +74,7 @@ pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
 fn server_view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
     let t = lang.texts();
     let s = &done.summary;
-    let counts = fill(
-        t.counts,
-        &[
-            ("tasks", &s.tasks.to_string()),
-            ("resources", &s.resources.to_string()),
-            ("assignments", &s.assignments.to_string()),
-            ("calendars", &s.calendars.to_string()),
-        ],
-    );
+    let counts = counts_line(t, s);
     view! {
         <h2 id="preview-heading">{t.preview_heading}": "<span class="file-name">{name}</span></h2>
         <p class="preview-counts">{format!("{}: {} · {counts}", t.format, s.format)}</p>
@@ -254,4 +246,17 @@ fn resource_table(lang: Lang, resources: &[ResourceRow]) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// "12 tasks · 3 resources · …" in the interface's language, for a file's summary.
+pub fn counts_line(t: &Texts, s: &Summary) -> String {
+    fill(
+        t.counts,
+        &[
+            ("tasks", &s.tasks.to_string()),
+            ("resources", &s.resources.to_string()),
+            ("assignments", &s.assignments.to_string()),
+            ("calendars", &s.calendars.to_string()),
+        ],
+    )
 }
