@@ -275,7 +275,7 @@ mod tests {
         let built = Config::with_defaults("dist");
         assert_eq!(format!("{parsed:?}"), format!("{built:?}"));
         assert_eq!(parsed.database_url, "sqlite:data/mpp2xml.db");
-        assert_eq!(parsed.upload_max_bytes, 128 * 1024 * 1024);
+        assert_eq!(parsed.upload_max_bytes, 64 * 1024 * 1024);
         assert_eq!(parsed.browser_max_bytes, 32 * 1024 * 1024);
         assert!(parsed.workers() >= 1);
         assert_eq!(parsed.validate(), Ok(()));
