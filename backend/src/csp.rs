@@ -3,8 +3,8 @@
 //!
 //! Trunk writes the code that loads the app's wasm as an inline `<script type="module">` in
 //! `index.html`; a policy without `'unsafe-inline'` blocks it unless the policy names its
-//! SHA-256 hash. The hashes are computed from the page being served, so a rebuilt `dist/`
-//! needs no restart and no hash is ever written by hand.
+//! SHA-256 hash. The hashes are computed from the page itself when the server loads the app,
+//! so no hash is ever written by hand.
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};

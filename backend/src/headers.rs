@@ -68,6 +68,10 @@ pub fn cache_control(path: &str, status: StatusCode) -> &'static str {
 /// page's inline scripts; not on a 304, see below), `X-Content-Type-Options` and
 /// `Referrer-Policy` on every response.
 ///
+/// A response that already carries its policy (the app's files, whose headers are computed
+/// once when they are loaded) keeps it and its `Cache-Control`, and is passed on as it is:
+/// its page is not read again to hash its scripts.
+///
 /// A `HEAD` request is answered as a `GET` without its body, so that its headers, the page's
 /// hashes included, are the ones a `GET` gets.
 pub async fn apply(mut request: Request, next: Next) -> Response {
@@ -79,6 +83,10 @@ pub async fn apply(mut request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     let (mut parts, body) = response.into_parts();
+    if parts.headers.contains_key(CONTENT_SECURITY_POLICY) {
+        harden(&mut parts.headers);
+        return Response::from_parts(parts, if head { Body::empty() } else { body });
+    }
     let is_html = parts
         .headers
         .get(CONTENT_TYPE)
@@ -115,6 +123,11 @@ fn set_headers(headers: &mut HeaderMap, path: &str, status: StatusCode, inline: 
     } else {
         set_policy(headers, path, inline);
     }
+    harden(headers);
+}
+
+/// The two small hardening headers.
+fn harden(headers: &mut HeaderMap) {
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
 }

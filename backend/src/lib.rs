@@ -1,13 +1,15 @@
-//! mpp2xml's web server. It serves the browser app that Trunk builds into `dist/`:
+//! mpp2xml's web server. It serves the browser app that Trunk builds into `dist/`, read into
+//! memory at start (see `static_files`; a rebuilt app is served after a restart):
 //!
 //! - `.wasm` as `application/wasm`, and every file with its proper type;
 //! - `Cache-Control: public, max-age=31536000, immutable` for files whose name carries a
 //!   content hash (`frontend-<hash>_bg.wasm`), `no-cache` for everything else (`index.html`,
 //!   `sw.js`, `manifest.webmanifest`, the worker files), so a new version is picked up;
-//! - gzip or brotli compression, as the browser accepts;
+//! - brotli or gzip, as the browser accepts: the app's files compressed once at the best
+//!   levels, the API's answers as they are made;
 //! - a strict Content-Security-Policy on every response: only this origin, `wasm-unsafe-eval`
 //!   for WebAssembly, and for an HTML page the SHA-256 hashes of its own inline scripts (Trunk's
-//!   loader is one), computed from the page as it is served (a 304 carries none, so the
+//!   loader is one), computed from the page when it is loaded (a 304 carries none, so the
 //!   browser keeps the policy of the page it revalidated);
 //! - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`;
 //!
@@ -22,13 +24,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::middleware::from_fn;
 use axum::routing::{any, get, post};
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 
 pub mod api;
 pub mod client_ip;
@@ -41,6 +43,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod request_log;
 pub mod state;
+pub mod static_files;
 pub mod storage;
 
 pub use config::{Config, LogFormat};
@@ -103,13 +106,16 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .fallback_service(ServeDir::new(&state.config().dist))
+        .fallback(static_files::serve)
         .layer(limits.general_layer());
     conversion
         .merge(general)
         .layer(from_fn(problem::describe_bare_errors))
         .layer(from_fn(headers::apply))
-        .layer(CompressionLayer::new())
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(static_files::not_a_static_file)),
+        )
         .layer(from_fn(metrics::track))
         .layer(request_log::trace())
         .layer(request_log::propagate_id())
@@ -130,7 +136,14 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
         .await
         .map_err(StateError::from)?;
     tracing::info!(database = store.kind(), "database open");
+    let loading = Instant::now();
     let state = AppState::new(config.clone(), store)?;
+    tracing::info!(
+        files = state.static_files().len(),
+        bytes = state.static_files().total_bytes(),
+        ms = loading.elapsed().as_secs_f64() * 1000.0,
+        "app loaded into memory"
+    );
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind {
@@ -147,6 +160,7 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
                 .clean_up_every(FORGET_CLIENTS_PERIOD),
         ),
         tokio::spawn(metrics::upkeep(METRICS_UPKEEP_PERIOD)),
+        tokio::spawn(compress_app(state.clone())),
     ];
     tracing::info!(
         dist = %config.dist.display(),
@@ -175,6 +189,16 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
     served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Compresses the app's files ahead of the first visitors.
+async fn compress_app(state: AppState) {
+    let started = Instant::now();
+    state.static_files().warm().await;
+    tracing::info!(
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "the app's files are compressed"
+    );
 }
 
 /// Writes the gathered counts every `period`; a failed write keeps them for the next one.

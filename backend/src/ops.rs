@@ -1,11 +1,15 @@
 //! The routes operators and orchestrators use: liveness, readiness, metrics.
 
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -13,13 +17,118 @@ use crate::state::AppState;
 /// How long `/readyz` waits for the database before calling it unreachable: a probe must
 /// answer before the orchestrator's own timeout.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one database check answers `/readyz` for everyone: probes from several
+/// orchestrators, or a load balancer checking every instance often, then cost one query a
+/// second instead of one each (with a pool of a few connections, a burst of probes queued
+/// behind each other).
+pub const READY_REUSE: Duration = Duration::from_secs(1);
 
 /// `GET /healthz`: the process answers.
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the database answers too.
+/// What a database check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// The database answered.
+    Ready,
+    /// The database answered with an error.
+    Failed,
+    /// The database did not answer within [`READY_TIMEOUT`].
+    TimedOut,
+}
+
+/// Coalesces readiness checks: at most one runs at a time, and its finding answers every
+/// request for [`READY_REUSE`] after it ended.
+///
+/// The check runs in its own task, so a client that gives up does not cancel it for the
+/// others, and the requests waiting for it are all woken at once when it ends (a mutex would
+/// hand them the finding one after the other, each behind the busy scheduler's queue: at a
+/// thousand connections that made the probes the slowest route).
+#[derive(Debug, Default)]
+pub struct ReadinessCheck {
+    state: Arc<Mutex<Checks>>,
+}
+
+#[derive(Debug, Default)]
+struct Checks {
+    /// The last finding and when it was made.
+    last: Option<(Instant, Readiness)>,
+    /// The check under way: its finding, once there is one.
+    running: Option<watch::Receiver<Option<Readiness>>>,
+}
+
+impl ReadinessCheck {
+    /// The current finding: a fresh one if there is, else the result of `ping` (bounded by
+    /// [`READY_TIMEOUT`]), run once however many requests ask at the same time.
+    pub async fn check<F, Fut, E>(&self, ping: F) -> Readiness
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + 'static,
+    {
+        let mut finding = {
+            let mut checks = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((at, finding)) = checks.last
+                && at.elapsed() < READY_REUSE
+            {
+                return finding;
+            }
+            match &checks.running {
+                Some(running) => running.clone(),
+                None => {
+                    let (sender, receiver) = watch::channel(None);
+                    checks.running = Some(receiver.clone());
+                    tokio::spawn(run_check(Arc::clone(&self.state), ping(), sender));
+                    receiver
+                }
+            }
+        };
+        let found = finding
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|f| *f);
+        found.unwrap_or_else(|| {
+            // The check's task ended without a finding (it panicked): let the next request
+            // start another, and call this one a failure.
+            let mut checks = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            checks.running = None;
+            Readiness::Failed
+        })
+    }
+}
+
+/// Runs one check, keeps its finding, and tells the requests waiting for it.
+async fn run_check<Fut, E>(
+    state: Arc<Mutex<Checks>>,
+    ping: Fut,
+    sender: watch::Sender<Option<Readiness>>,
+) where
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let finding = match tokio::time::timeout(READY_TIMEOUT, ping).await {
+        Ok(Ok(())) => Readiness::Ready,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the database failed");
+            Readiness::Failed
+        }
+        Err(_) => {
+            tracing::warn!("readiness: the database did not answer in time");
+            Readiness::TimedOut
+        }
+    };
+    {
+        let mut checks = state.lock().unwrap_or_else(PoisonError::into_inner);
+        checks.last = Some((Instant::now(), finding));
+        checks.running = None;
+    }
+    sender.send_replace(Some(finding));
+}
+
+/// `GET /readyz`: the database answers too (checked at most once per [`READY_REUSE`]).
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Problem> {
     let not_ready = |detail: String| {
         Problem::new(
@@ -29,19 +138,15 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Probl
             detail,
         )
     };
-    match tokio::time::timeout(READY_TIMEOUT, state.store().ping()).await {
-        Ok(Ok(())) => Ok("ready"),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "readiness: the database failed");
-            Err(not_ready("the database does not answer".to_owned()))
-        }
-        Err(_) => {
-            tracing::warn!("readiness: the database did not answer in time");
-            Err(not_ready(format!(
-                "the database did not answer within {} s",
-                READY_TIMEOUT.as_secs()
-            )))
-        }
+    let store = state.store().clone();
+    let ping = || async move { store.ping().await };
+    match state.readiness().check(ping).await {
+        Readiness::Ready => Ok("ready"),
+        Readiness::Failed => Err(not_ready("the database does not answer".to_owned())),
+        Readiness::TimedOut => Err(not_ready(format!(
+            "the database did not answer within {} s",
+            READY_TIMEOUT.as_secs()
+        ))),
     }
 }
 
@@ -51,4 +156,105 @@ pub async fn metrics() -> impl IntoResponse {
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         crate::metrics::handle().render(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A ping that counts its calls, waits `delay` (on the paused clock) and answers `answer`.
+    fn counting(
+        pings: &Arc<AtomicUsize>,
+        delay: Duration,
+        answer: Result<(), &'static str>,
+    ) -> impl FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Result<(), &'static str>> + Send>>
+    + Send
+    + use<> {
+        let pings = Arc::clone(pings);
+        move || {
+            pings.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                answer
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_checks_costs_one_ping() {
+        let check = Arc::new(ReadinessCheck::default());
+        let pings = Arc::new(AtomicUsize::new(0));
+        let burst: Vec<_> = (0..100)
+            .map(|_| {
+                let check = Arc::clone(&check);
+                let ping = counting(&pings, Duration::from_millis(50), Ok(()));
+                tokio::spawn(async move { check.check(ping).await })
+            })
+            .collect();
+        for task in burst {
+            assert_eq!(task.await.unwrap(), Readiness::Ready);
+        }
+        assert_eq!(pings.load(Ordering::SeqCst), 1);
+        // Within the reuse window, still no new ping.
+        tokio::time::advance(READY_REUSE / 2).await;
+        let again = check.check(counting(&pings, Duration::ZERO, Ok(()))).await;
+        assert_eq!((again, pings.load(Ordering::SeqCst)), (Readiness::Ready, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_finding_is_checked_again_and_failures_are_kept_too() {
+        let check = ReadinessCheck::default();
+        let pings = Arc::new(AtomicUsize::new(0));
+        assert_eq!(
+            check.check(counting(&pings, Duration::ZERO, Ok(()))).await,
+            Readiness::Ready
+        );
+        tokio::time::advance(READY_REUSE).await;
+        assert_eq!(
+            check
+                .check(counting(&pings, Duration::ZERO, Err("gone")))
+                .await,
+            Readiness::Failed
+        );
+        assert_eq!(pings.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            check.check(counting(&pings, Duration::ZERO, Ok(()))).await,
+            Readiness::Failed,
+            "the failure answers until it is stale"
+        );
+        assert_eq!(pings.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_gives_up_does_not_cancel_the_check_for_the_others() {
+        let check = Arc::new(ReadinessCheck::default());
+        let pings = Arc::new(AtomicUsize::new(0));
+        let first = {
+            let check = Arc::clone(&check);
+            let ping = counting(&pings, Duration::from_millis(50), Ok(()));
+            tokio::spawn(async move { check.check(ping).await })
+        };
+        tokio::task::yield_now().await; // the first request starts the check
+        first.abort();
+        let second = check
+            .check(counting(&pings, Duration::ZERO, Err("not this one")))
+            .await;
+        assert_eq!(
+            (second, pings.load(Ordering::SeqCst)),
+            (Readiness::Ready, 1)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_database_that_never_answers_times_out() {
+        let check = ReadinessCheck::default();
+        let finding = check
+            .check(std::future::pending::<Result<(), &'static str>>)
+            .await;
+        assert_eq!(finding, Readiness::TimedOut);
+    }
 }

@@ -8,7 +8,9 @@ use tokio::sync::Semaphore;
 
 use crate::client_ip::{ClientKey, TrustedProxies};
 use crate::config::{Config, ConfigError};
+use crate::ops::ReadinessCheck;
 use crate::rate_limit::{QuotaError, RateLimits};
+use crate::static_files::{StaticError, StaticFiles};
 use crate::storage::{CountBuffer, StorageError, Store};
 
 /// Why the shared state could not be built.
@@ -23,6 +25,9 @@ pub enum StateError {
     /// The database cannot be opened.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The app's files cannot be loaded.
+    #[error(transparent)]
+    Static(#[from] StaticError),
 }
 
 /// The state of the service; clones share it.
@@ -41,13 +46,16 @@ struct Inner {
     upload_memory: Arc<Semaphore>,
     conversions: Arc<Semaphore>,
     rate_limits: RateLimits,
+    static_files: StaticFiles,
+    readiness: ReadinessCheck,
 }
 
 impl AppState {
-    /// The state for `config` over an open `store`. Installs the process's metrics recorder
-    /// if no state did before.
+    /// The state for `config` over an open `store`: reads the app (`config.dist`) into
+    /// memory, and installs the process's metrics recorder if no state did before.
     pub fn new(config: Config, store: Store) -> Result<Self, StateError> {
         config.validate()?;
+        let static_files = StaticFiles::load(&config.dist)?;
         let workers = config.workers();
         let key = ClientKey::new(TrustedProxies::new(&config.trusted_proxies));
         let rate_limits = RateLimits::new(&config, &key)?;
@@ -62,6 +70,8 @@ impl AppState {
                 upload_memory: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))),
                 conversions: Arc::new(Semaphore::new(workers)),
                 rate_limits,
+                static_files,
+                readiness: ReadinessCheck::default(),
                 config,
             }),
         })
@@ -97,6 +107,16 @@ impl AppState {
     /// The rate limits (for their periodic clean-up).
     pub fn rate_limits(&self) -> &RateLimits {
         &self.inner.rate_limits
+    }
+
+    /// The app's files, in memory.
+    pub fn static_files(&self) -> &StaticFiles {
+        &self.inner.static_files
+    }
+
+    /// The coalesced readiness check of `/readyz`.
+    pub(crate) fn readiness(&self) -> &ReadinessCheck {
+        &self.inner.readiness
     }
 
     /// Conversion requests allowed to hold a body: workers plus queue.

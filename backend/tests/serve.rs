@@ -230,6 +230,8 @@ async fn head_gets_the_headers_of_get_without_the_body() {
     assert!(header(&headers, header::CONTENT_SECURITY_POLICY).contains(LOADER_HASH));
 }
 
+/// The app is read when the service is built (each request here builds a fresh one, as a
+/// restart after a new build does).
 #[tokio::test]
 async fn a_rebuilt_page_gets_the_hashes_of_its_new_scripts() {
     let dist = dist();
