@@ -127,12 +127,7 @@ pub fn unverified_claims(token: &str) -> Option<Claims> {
 
 /// A public key from its unpadded base64url text (32 bytes), as it is built into the app.
 pub fn public_key_from_text(text: &str) -> Result<VerifyingKey, LicenceError> {
-    let bytes: [u8; 32] = URL_SAFE_NO_PAD
-        .decode(text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(LicenceError::BadKey)?;
-    VerifyingKey::from_bytes(&bytes).map_err(|_| LicenceError::BadKey)
+    VerifyingKey::from_bytes(&key_bytes(text)?).map_err(|_| LicenceError::BadKey)
 }
 
 /// The text form of a public key (unpadded base64url of its 32 bytes).
@@ -142,12 +137,16 @@ pub fn public_key_to_text(key: &VerifyingKey) -> String {
 
 /// A signing key from its unpadded base64url seed (32 bytes), as configuration holds it.
 pub fn signing_key_from_text(text: &str) -> Result<SigningKey, LicenceError> {
-    let seed: [u8; 32] = URL_SAFE_NO_PAD
+    Ok(SigningKey::from_bytes(&key_bytes(text)?))
+}
+
+/// The 32 bytes of a key's unpadded base64url text.
+fn key_bytes(text: &str) -> Result<[u8; 32], LicenceError> {
+    URL_SAFE_NO_PAD
         .decode(text.trim())
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or(LicenceError::BadKey)?;
-    Ok(SigningKey::from_bytes(&seed))
+        .ok_or(LicenceError::BadKey)
 }
 
 /// The text form of a signing key's seed (keep it secret).
