@@ -23,7 +23,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -199,7 +198,7 @@ pub async fn checkout(State(state): State<AppState>) -> Result<Response, Problem
         return Err(provider_failed());
     };
     tracing::info!(session = %session.id, "checkout started");
-    Ok(([(CACHE_CONTROL, "no-store")], Json(CheckoutBody { url })).into_response())
+    Ok(Json(CheckoutBody { url }).into_response())
 }
 
 /// Logs a failed Stripe request by what Stripe said (its error code and message, which never
@@ -400,15 +399,13 @@ pub async fn license(
     if licence.revoked_at.is_some() {
         return Err(crate::licensing::Refusal::Revoked.problem());
     }
-    Ok((
-        [(CACHE_CONTROL, "no-store")],
-        Json(json!({
-            "token": licence.token,
-            "plan": licence.plan,
-            "expires_at": licence.expires_at,
-        })),
-    )
-        .into_response())
+    // `headers::apply` marks every answer `no-cache`: a browser revalidates rather than reuse it.
+    Ok(Json(json!({
+        "token": licence.token,
+        "plan": licence.plan,
+        "expires_at": licence.expires_at,
+    }))
+    .into_response())
 }
 
 /// Whether `id` looks like a Checkout Session id: `cs_` and letters, digits or `_`.
