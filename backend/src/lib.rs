@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
@@ -37,8 +37,10 @@ pub mod client_ip;
 pub mod config;
 pub mod csp;
 pub mod headers;
+pub mod licensing;
 pub mod metrics;
 pub mod ops;
+pub mod payments;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_log;
@@ -96,10 +98,12 @@ pub fn app(state: AppState) -> Router {
     let limits = state.rate_limits().clone();
     let conversion = Router::new()
         .route("/api/v1/convert", post(api::convert::convert))
+        .route_layer(from_fn_with_state(state.clone(), licensing::require_pro))
         .route_layer(limits.convert_layer());
     let general = Router::new()
         .route("/api/v1/telemetry", post(api::telemetry::report))
         .route("/api/v1/config", get(api::client_config))
+        .merge(payments::routes())
         .route(API_ROOT, any(api::not_found))
         .route(API_SLASH, any(api::not_found))
         .route(API_ANY, any(api::not_found))
@@ -144,6 +148,13 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
         ms = loading.elapsed().as_secs_f64() * 1000.0,
         "app loaded into memory"
     );
+    if let Some(licensing) = state.licensing() {
+        // Before serving, so a revoked licence is refused from the first request.
+        licensing
+            .refresh_revoked(state.store())
+            .await
+            .map_err(StateError::from)?;
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind {
@@ -161,6 +172,10 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
         ),
         tokio::spawn(metrics::upkeep(METRICS_UPKEEP_PERIOD)),
         tokio::spawn(compress_app(state.clone())),
+        tokio::spawn(licensing::refresh_revoked_every(
+            state.clone(),
+            licensing::REVOKED_REFRESH,
+        )),
     ];
     tracing::info!(
         dist = %config.dist.display(),

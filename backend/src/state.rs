@@ -8,7 +8,9 @@ use tokio::sync::Semaphore;
 
 use crate::client_ip::{ClientKey, TrustedProxies};
 use crate::config::{Config, ConfigError};
+use crate::licensing::Licensing;
 use crate::ops::ReadinessCheck;
+use crate::payments::{Payments, PaymentsError};
 use crate::rate_limit::{QuotaError, RateLimits};
 use crate::static_files::{StaticError, StaticFiles};
 use crate::storage::{CountBuffer, StorageError, Store};
@@ -28,6 +30,9 @@ pub enum StateError {
     /// The app's files cannot be loaded.
     #[error(transparent)]
     Static(#[from] StaticError),
+    /// Payments are configured but cannot be set up.
+    #[error(transparent)]
+    Payments(#[from] PaymentsError),
 }
 
 /// The state of the service; clones share it.
@@ -48,6 +53,8 @@ struct Inner {
     rate_limits: RateLimits,
     static_files: StaticFiles,
     readiness: ReadinessCheck,
+    /// `None` on a free server (no Stripe settings).
+    payments: Option<Arc<Payments>>,
 }
 
 impl AppState {
@@ -60,6 +67,7 @@ impl AppState {
         let key = ClientKey::new(TrustedProxies::new(&config.trusted_proxies));
         let rate_limits = RateLimits::new(&config, &key)?;
         let budget_kib = crate::api::upload::kib(config.convert_memory_bytes) as usize;
+        let payments = Payments::from_config(&config.payments, config.addr)?.map(Arc::new);
         crate::metrics::handle();
         Ok(Self {
             inner: Arc::new(Inner {
@@ -72,6 +80,7 @@ impl AppState {
                 rate_limits,
                 static_files,
                 readiness: ReadinessCheck::default(),
+                payments,
                 config,
             }),
         })
@@ -117,6 +126,16 @@ impl AppState {
     /// The coalesced readiness check of `/readyz`.
     pub(crate) fn readiness(&self) -> &ReadinessCheck {
         &self.inner.readiness
+    }
+
+    /// Payments, when Stripe is configured.
+    pub fn payments(&self) -> Option<&Arc<Payments>> {
+        self.inner.payments.as_ref()
+    }
+
+    /// The licences, when payments are configured: then the Pro gates are enforced.
+    pub fn licensing(&self) -> Option<&Arc<Licensing>> {
+        self.payments().map(|payments| payments.licensing())
     }
 
     /// Conversion requests allowed to hold a body: workers plus queue.

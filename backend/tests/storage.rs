@@ -14,7 +14,10 @@
     clippy::indexing_slicing
 )]
 
-use backend::storage::{CountBuffer, CountKey, Counts, Origin, StorageError, Store};
+use backend::storage::{
+    CountBuffer, CountKey, Counts, EventEffect, EventOutcome, NewLicence, NewPayment, Origin,
+    StorageError, Store,
+};
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
 
@@ -178,6 +181,10 @@ on_every_database!(
     a_batch_is_one_transaction,
     ping_answers_until_closed,
     a_failed_flush_keeps_the_counts,
+    a_paid_event_issues_one_licence_once,
+    refunds_and_cancellations_revoke,
+    concurrent_deliveries_apply_once,
+    a_failed_event_leaves_no_trace,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -513,4 +520,262 @@ fn the_database_is_swapped_in_the_url() {
         "postgresql://u:p@h/x?sslmode=require"
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
+
+// ---------------------------------------------------------------------------------------
+// Pro purchases.
+
+fn payment(session: &str, intent: Option<&str>, subscription: Option<&str>) -> NewPayment {
+    NewPayment {
+        session_id: session.to_owned(),
+        mode: if subscription.is_some() {
+            "subscription"
+        } else {
+            "payment"
+        }
+        .to_owned(),
+        payment_intent: intent.map(str::to_owned),
+        subscription_id: subscription.map(str::to_owned),
+        customer_id: Some("cus_1".to_owned()),
+        amount_total: Some(4900),
+        currency: Some("eur".to_owned()),
+        paid_at: 1_000,
+    }
+}
+
+fn licence(id: &str) -> NewLicence {
+    NewLicence {
+        id: id.to_owned(),
+        token: format!("v1.token-of-{id}.sig"),
+        plan: "pro".to_owned(),
+        features: "batch,fallback,api".to_owned(),
+        issued_at: 1_000,
+        expires_at: 2_000,
+    }
+}
+
+fn issue(session: &str, intent: Option<&str>, subscription: Option<&str>, id: &str) -> EventEffect {
+    EventEffect::Issue {
+        payment: Box::new(payment(session, intent, subscription)),
+        licence: Box::new(licence(id)),
+    }
+}
+
+fn applied(issued: bool, revoked: &[&str]) -> EventOutcome {
+    EventOutcome::Applied {
+        issued,
+        revoked: revoked.iter().map(|id| (*id).to_owned()).collect(),
+    }
+}
+
+const COMPLETED: &str = "checkout.session.completed";
+
+async fn a_paid_event_issues_one_licence_once(db: &Db) {
+    let store = db.connect().await;
+    assert_eq!(store.licence_for_session("cs_1").await.unwrap(), None);
+    let effect = issue("cs_1", Some("pi_1"), None, "lic_a");
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_1", COMPLETED, 1_000, &effect)
+            .await
+            .unwrap(),
+        applied(true, &[])
+    );
+    let stored = store.licence_for_session("cs_1").await.unwrap().unwrap();
+    assert_eq!(stored.id, "lic_a");
+    assert_eq!(stored.token, "v1.token-of-lic_a.sig");
+    assert_eq!(stored.plan, "pro");
+    assert_eq!((stored.issued_at, stored.expires_at), (1_000, 2_000));
+    assert_eq!(stored.revoked_at, None);
+    assert_eq!(store.licence("lic_a").await.unwrap(), Some(stored));
+    assert_eq!(
+        store.stripe_event_type("evt_1").await.unwrap().as_deref(),
+        Some(COMPLETED)
+    );
+    // Stripe retries the same event: nothing happens.
+    let retry = issue("cs_1", Some("pi_1"), None, "lic_b");
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_1", COMPLETED, 1_001, &retry)
+            .await
+            .unwrap(),
+        EventOutcome::Duplicate
+    );
+    // Another event about the same session (async payment succeeded) keeps the first licence.
+    assert_eq!(
+        store
+            .apply_stripe_event(
+                "evt_2",
+                "checkout.session.async_payment_succeeded",
+                1_002,
+                &retry
+            )
+            .await
+            .unwrap(),
+        applied(false, &[])
+    );
+    assert_eq!(store.licence_count().await.unwrap(), 1);
+    assert_eq!(store.licence("lic_b").await.unwrap(), None);
+    // Types the server does not act on are recorded all the same.
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_3", "invoice.paid", 1_003, &EventEffect::Record)
+            .await
+            .unwrap(),
+        applied(false, &[])
+    );
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_3", "invoice.paid", 1_004, &EventEffect::Record)
+            .await
+            .unwrap(),
+        EventOutcome::Duplicate
+    );
+    assert_eq!(store.stripe_event_type("evt_9").await.unwrap(), None);
+    store.close().await;
+}
+
+async fn refunds_and_cancellations_revoke(db: &Db) {
+    let store = db.connect().await;
+    for (event, effect) in [
+        ("evt_1", issue("cs_1", Some("pi_1"), None, "lic_paid")),
+        ("evt_2", issue("cs_2", Some("pi_2"), None, "lic_kept")),
+        ("evt_3", issue("cs_3", None, Some("sub_1"), "lic_sub")),
+    ] {
+        store
+            .apply_stripe_event(event, COMPLETED, 1_000, &effect)
+            .await
+            .unwrap();
+    }
+    assert!(store.revoked_licence_ids().await.unwrap().is_empty());
+    let refund = EventEffect::RevokeByPaymentIntent {
+        payment_intent: "pi_1".to_owned(),
+        at: 1_500,
+        reason: "refund",
+    };
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_4", "charge.refunded", 1_500, &refund)
+            .await
+            .unwrap(),
+        applied(false, &["lic_paid"])
+    );
+    // A second refund event of the same payment revokes nothing more.
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_5", "charge.refunded", 1_600, &refund)
+            .await
+            .unwrap(),
+        applied(false, &[])
+    );
+    let cancelled = EventEffect::RevokeBySubscription {
+        subscription_id: "sub_1".to_owned(),
+        at: 1_700,
+        reason: "subscription_deleted",
+    };
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_6", "customer.subscription.deleted", 1_700, &cancelled)
+            .await
+            .unwrap(),
+        applied(false, &["lic_sub"])
+    );
+    // A payment this server never saw revokes nothing.
+    let unknown = EventEffect::RevokeByPaymentIntent {
+        payment_intent: "pi_other".to_owned(),
+        at: 1_800,
+        reason: "refund",
+    };
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_7", "charge.refunded", 1_800, &unknown)
+            .await
+            .unwrap(),
+        applied(false, &[])
+    );
+    let mut revoked = store.revoked_licence_ids().await.unwrap();
+    revoked.sort();
+    assert_eq!(revoked, vec!["lic_paid", "lic_sub"]);
+    let paid = store.licence("lic_paid").await.unwrap().unwrap();
+    assert_eq!(paid.revoked_at, Some(1_500), "the first revocation is kept");
+    assert_eq!(
+        store.licence("lic_kept").await.unwrap().unwrap().revoked_at,
+        None
+    );
+    store.close().await;
+}
+
+/// The same event delivered many times at once, through two stores when the database outlives
+/// one (two instances), gives one licence and one `Applied`.
+async fn concurrent_deliveries_apply_once(db: &Db) {
+    let first = db.connect().await;
+    let second = if db.persistent {
+        db.connect().await
+    } else {
+        first.clone()
+    };
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let store = if n % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            tokio::spawn(async move {
+                let effect = issue("cs_1", Some("pi_1"), None, &format!("lic_{n}"));
+                store
+                    .apply_stripe_event("evt_1", COMPLETED, 1_000, &effect)
+                    .await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap().unwrap_or_else(|e| panic!("{e}")));
+    }
+    let applied_count = outcomes
+        .iter()
+        .filter(|o| **o == applied(true, &[]))
+        .count();
+    let duplicates = outcomes
+        .iter()
+        .filter(|o| **o == EventOutcome::Duplicate)
+        .count();
+    assert_eq!((applied_count, duplicates), (1, 7), "{outcomes:?}");
+    assert_eq!(first.licence_count().await.unwrap(), 1);
+    assert_eq!(second.licence_count().await.unwrap(), 1);
+    first.close().await;
+    second.close().await;
+}
+
+/// An event whose effects fail is not recorded, so Stripe's retry applies it.
+async fn a_failed_event_leaves_no_trace(db: &Db) {
+    let store = db.connect().await;
+    let mut broken = licence("lic_a");
+    broken.expires_at = broken.issued_at; // refused by the table's check
+    let effect = EventEffect::Issue {
+        payment: Box::new(payment("cs_1", Some("pi_1"), None)),
+        licence: Box::new(broken),
+    };
+    let error = store
+        .apply_stripe_event("evt_1", COMPLETED, 1_000, &effect)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("the database failed to record a Stripe event: "),
+        "{error}"
+    );
+    assert_eq!(store.stripe_event_type("evt_1").await.unwrap(), None);
+    assert_eq!(store.licence_for_session("cs_1").await.unwrap(), None);
+    let effect = issue("cs_1", Some("pi_1"), None, "lic_a");
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_1", COMPLETED, 1_001, &effect)
+            .await
+            .unwrap(),
+        applied(true, &[])
+    );
+    store.close().await;
 }

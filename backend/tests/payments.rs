@@ -1,0 +1,814 @@
+//! Payments and licences on the whole service: Checkout against a local fake of Stripe's API
+//! (async-stripe's real request, pointed at it), webhooks signed for real with a test secret
+//! (HMAC-SHA256 computed here, independently of the server's code), exactly-once processing
+//! across two instances on one database, revocation, and the Pro gate on conversion with
+//! good, forged, foreign, expired and revoked tokens.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::{Form, Json, Router};
+use backend::payments::PaymentsConfig;
+use backend::storage::Store;
+use backend::{AppState, Config};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use http_body_util::BodyExt;
+use licence::{Claims, Feature, SigningKey};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tower::ServiceExt;
+
+const SECRET_KEY: &str = "sk_test_secret_never_shown";
+const WEBHOOK_SECRET: &str = "whsec_test_webhook_secret";
+const PRICE: &str = "price_test_pro";
+const PUBLIC_URL: &str = "https://app.example";
+const SEED: [u8; 32] = [42; 32];
+
+// ---------------------------------------------------------------------------------------
+// A fake of Stripe's Checkout Session endpoint.
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    authorization: String,
+    form: Vec<(String, String)>,
+}
+
+#[derive(Clone, Default)]
+struct Fake {
+    received: Arc<Mutex<Vec<Received>>>,
+    /// Answer Stripe's error instead of a session.
+    refuse: bool,
+}
+
+impl Fake {
+    fn field(&self, name: &str) -> Option<String> {
+        let received = self.received.lock().unwrap();
+        let last = received.last().expect("the fake received a request");
+        last.form
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
+}
+
+async fn create_session(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Form(form): Form<Vec<(String, String)>>,
+) -> (StatusCode, Json<Value>) {
+    fake.received.lock().unwrap().push(Received {
+        path: uri.path().to_owned(),
+        authorization: headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default(),
+        form: form.clone(),
+    });
+    if fake.refuse {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {
+                "type": "invalid_request_error",
+                "code": "resource_missing",
+                "message": "No such price: 'price_test_pro'",
+                "param": "line_items[0][price]"
+            }})),
+        );
+    }
+    let mode = form
+        .iter()
+        .find(|(key, _)| key == "mode")
+        .map_or("payment".to_owned(), |(_, v)| v.clone());
+    (
+        StatusCode::OK,
+        Json(json!({
+            "id": "cs_test_fake1",
+            "object": "checkout.session",
+            "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
+            "created": 1_700_000_000,
+            "expires_at": 1_700_086_400,
+            "custom_fields": [],
+            "custom_text": {"after_submit": null, "shipping_address": null, "submit": null,
+                            "terms_of_service_acceptance": null},
+            "livemode": false,
+            "mode": mode,
+            "payment_method_types": ["card"],
+            "payment_status": "unpaid",
+            "shipping_options": [],
+            "status": "open",
+            "success_url": form.iter().find(|(k, _)| k == "success_url").map(|(_, v)| v.clone()),
+            "url": "https://checkout.stripe.com/c/pay/cs_test_fake1"
+        })),
+    )
+}
+
+/// Starts the fake on a free local port; answers its address.
+async fn start_fake(fake: Fake) -> SocketAddr {
+    let router = Router::new()
+        .route("/v1/checkout/sessions", axum::routing::post(create_session))
+        .with_state(fake);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+// ---------------------------------------------------------------------------------------
+// The service.
+
+fn dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><title>mpp2xml</title>",
+    )
+    .unwrap();
+    dir
+}
+
+/// Settings with payments on, Stripe at `stripe` (an address nothing listens on by default).
+fn paid_config(dist: &std::path::Path, stripe: Option<SocketAddr>) -> Config {
+    let mut config = Config::with_defaults(dist);
+    config.convert_burst = std::num::NonZeroU32::new(1000).unwrap();
+    config.payments = PaymentsConfig {
+        stripe_secret_key: Some(SECRET_KEY.into()),
+        stripe_webhook_secret: Some(WEBHOOK_SECRET.into()),
+        stripe_price_id: Some(PRICE.to_owned()),
+        stripe_api_base: format!(
+            "http://{}",
+            stripe.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9)))
+        ),
+        public_url: Some(format!("{PUBLIC_URL}/")),
+        licence_key: Some(licence::signing_key_to_text(&SigningKey::from_bytes(&SEED)).into()),
+        ..PaymentsConfig::default()
+    };
+    config
+}
+
+async fn paid_service(dist: &std::path::Path, stripe: Option<SocketAddr>) -> (Router, AppState) {
+    let state = AppState::in_memory(paid_config(dist, stripe))
+        .await
+        .unwrap();
+    (backend::app(state.clone()), state)
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.headers["content-type"], "application/problem+json");
+        let json = self.json();
+        assert_eq!(json["code"], code, "{json}");
+        assert_eq!(json["type"], format!("urn:mpp2xml:problem:{code}"));
+        assert!(json["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        json
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+async fn call(app: &Router, mut request: Request<Body>) -> Answer {
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 20], 40000))));
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+fn checkout() -> Request<Body> {
+    Request::post("/api/v1/checkout")
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// `POST /api/v1/convert` with no file, and a bearer `token` if given: past the gate it is
+/// 400 "carries no file", so the status tells whether the gate let it through.
+fn convert(token: Option<&str>) -> Request<Body> {
+    let mut request =
+        Request::post("/api/v1/convert").header("content-type", "application/octet-stream");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+async fn license(app: &Router, session: &str) -> Answer {
+    call(app, get(&format!("/api/v1/license?session_id={session}"))).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Webhook events, signed as Stripe signs them.
+
+fn now() -> u64 {
+    backend::licensing::now()
+}
+
+/// `t=<t>,v1=<HMAC-SHA256(secret, "<t>.<body>") in hex>`, computed here from the definition.
+fn stripe_signature(body: &[u8], secret: &str, t: u64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn event(id: &str, kind: &str, object: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "id": id,
+        "object": "event",
+        "api_version": "2025-01-27.acacia",
+        "created": now(),
+        "livemode": false,
+        "pending_webhooks": 1,
+        "type": kind,
+        "data": { "object": object },
+    }))
+    .unwrap()
+}
+
+fn completed(id: &str, session: &str, intent: &str) -> Vec<u8> {
+    event(
+        id,
+        "checkout.session.completed",
+        json!({
+            "id": session,
+            "object": "checkout.session",
+            "mode": "payment",
+            "payment_status": "paid",
+            "status": "complete",
+            "payment_intent": intent,
+            "subscription": null,
+            "customer": "cus_test_1",
+            "customer_details": {"email": "buyer@example.com", "name": "A Buyer"},
+            "amount_total": 4900,
+            "currency": "eur",
+            "metadata": {"product": "mpp2xml-pro"},
+        }),
+    )
+}
+
+fn refunded(id: &str, intent: &str) -> Vec<u8> {
+    event(
+        id,
+        "charge.refunded",
+        json!({"id": "ch_1", "object": "charge", "payment_intent": intent, "refunded": true,
+               "amount": 4900, "amount_refunded": 4900}),
+    )
+}
+
+fn webhook_with(body: &[u8], signature: Option<String>) -> Request<Body> {
+    let mut request =
+        Request::post("/api/v1/stripe/webhook").header("content-type", "application/json");
+    if let Some(signature) = signature {
+        request = request.header("stripe-signature", signature);
+    }
+    request.body(Body::from(body.to_vec())).unwrap()
+}
+
+fn webhook(body: &[u8]) -> Request<Body> {
+    webhook_with(body, Some(stripe_signature(body, WEBHOOK_SECRET, now())))
+}
+
+/// Delivers `body` properly signed and checks the answer.
+async fn deliver(app: &Router, body: &[u8], duplicate: bool) {
+    let answer = call(app, webhook(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(
+        answer.json(),
+        json!({"received": true, "duplicate": duplicate})
+    );
+}
+
+/// Buys a licence for `session` through the webhook and fetches its token.
+async fn buy(app: &Router, event_id: &str, session: &str, intent: &str) -> String {
+    deliver(app, &completed(event_id, session, intent), false).await;
+    let answer = license(app, session).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    answer.json()["token"].as_str().unwrap().to_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// Without Stripe settings.
+
+#[tokio::test]
+async fn without_stripe_the_payment_routes_answer_503_and_conversion_stays_free() {
+    let dist = dist();
+    let app = backend::app(AppState::for_tests(dist.path()).await.unwrap());
+    for request in [
+        checkout(),
+        webhook(&completed("evt_1", "cs_test_1", "pi_1")),
+        get("/api/v1/license?session_id=cs_test_1"),
+    ] {
+        let answer = call(&app, request).await;
+        let problem = answer.problem(503, "payments_not_configured");
+        assert_eq!(problem["detail"], "payments are not configured");
+    }
+    let config = call(&app, get("/api/v1/config")).await.json();
+    assert_eq!(config["payments"], false);
+    assert_eq!(config["licence_required"], false);
+    // No bearer needed: the request reaches the converter (which finds no file).
+    call(&app, convert(None)).await.problem(400, "bad_request");
+}
+
+// ---------------------------------------------------------------------------------------
+// Checkout.
+
+#[tokio::test]
+async fn checkout_sends_the_configured_session_to_stripe_and_answers_its_url() {
+    let fake = Fake::default();
+    let stripe = start_fake(fake.clone()).await;
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), Some(stripe)).await;
+    let answer = call(&app, checkout()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(
+        answer.json(),
+        json!({"url": "https://checkout.stripe.com/c/pay/cs_test_fake1"})
+    );
+    let received = fake.received.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(received.path, "/v1/checkout/sessions");
+    assert_eq!(received.authorization, format!("Bearer {SECRET_KEY}"));
+    assert_eq!(fake.field("mode").as_deref(), Some("payment"));
+    assert_eq!(fake.field("line_items[0][price]").as_deref(), Some(PRICE));
+    assert_eq!(fake.field("line_items[0][quantity]").as_deref(), Some("1"));
+    assert_eq!(
+        fake.field("success_url").as_deref(),
+        Some("https://app.example/?session_id={CHECKOUT_SESSION_ID}")
+    );
+    assert_eq!(
+        fake.field("cancel_url").as_deref(),
+        Some("https://app.example/?checkout=cancelled")
+    );
+    assert_eq!(
+        fake.field("metadata[product]").as_deref(),
+        Some("mpp2xml-pro")
+    );
+    let config = call(&app, get("/api/v1/config")).await.json();
+    assert_eq!(config["payments"], true);
+    assert_eq!(config["licence_required"], true);
+}
+
+#[tokio::test]
+async fn a_subscription_checkout_asks_stripe_for_a_subscription() {
+    let fake = Fake::default();
+    let stripe = start_fake(fake.clone()).await;
+    let dist = dist();
+    let mut config = paid_config(dist.path(), Some(stripe));
+    config.payments.stripe_mode = backend::payments::StripeMode::Subscription;
+    let app = backend::app(AppState::in_memory(config).await.unwrap());
+    let answer = call(&app, checkout()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(fake.field("mode").as_deref(), Some("subscription"));
+}
+
+#[tokio::test]
+async fn a_stripe_refusal_or_an_unreachable_stripe_is_a_502_without_the_secret() {
+    let fake = Fake {
+        refuse: true,
+        ..Fake::default()
+    };
+    let stripe = start_fake(fake.clone()).await;
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), Some(stripe)).await;
+    let answer = call(&app, checkout()).await;
+    answer.problem(502, "payment_provider");
+    assert!(!answer.text().contains(SECRET_KEY));
+    assert_eq!(fake.received.lock().unwrap().len(), 1);
+
+    // Nothing listens on the port of a listener just closed.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let (app, _) = paid_service(dist.path(), Some(closed)).await;
+    let answer = call(&app, checkout()).await;
+    answer.problem(502, "payment_provider");
+    assert!(!answer.text().contains(SECRET_KEY));
+}
+
+// ---------------------------------------------------------------------------------------
+// The webhook and the licence.
+
+#[tokio::test]
+async fn a_paid_checkout_issues_one_licence_that_opens_the_gate() {
+    let dist = dist();
+    let (app, state) = paid_service(dist.path(), None).await;
+    license(&app, "cs_test_1")
+        .await
+        .problem(409, "not_paid_yet");
+
+    let body = completed("evt_1", "cs_test_1", "pi_1");
+    deliver(&app, &body, false).await;
+    let answer = license(&app, "cs_test_1").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let json = answer.json();
+    assert_eq!(json["plan"], "pro");
+    let token = json["token"].as_str().unwrap();
+    let public = SigningKey::from_bytes(&SEED).verifying_key();
+    let claims = licence::verify(token, &public, now()).unwrap();
+    assert!(claims.lid.starts_with("lic_"));
+    assert_eq!(claims.features, licence::PRO_FEATURES.to_vec());
+    assert_eq!(json["expires_at"], claims.exp);
+    assert!(claims.exp >= now() + 364 * 86_400);
+
+    // The replayed event (Stripe retrying, or an attacker replaying within the tolerance)
+    // changes nothing.
+    deliver(&app, &body, true).await;
+    assert_eq!(state.store().licence_count().await.unwrap(), 1);
+    assert_eq!(license(&app, "cs_test_1").await.json()["token"], token);
+
+    // The gate: no token, then the token.
+    let answer = call(&app, convert(None)).await;
+    answer.problem(401, "licence_required");
+    assert_eq!(answer.headers["www-authenticate"], "Bearer");
+    call(&app, convert(Some(token)))
+        .await
+        .problem(400, "bad_request");
+
+    let metrics = call(&app, get("/metrics")).await.text();
+    assert!(metrics.contains("licences_issued_total 1"), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"webhook_events_total{type="checkout.session.completed",outcome="issued"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            r#"webhook_events_total{type="checkout.session.completed",outcome="duplicate"} 1"#
+        ),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn bad_signatures_are_refused_and_change_nothing() {
+    let dist = dist();
+    let (app, state) = paid_service(dist.path(), None).await;
+    let body = completed("evt_1", "cs_test_1", "pi_1");
+    let t = now();
+    let good = stripe_signature(&body, WEBHOOK_SECRET, t);
+    let mut tampered = body.clone();
+    let at = tampered.windows(4).position(|w| w == b"4900").unwrap();
+    tampered[at] = b'1'; // the amount, as an attacker would lower it
+    for (what, body, signature) in [
+        ("tampered body", tampered.clone(), Some(good.clone())),
+        (
+            "wrong secret",
+            body.clone(),
+            Some(stripe_signature(&body, "whsec_attacker", t)),
+        ),
+        (
+            "stale timestamp",
+            body.clone(),
+            Some(stripe_signature(&body, WEBHOOK_SECRET, t - 301)),
+        ),
+        (
+            "future timestamp",
+            body.clone(),
+            Some(stripe_signature(&body, WEBHOOK_SECRET, t + 301)),
+        ),
+        (
+            "timestamp moved to now",
+            body.clone(),
+            Some(
+                stripe_signature(&body, WEBHOOK_SECRET, t - 3_600)
+                    .replace(&format!("t={}", t - 3_600), &format!("t={t}")),
+            ),
+        ),
+        ("missing header", body.clone(), None),
+        ("no v1", body.clone(), Some(format!("t={t}"))),
+        ("v0 only", body.clone(), Some(good.replace("v1=", "v0="))),
+        ("garbage", body.clone(), Some("sig".to_owned())),
+    ] {
+        let answer = call(&app, webhook_with(&body, signature)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{what}: {}",
+            answer.text()
+        );
+        answer.problem(400, "bad_signature");
+    }
+    assert_eq!(state.store().licence_count().await.unwrap(), 0);
+    assert_eq!(
+        state.store().stripe_event_type("evt_1").await.unwrap(),
+        None
+    );
+    license(&app, "cs_test_1")
+        .await
+        .problem(409, "not_paid_yet");
+    // The genuine delivery still works afterwards.
+    deliver(&app, &body, false).await;
+    let metrics = call(&app, get("/metrics")).await.text();
+    assert!(
+        metrics.contains(r#"webhook_events_total{type="unknown",outcome="bad_signature"} 9"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_body_over_a_mebibyte_is_refused() {
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), None).await;
+    let body = vec![b' '; (1 << 20) + 1];
+    call(&app, webhook(&body)).await.problem(413, "too_large");
+}
+
+#[tokio::test]
+async fn other_events_are_recorded_and_issue_nothing() {
+    let dist = dist();
+    let (app, state) = paid_service(dist.path(), None).await;
+    deliver(
+        &app,
+        &event("evt_1", "invoice.paid", json!({"id": "in_1"})),
+        false,
+    )
+    .await;
+    assert_eq!(
+        state
+            .store()
+            .stripe_event_type("evt_1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("invoice.paid")
+    );
+    // A paid session of something else sold on the same Stripe account.
+    let mut other: Value =
+        serde_json::from_slice(&completed("evt_2", "cs_test_2", "pi_2")).unwrap();
+    other["data"]["object"]["metadata"] = json!({"product": "consulting"});
+    deliver(&app, &serde_json::to_vec(&other).unwrap(), false).await;
+    // A session completed but not paid yet (a bank debit on its way).
+    let mut unpaid: Value =
+        serde_json::from_slice(&completed("evt_3", "cs_test_3", "pi_3")).unwrap();
+    unpaid["data"]["object"]["payment_status"] = json!("unpaid");
+    deliver(&app, &serde_json::to_vec(&unpaid).unwrap(), false).await;
+    assert_eq!(state.store().licence_count().await.unwrap(), 0);
+    license(&app, "cs_test_2")
+        .await
+        .problem(409, "not_paid_yet");
+    // When the debit settles, the licence is issued.
+    let mut settled = unpaid.clone();
+    settled["id"] = json!("evt_4");
+    settled["type"] = json!("checkout.session.async_payment_succeeded");
+    settled["data"]["object"]["payment_status"] = json!("paid");
+    deliver(&app, &serde_json::to_vec(&settled).unwrap(), false).await;
+    assert_eq!(license(&app, "cs_test_3").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_license_route_checks_its_session_id() {
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), None).await;
+    for query in [
+        "",
+        "?session_id=",
+        "?session_id=pi_123",
+        "?session_id=cs_a%20b",
+        "?other=1",
+    ] {
+        call(&app, get(&format!("/api/v1/license{query}")))
+            .await
+            .problem(400, "bad_request");
+    }
+}
+
+/// Two instances on one SQLite file receive the same event at the same moment: one licence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_event_at_two_instances_at_once_issues_one_licence() {
+    let dist = dist();
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", data.path().join("shared.db").display());
+    let mut apps = Vec::new();
+    let mut states = Vec::new();
+    for _ in 0..2 {
+        let store = Store::connect(&url).await.unwrap();
+        let state = AppState::new(paid_config(dist.path(), None), store).unwrap();
+        apps.push(backend::app(state.clone()));
+        states.push(state);
+    }
+    for round in 0..5 {
+        let body = completed(&format!("evt_{round}"), &format!("cs_test_{round}"), "pi_1");
+        let deliveries: Vec<_> = apps
+            .iter()
+            .flat_map(|app| [app.clone(), app.clone()])
+            .map(|app| {
+                let request = webhook(&body);
+                tokio::spawn(async move { call(&app, request).await })
+            })
+            .collect();
+        let mut duplicates = Vec::new();
+        for delivery in deliveries {
+            let answer = delivery.await.unwrap();
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+            duplicates.push(answer.json()["duplicate"].as_bool().unwrap());
+        }
+        duplicates.sort();
+        assert_eq!(duplicates, [false, true, true, true], "round {round}");
+    }
+    assert_eq!(states[0].store().licence_count().await.unwrap(), 5);
+    assert_eq!(states[1].store().licence_count().await.unwrap(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_revokes_the_licence_on_every_instance() {
+    let dist = dist();
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", data.path().join("shared.db").display());
+    let here = AppState::new(
+        paid_config(dist.path(), None),
+        Store::connect(&url).await.unwrap(),
+    )
+    .unwrap();
+    let there = AppState::new(
+        paid_config(dist.path(), None),
+        Store::connect(&url).await.unwrap(),
+    )
+    .unwrap();
+    let (app, other) = (backend::app(here.clone()), backend::app(there.clone()));
+    let token = buy(&app, "evt_1", "cs_test_1", "pi_1").await;
+    let kept = buy(&app, "evt_2", "cs_test_2", "pi_2").await;
+    call(&app, convert(Some(&token)))
+        .await
+        .problem(400, "bad_request");
+    call(&other, convert(Some(&token)))
+        .await
+        .problem(400, "bad_request");
+
+    deliver(&app, &refunded("evt_3", "pi_1"), false).await;
+    // At once on the instance that received the refund.
+    call(&app, convert(Some(&token)))
+        .await
+        .problem(403, "licence_revoked");
+    license(&app, "cs_test_1")
+        .await
+        .problem(403, "licence_revoked");
+    // On the other one at its next read of the revoked licences (every few seconds).
+    there
+        .licensing()
+        .unwrap()
+        .refresh_revoked(there.store())
+        .await
+        .unwrap();
+    call(&other, convert(Some(&token)))
+        .await
+        .problem(403, "licence_revoked");
+    // The other licence is untouched.
+    call(&app, convert(Some(&kept)))
+        .await
+        .problem(400, "bad_request");
+    call(&other, convert(Some(&kept)))
+        .await
+        .problem(400, "bad_request");
+    let metrics = call(&app, get("/metrics")).await.text();
+    assert!(metrics.contains("licences_revoked_total 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_cancelled_subscription_revokes_its_licence() {
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), None).await;
+    let mut body: Value = serde_json::from_slice(&completed("evt_1", "cs_test_1", "pi_1")).unwrap();
+    body["data"]["object"]["mode"] = json!("subscription");
+    body["data"]["object"]["payment_intent"] = Value::Null;
+    body["data"]["object"]["subscription"] = json!("sub_1");
+    deliver(&app, &serde_json::to_vec(&body).unwrap(), false).await;
+    let token = license(&app, "cs_test_1").await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(&app, convert(Some(&token)))
+        .await
+        .problem(400, "bad_request");
+    let cancelled = event(
+        "evt_2",
+        "customer.subscription.deleted",
+        json!({"id": "sub_1", "object": "subscription", "status": "canceled"}),
+    );
+    deliver(&app, &cancelled, false).await;
+    call(&app, convert(Some(&token)))
+        .await
+        .problem(403, "licence_revoked");
+}
+
+// ---------------------------------------------------------------------------------------
+// Tokens at the gate.
+
+fn claims(exp: u64, features: Vec<Feature>) -> Claims {
+    Claims {
+        lid: "lic_test".to_owned(),
+        plan: "pro".to_owned(),
+        features,
+        iat: now() - 10,
+        exp,
+    }
+}
+
+#[tokio::test]
+async fn forged_foreign_expired_and_narrow_tokens_are_refused() {
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), None).await;
+    let key = SigningKey::from_bytes(&SEED);
+    let good = licence::sign(&claims(now() + 3_600, licence::PRO_FEATURES.to_vec()), &key);
+    call(&app, convert(Some(&good)))
+        .await
+        .problem(400, "bad_request");
+
+    // The payload changed (a later expiry), the signature kept.
+    let (_, signature) = good.rsplit_once('.').unwrap();
+    let longer = URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&claims(u64::MAX, licence::PRO_FEATURES.to_vec())).unwrap());
+    let forged = format!("v1.{longer}.{signature}");
+    // Signed with another key (someone else's server, or a key of their own).
+    let foreign = licence::sign(
+        &claims(now() + 3_600, licence::PRO_FEATURES.to_vec()),
+        &SigningKey::from_bytes(&[1; 32]),
+    );
+    // The signature of a token of one's own moved onto other claims.
+    let swapped = format!("{}.{signature}", forged.rsplit_once('.').unwrap().0);
+    for (what, token) in [
+        ("changed payload", forged.as_str()),
+        ("wrong key", foreign.as_str()),
+        ("signature swapped", swapped.as_str()),
+        ("not a token", "hello"),
+        ("truncated", &good[..good.len() - 5]),
+        ("unsigned", &format!("v1.{longer}.")),
+    ] {
+        let answer = call(&app, convert(Some(token))).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}");
+        answer.problem(401, "invalid_licence");
+        assert!(
+            answer.headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
+    }
+    let expired = licence::sign(&claims(now() - 1, licence::PRO_FEATURES.to_vec()), &key);
+    call(&app, convert(Some(&expired)))
+        .await
+        .problem(403, "licence_expired");
+    let batch_only = licence::sign(&claims(now() + 3_600, vec![Feature::Batch]), &key);
+    call(&app, convert(Some(&batch_only)))
+        .await
+        .problem(403, "licence_missing_feature");
+    let api_only = licence::sign(&claims(now() + 3_600, vec![Feature::Api]), &key);
+    call(&app, convert(Some(&api_only)))
+        .await
+        .problem(400, "bad_request");
+    // Another scheme is no licence.
+    let basic = Request::post("/api/v1/convert")
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .body(Body::empty())
+        .unwrap();
+    call(&app, basic).await.problem(401, "licence_required");
+}
