@@ -13,71 +13,18 @@
     clippy::indexing_slicing
 )]
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use backend::{AppState, Config};
 use bytes::Bytes;
-use http_body_util::BodyExt;
-use serde_json::Value;
-use tower::ServiceExt;
 
-/// A client address for requests that do not care which.
-const CLIENT: [u8; 4] = [192, 0, 2, 10];
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap())
-            .unwrap_or_else(|| panic!("no {name} header"))
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// Checks the RFC 9457 shape and returns the document.
-    fn problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(self.header("content-type"), "application/problem+json");
-        let json = self.json();
-        assert_eq!(json["type"], format!("urn:mpp2xml:problem:{code}"));
-        assert_eq!(json["status"], status);
-        assert_eq!(json["code"], code);
-        assert!(json["title"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(json["detail"].as_str().is_some_and(|t| !t.is_empty()));
-        json
-    }
-}
-
-fn dist() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
-        "<!DOCTYPE html><title>mpp2xml</title>",
-    )
-    .unwrap();
-    dir
-}
+mod support;
+use support::{call, dist, from, get, post};
 
 async fn service(config: Config) -> Router {
     backend::app(AppState::in_memory(config).await.unwrap())
@@ -85,52 +32,6 @@ async fn service(config: Config) -> Router {
 
 async fn default_service(dist: &Path) -> Router {
     service(Config::with_defaults(dist)).await
-}
-
-/// Sends `request` from [`CLIENT`] unless it names its own peer.
-async fn call(app: &Router, mut request: Request<Body>) -> Answer {
-    if request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_none()
-    {
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from((CLIENT, 40000))));
-    }
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).unwrap()
-}
-
-fn post(path: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(path)
-        .header("content-type", content_type)
-        .body(body.into())
-        .unwrap()
-}
-
-fn from(peer: [u8; 4], mut request: Request<Body>) -> Request<Body> {
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from((peer, 40000))));
-    request
 }
 
 fn multipart(boundary: &str, file_name: &str, bytes: &[u8]) -> Vec<u8> {

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::{Form, Json, Router};
 use backend::payments::PaymentsConfig;
@@ -24,11 +24,12 @@ use backend::{AppState, Config};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use http_body_util::BodyExt;
 use licence::{Claims, Feature, SigningKey};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tower::ServiceExt;
+
+mod support;
+use support::{Answer, call, get};
 
 const SECRET_KEY: &str = "sk_test_secret_never_shown";
 const WEBHOOK_SECRET: &str = "whsec_test_webhook_secret";
@@ -165,63 +166,6 @@ async fn paid_service(dist: &std::path::Path, stripe: Option<SocketAddr>) -> (Ro
         .await
         .unwrap();
     (backend::app(state.clone()), state)
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(self.headers["content-type"], "application/problem+json");
-        let json = self.json();
-        assert_eq!(json["code"], code, "{json}");
-        assert_eq!(json["type"], format!("urn:mpp2xml:problem:{code}"));
-        assert!(json["detail"].as_str().is_some_and(|d| !d.is_empty()));
-        json
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn call(app: &Router, mut request: Request<Body>) -> Answer {
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 20], 40000))));
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).unwrap()
 }
 
 fn checkout() -> Request<Body> {

@@ -3,14 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+
+mod support;
 
 const HASHED_JS: &str = "frontend-0123456789abcdef.js";
 const HASHED_WASM: &str = "frontend-0123456789abcdef_bg.wasm";
@@ -87,22 +85,10 @@ async fn send(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let mut request = request.body(Body::empty()).unwrap();
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
+    let request = request.body(Body::empty()).unwrap();
     let state = backend::AppState::for_tests(dist).await.unwrap();
-    let response = backend::app(state).oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, body)
+    let answer = support::call(&backend::app(state), request).await;
+    (answer.status, answer.headers, answer.body)
 }
 
 fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
