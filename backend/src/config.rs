@@ -130,6 +130,10 @@ pub struct Config {
     /// (default `info`).
     #[arg(long, env = "MPP2XML_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Payments and Pro licences (`--stripe-*`, `--public-url`, `--licence-*`).
+    #[command(flatten)]
+    pub payments: crate::payments::PaymentsConfig,
 }
 
 /// The format of the log lines.
@@ -177,6 +181,7 @@ impl Config {
             burst: DEFAULT_BURST,
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
+            payments: crate::payments::PaymentsConfig::default(),
         }
     }
 

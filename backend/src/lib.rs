@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::Router;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -35,8 +35,10 @@ pub mod client_ip;
 pub mod config;
 pub mod csp;
 pub mod headers;
+pub mod licensing;
 pub mod metrics;
 pub mod ops;
+pub mod payments;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_log;
@@ -93,10 +95,12 @@ pub fn app(state: AppState) -> Router {
     let limits = state.rate_limits().clone();
     let conversion = Router::new()
         .route("/api/v1/convert", post(api::convert::convert))
+        .route_layer(from_fn_with_state(state.clone(), licensing::require_pro))
         .route_layer(limits.convert_layer());
     let general = Router::new()
         .route("/api/v1/telemetry", post(api::telemetry::report))
         .route("/api/v1/config", get(api::client_config))
+        .merge(payments::routes())
         .route(API_ROOT, any(api::not_found))
         .route(API_SLASH, any(api::not_found))
         .route(API_ANY, any(api::not_found))
@@ -131,6 +135,13 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
         .map_err(StateError::from)?;
     tracing::info!(database = store.kind(), "database open");
     let state = AppState::new(config.clone(), store)?;
+    if let Some(licensing) = state.licensing() {
+        // Before serving, so a revoked licence is refused from the first request.
+        licensing
+            .refresh_revoked(state.store())
+            .await
+            .map_err(StateError::from)?;
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind {
@@ -147,6 +158,10 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
                 .clean_up_every(FORGET_CLIENTS_PERIOD),
         ),
         tokio::spawn(metrics::upkeep(METRICS_UPKEEP_PERIOD)),
+        tokio::spawn(licensing::refresh_revoked_every(
+            state.clone(),
+            licensing::REVOKED_REFRESH,
+        )),
     ];
     tracing::info!(
         dist = %config.dist.display(),

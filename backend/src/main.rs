@@ -7,11 +7,35 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = backend::Config::parse();
+    if config.payments.print_licence_public_key {
+        return print_licence_public_key(&config);
+    }
     backend::init_tracing(config.log_format);
     match backend::run(&config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "mpp2xml-server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--print-licence-public-key`: the key on standard output, alone, for the app's build to read;
+/// anything else on standard error.
+fn print_licence_public_key(config: &backend::Config) -> ExitCode {
+    match backend::licensing::public_key_text(&config.payments) {
+        Ok((text, origin)) => {
+            if let backend::licensing::KeyOrigin::Created(path) = origin {
+                eprintln!(
+                    "mpp2xml-server: generated a development licence key in {}",
+                    path.display()
+                );
+            }
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("mpp2xml-server: {error}");
             ExitCode::FAILURE
         }
     }

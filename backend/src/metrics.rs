@@ -33,6 +33,13 @@ pub const RATE_LIMITED: &str = "rate_limited_total";
 /// `telemetry_reports_total{size_bucket}`.
 pub const TELEMETRY_REPORTS: &str = "telemetry_reports_total";
 
+/// `licences_issued_total`.
+pub const LICENCES_ISSUED: &str = "licences_issued_total";
+/// `licences_revoked_total`.
+pub const LICENCES_REVOKED: &str = "licences_revoked_total";
+/// `webhook_events_total{type,outcome}`: `type` is one the server acts on or `other`.
+pub const WEBHOOK_EVENTS: &str = "webhook_events_total";
+
 /// Request latency buckets, in seconds: the targets are p95 under 100 ms for pages and 500 ms
 /// for the API.
 const HTTP_BUCKETS: &[f64] = &[
@@ -93,6 +100,15 @@ fn describe() {
     describe_gauge!(IN_FLIGHT, "Server conversions running now");
     describe_counter!(RATE_LIMITED, "Requests refused by a rate limit");
     describe_counter!(TELEMETRY_REPORTS, "Browser conversion reports received");
+    describe_counter!(LICENCES_ISSUED, "Pro licences issued");
+    describe_counter!(
+        LICENCES_REVOKED,
+        "Pro licences revoked (refunds, ended subscriptions)"
+    );
+    describe_counter!(
+        WEBHOOK_EVENTS,
+        "Stripe webhook deliveries, by event type and outcome"
+    );
 }
 
 /// Runs the recorder's upkeep (draining histogram samples) every `period`, so memory stays
@@ -132,6 +148,22 @@ pub fn record_telemetry(size_bucket: &'static str) {
 /// Counts one request refused by the `quota` rate limit.
 pub fn record_rate_limited(quota: &'static str) {
     ::metrics::counter!(RATE_LIMITED, "quota" => quota).increment(1);
+}
+
+/// Counts one licence issued.
+pub fn record_licence_issued() {
+    ::metrics::counter!(LICENCES_ISSUED).increment(1);
+}
+
+/// Counts `count` licences revoked.
+pub fn record_licences_revoked(count: u64) {
+    ::metrics::counter!(LICENCES_REVOKED).increment(count);
+}
+
+/// Counts one webhook delivery of `kind` (bounded by `payments::events::type_label`) and how it
+/// ended.
+pub fn record_webhook_event(kind: &'static str, outcome: &'static str) {
+    ::metrics::counter!(WEBHOOK_EVENTS, "type" => kind, "outcome" => outcome).increment(1);
 }
 
 /// Counts a conversion while it runs; dropping it ends the count, however the conversion ends.

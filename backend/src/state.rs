@@ -8,6 +8,8 @@ use tokio::sync::Semaphore;
 
 use crate::client_ip::{ClientKey, TrustedProxies};
 use crate::config::{Config, ConfigError};
+use crate::licensing::Licensing;
+use crate::payments::{Payments, PaymentsError};
 use crate::rate_limit::{QuotaError, RateLimits};
 use crate::storage::{CountBuffer, StorageError, Store};
 
@@ -23,6 +25,9 @@ pub enum StateError {
     /// The database cannot be opened.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Payments are configured but cannot be set up.
+    #[error(transparent)]
+    Payments(#[from] PaymentsError),
 }
 
 /// The state of the service; clones share it.
@@ -41,6 +46,8 @@ struct Inner {
     upload_memory: Arc<Semaphore>,
     conversions: Arc<Semaphore>,
     rate_limits: RateLimits,
+    /// `None` on a free server (no Stripe settings).
+    payments: Option<Arc<Payments>>,
 }
 
 impl AppState {
@@ -52,6 +59,7 @@ impl AppState {
         let key = ClientKey::new(TrustedProxies::new(&config.trusted_proxies));
         let rate_limits = RateLimits::new(&config, &key)?;
         let budget_kib = crate::api::upload::kib(config.convert_memory_bytes) as usize;
+        let payments = Payments::from_config(&config.payments, config.addr)?.map(Arc::new);
         crate::metrics::handle();
         Ok(Self {
             inner: Arc::new(Inner {
@@ -62,6 +70,7 @@ impl AppState {
                 upload_memory: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))),
                 conversions: Arc::new(Semaphore::new(workers)),
                 rate_limits,
+                payments,
                 config,
             }),
         })
@@ -97,6 +106,16 @@ impl AppState {
     /// The rate limits (for their periodic clean-up).
     pub fn rate_limits(&self) -> &RateLimits {
         &self.inner.rate_limits
+    }
+
+    /// Payments, when Stripe is configured.
+    pub fn payments(&self) -> Option<&Arc<Payments>> {
+        self.inner.payments.as_ref()
+    }
+
+    /// The licences, when payments are configured: then the Pro gates are enforced.
+    pub fn licensing(&self) -> Option<&Arc<Licensing>> {
+        self.payments().map(|payments| payments.licensing())
     }
 
     /// Conversion requests allowed to hold a body: workers plus queue.

@@ -688,7 +688,12 @@ async fn the_config_tells_the_app_the_limits() {
     assert_eq!(answer.header("cache-control"), "no-cache");
     assert_eq!(
         answer.json(),
-        serde_json::json!({"browser_max_bytes": 12345, "upload_max_bytes": 67890})
+        serde_json::json!({
+            "browser_max_bytes": 12345,
+            "upload_max_bytes": 67890,
+            "payments": false,
+            "licence_required": false
+        })
     );
 }
 

@@ -22,6 +22,10 @@ pub struct ClientConfig {
     pub browser_max_bytes: u64,
     /// The server refuses bodies above this.
     pub upload_max_bytes: u64,
+    /// Whether Pro can be bought here (`POST /api/v1/checkout` works).
+    pub payments: bool,
+    /// Whether server conversion needs a Pro licence (`Authorization: Bearer`).
+    pub licence_required: bool,
 }
 
 /// The handler of `GET /api/v1/config`.
@@ -32,6 +36,8 @@ pub async fn client_config(State(state): State<AppState>) -> impl IntoResponse {
         Json(ClientConfig {
             browser_max_bytes: config.browser_max_bytes,
             upload_max_bytes: config.upload_max_bytes,
+            payments: state.payments().is_some(),
+            licence_required: state.licensing().is_some(),
         }),
     )
 }

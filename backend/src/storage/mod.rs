@@ -1,5 +1,6 @@
-//! What the server keeps: daily counts of conversions (server and browser), in SQLite by
-//! default or PostgreSQL when several instances share one database.
+//! What the server keeps: daily counts of conversions (server and browser), and Pro purchases
+//! (Stripe events, payments, licences; see `licences`), in SQLite by default or PostgreSQL when
+//! several instances share one database.
 //!
 //! One set of migrations (`backend/migrations/`, embedded in the binary) serves both
 //! databases, so it is written in the SQL they share: `TEXT`, `BIGINT`, `CHECK`, and
@@ -180,6 +181,10 @@ macro_rules! on_pool {
         }
     };
 }
+
+// After `on_pool!`, which it uses.
+mod licences;
+pub use licences::{EventEffect, EventOutcome, NewLicence, NewPayment, StoredLicence};
 
 const UPSERT: &str = "\
 INSERT INTO daily_counts (day, origin, outcome, version, conversions, bytes) \

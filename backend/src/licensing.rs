@@ -1,0 +1,550 @@
+//! Pro licences on the server: the signing key, issuing tokens, and the gate in front of
+//! `POST /api/v1/convert` when payments are configured.
+//!
+//! The gate checks a `Authorization: Bearer <token>` with the public key (signature, expiry,
+//! features) and against the revoked licences. Those are held in memory, loaded from the
+//! database at start and every [`REVOKED_REFRESH`] after, so a refund processed by another
+//! instance reaches this one within seconds; one processed here counts at once. A conversion
+//! request thus never waits on the database.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use licence::{Claims, Feature, LicenceError, PRO_FEATURES, SigningKey, VerifyingKey};
+
+use crate::payments::config::PaymentsConfig;
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::storage::{StorageError, Store};
+
+/// How often the revoked licences are read again from the database.
+pub const REVOKED_REFRESH: Duration = Duration::from_secs(5);
+/// The plan every licence of this server is for.
+pub const PLAN: &str = "pro";
+
+/// Why the licence key could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// `--licence-key` is not a key.
+    #[error(
+        "--licence-key (MPP2XML_LICENCE_KEY) is not a licence key: it must be the base64url text of a 32-byte seed"
+    )]
+    BadConfigured,
+    /// The key file holds something else.
+    #[error(
+        "the licence key file {} does not hold a licence key (the base64url text of a 32-byte seed); restore it from a backup, or delete it to start with a new key, which makes every licence issued so far invalid",
+        .0.display()
+    )]
+    BadFile(PathBuf),
+    /// The key file or its folder could not be read or written.
+    #[error("cannot {action} the licence key file {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The system gave no randomness for a new key.
+    #[error("the system gave no random bytes for a new licence key: {0}")]
+    Random(String),
+}
+
+/// Where the key came from, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOrigin {
+    /// `--licence-key`.
+    Configured,
+    /// The existing key file.
+    File(PathBuf),
+    /// A key file created just now with a fresh development key.
+    Created(PathBuf),
+}
+
+/// The signing key: `--licence-key`, else the key file, created with a fresh key when missing.
+pub fn load_or_create_key(config: &PaymentsConfig) -> Result<(SigningKey, KeyOrigin), KeyError> {
+    if let Some(text) = &config.licence_key {
+        let key =
+            licence::signing_key_from_text(text.expose()).map_err(|_| KeyError::BadConfigured)?;
+        return Ok((key, KeyOrigin::Configured));
+    }
+    let path = &config.licence_key_file;
+    match std::fs::read_to_string(path) {
+        Ok(text) => key_from_file(&text, path).map(|key| (key, KeyOrigin::File(path.clone()))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => create_key_file(path),
+        Err(source) => Err(KeyError::Io {
+            action: "read",
+            path: path.clone(),
+            source,
+        }),
+    }
+}
+
+fn key_from_file(text: &str, path: &Path) -> Result<SigningKey, KeyError> {
+    licence::signing_key_from_text(text).map_err(|_| KeyError::BadFile(path.to_owned()))
+}
+
+/// Writes a new key to `path` without ever replacing one: the key goes to a private temporary
+/// file that is then hard-linked to `path`, which fails when `path` exists. Two servers
+/// starting together on a new folder thus agree on one key (the loser reads the winner's), and
+/// no reader ever sees a half-written file.
+fn create_key_file(path: &Path) -> Result<(SigningKey, KeyOrigin), KeyError> {
+    let io = |action: &'static str, at: &Path| {
+        let at = at.to_owned();
+        move |source| KeyError::Io {
+            action,
+            path: at,
+            source,
+        }
+    };
+    let folder = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder).map_err(io("create the folder of", path))?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|error| KeyError::Random(error.to_string()))?;
+    let key = SigningKey::from_bytes(&seed);
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|error| KeyError::Random(error.to_string()))?;
+    let temporary = folder.join(format!(".licence.key.{}", hex::encode(nonce)));
+    let written = write_private(&temporary, &licence::signing_key_to_text(&key))
+        .map_err(io("write", &temporary));
+    let linked = written.and_then(|()| match std::fs::hard_link(&temporary, path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(source) => Err(KeyError::Io {
+            action: "create",
+            path: path.to_owned(),
+            source,
+        }),
+    });
+    let _ = std::fs::remove_file(&temporary);
+    if linked? {
+        Ok((key, KeyOrigin::Created(path.to_owned())))
+    } else {
+        let text = std::fs::read_to_string(path).map_err(io("read", path))?;
+        key_from_file(&text, path).map(|key| (key, KeyOrigin::File(path.to_owned())))
+    }
+}
+
+/// Creates `path` readable by its owner only, with `text` and a newline.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(format!("{text}\n").as_bytes())?;
+    file.sync_all()
+}
+
+/// The public key text for `--print-licence-public-key`, with where the key came from.
+pub fn public_key_text(config: &PaymentsConfig) -> Result<(String, KeyOrigin), KeyError> {
+    let (key, origin) = load_or_create_key(config)?;
+    Ok((licence::public_key_to_text(&key.verifying_key()), origin))
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A licence just issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// Its claims.
+    pub claims: Claims,
+    /// The signed token.
+    pub token: String,
+}
+
+/// Why the gate refused a request. Each is a problem document of the contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No `Authorization: Bearer` header.
+    Missing,
+    /// Not a token, or not signed by this server's key.
+    Invalid(LicenceError),
+    /// Past its expiry.
+    Expired,
+    /// Revoked (refunded, or its subscription ended).
+    Revoked,
+    /// Valid, but without what the route needs.
+    MissingFeature,
+}
+
+impl Refusal {
+    /// The problem document.
+    pub fn problem(&self) -> Problem {
+        match self {
+            Self::Missing => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "licence_required",
+                "Licence required",
+                "this server converts for Pro licences: send the licence token as Authorization: Bearer <token>",
+            ),
+            Self::Invalid(error) => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_licence",
+                "Invalid licence",
+                error.to_string(),
+            ),
+            Self::Expired => Problem::new(
+                StatusCode::FORBIDDEN,
+                "licence_expired",
+                "Licence expired",
+                "this licence has expired; renew Pro to keep converting on the server",
+            ),
+            Self::Revoked => Problem::new(
+                StatusCode::FORBIDDEN,
+                "licence_revoked",
+                "Licence revoked",
+                "this licence was revoked (its payment was refunded or its subscription ended)",
+            ),
+            Self::MissingFeature => Problem::new(
+                StatusCode::FORBIDDEN,
+                "licence_missing_feature",
+                "Feature not in licence",
+                "this licence does not include server conversion or the API",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let challenge = match &self {
+            Self::Missing => Some("Bearer"),
+            Self::Invalid(_) => Some("Bearer error=\"invalid_token\""),
+            _ => None,
+        };
+        let mut response = self.problem().into_response();
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                challenge
+                    .parse()
+                    .unwrap_or_else(|_| axum::http::HeaderValue::from_static("Bearer")),
+            );
+        }
+        response
+    }
+}
+
+/// The licence keys, the licence length, and the revoked licences as last read.
+pub struct Licensing {
+    signing: SigningKey,
+    public: VerifyingKey,
+    days: u32,
+    revoked: RwLock<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Licensing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Licensing")
+            .field("public", &licence::public_key_to_text(&self.public))
+            .field("days", &self.days)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Licensing {
+    /// Licences signed with `signing`, lasting `days` when bought with a one-off payment.
+    pub fn new(signing: SigningKey, days: u32) -> Self {
+        Self {
+            public: signing.verifying_key(),
+            signing,
+            days,
+            revoked: RwLock::new(HashSet::new()),
+        }
+    }
+
+    /// The public key the app embeds.
+    pub fn public_key(&self) -> &VerifyingKey {
+        &self.public
+    }
+
+    /// A new Pro licence issued at `now`: a fresh id and every Pro feature, lasting the
+    /// configured number of days.
+    pub fn issue(&self, now: u64) -> Result<Issued, KeyError> {
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random).map_err(|error| KeyError::Random(error.to_string()))?;
+        let claims = Claims {
+            lid: format!("lic_{}", hex::encode(random)),
+            plan: PLAN.to_owned(),
+            features: PRO_FEATURES.to_vec(),
+            iat: now,
+            exp: now.saturating_add(u64::from(self.days) * 86_400),
+        };
+        let token = licence::sign(&claims, &self.signing);
+        Ok(Issued { claims, token })
+    }
+
+    /// Checks `token` at `now` for a route that needs one of `features`: signature, expiry,
+    /// revocation (as last read), features.
+    pub fn check(&self, token: &str, now: u64, features: &[Feature]) -> Result<Claims, Refusal> {
+        let claims = licence::verify(token, &self.public, now).map_err(|error| match error {
+            LicenceError::Expired { .. } => Refusal::Expired,
+            other => Refusal::Invalid(other),
+        })?;
+        if self.is_revoked(&claims.lid) {
+            return Err(Refusal::Revoked);
+        }
+        if !features.iter().any(|feature| claims.allows(*feature)) {
+            return Err(Refusal::MissingFeature);
+        }
+        Ok(claims)
+    }
+
+    /// Whether `id` is among the revoked licences as last read.
+    pub fn is_revoked(&self, id: &str) -> bool {
+        self.revoked
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(id)
+    }
+
+    /// Adds licences revoked here, so they are refused before the next read.
+    pub fn mark_revoked(&self, ids: impl IntoIterator<Item = String>) {
+        self.revoked
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(ids);
+    }
+
+    /// Reads the revoked licences again from `store`; returns how many there are.
+    pub async fn refresh_revoked(&self, store: &Store) -> Result<usize, StorageError> {
+        let ids: HashSet<String> = store.revoked_licence_ids().await?.into_iter().collect();
+        let count = ids.len();
+        // Revocations are never undone, so the union loses nothing and keeps ones marked here
+        // by a transaction whose commit the read did not see yet.
+        self.revoked
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(ids);
+        Ok(count)
+    }
+}
+
+/// Reads the revoked licences every `period`, forever; a failed read keeps the last set.
+pub async fn refresh_revoked_every(state: AppState, period: Duration) {
+    let Some(licensing) = state.licensing().cloned() else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = licensing.refresh_revoked(state.store()).await {
+            tracing::warn!(%error, "the revoked licences could not be read; keeping the last list");
+        }
+    }
+}
+
+/// Middleware for the conversion route: when payments are configured, a request needs a Pro
+/// licence with server conversion (`fallback`) or the API (`api`); otherwise it passes.
+pub async fn require_pro(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(licensing) = state.licensing() else {
+        return next.run(request).await;
+    };
+    let token = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer);
+    let Some(token) = token else {
+        return Refusal::Missing.into_response();
+    };
+    match licensing.check(token, now(), &[Feature::Fallback, Feature::Api]) {
+        Ok(_) => next.run(request).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` value (the scheme in any case).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::payments::config::Secret;
+
+    fn licensing() -> Licensing {
+        Licensing::new(SigningKey::from_bytes(&[7; 32]), 365)
+    }
+
+    #[test]
+    fn an_issued_licence_passes_the_gate_until_it_expires() {
+        let licensing = licensing();
+        let issued = licensing.issue(1_000).unwrap();
+        assert!(issued.claims.lid.starts_with("lic_"));
+        assert_eq!(issued.claims.lid.len(), 4 + 32);
+        assert_eq!(issued.claims.exp, 1_000 + 365 * 86_400);
+        assert_eq!(issued.claims.plan, "pro");
+        let features = [Feature::Fallback, Feature::Api];
+        assert_eq!(
+            licensing.check(&issued.token, 2_000, &features),
+            Ok(issued.claims.clone())
+        );
+        assert_eq!(
+            licensing.check(&issued.token, issued.claims.exp, &features),
+            Err(Refusal::Expired)
+        );
+        assert_ne!(
+            licensing.issue(1_000).unwrap().claims.lid,
+            issued.claims.lid,
+            "ids are random"
+        );
+    }
+
+    #[test]
+    fn revoked_foreign_and_narrow_licences_are_refused() {
+        let licensing = licensing();
+        let issued = licensing.issue(1_000).unwrap();
+        let features = [Feature::Fallback];
+        licensing.mark_revoked([issued.claims.lid.clone()]);
+        assert_eq!(
+            licensing.check(&issued.token, 2_000, &features),
+            Err(Refusal::Revoked)
+        );
+        let other = Licensing::new(SigningKey::from_bytes(&[8; 32]), 365);
+        let foreign = other.issue(1_000).unwrap();
+        assert_eq!(
+            licensing.check(&foreign.token, 2_000, &features),
+            Err(Refusal::Invalid(LicenceError::BadSignature))
+        );
+        let batch_only = Claims {
+            features: vec![Feature::Batch],
+            ..licensing.issue(1_000).unwrap().claims
+        };
+        let token = licence::sign(&batch_only, &SigningKey::from_bytes(&[7; 32]));
+        assert_eq!(
+            licensing.check(&token, 2_000, &features),
+            Err(Refusal::MissingFeature)
+        );
+    }
+
+    #[test]
+    fn refusals_are_the_contract_problems() {
+        for (refusal, status, code) in [
+            (Refusal::Missing, 401, "licence_required"),
+            (
+                Refusal::Invalid(LicenceError::Malformed),
+                401,
+                "invalid_licence",
+            ),
+            (Refusal::Expired, 403, "licence_expired"),
+            (Refusal::Revoked, 403, "licence_revoked"),
+            (Refusal::MissingFeature, 403, "licence_missing_feature"),
+        ] {
+            let problem = refusal.problem();
+            assert_eq!(problem.status().as_u16(), status);
+            assert_eq!(problem.code(), code);
+            let response = refusal.into_response();
+            assert_eq!(
+                response.headers().contains_key(WWW_AUTHENTICATE),
+                status == 401
+            );
+        }
+    }
+
+    #[test]
+    fn bearer_values_are_read() {
+        assert_eq!(bearer("Bearer v1.a.b"), Some("v1.a.b"));
+        assert_eq!(bearer("bearer   v1.a.b "), Some("v1.a.b"));
+        assert_eq!(bearer("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(bearer("Bearer"), None);
+        assert_eq!(bearer("Bearer  "), None);
+    }
+
+    fn file_config(path: &Path) -> PaymentsConfig {
+        PaymentsConfig {
+            licence_key_file: path.to_owned(),
+            ..PaymentsConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_missing_key_file_is_created_private_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("licence.key");
+        let config = file_config(&path);
+        let (first, origin) = load_or_create_key(&config).unwrap();
+        assert_eq!(origin, KeyOrigin::Created(path.clone()));
+        let (again, origin) = load_or_create_key(&config).unwrap();
+        assert_eq!(origin, KeyOrigin::File(path.clone()));
+        assert_eq!(first.to_bytes(), again.to_bytes());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // No temporary file is left beside it.
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("licence.key")]);
+        let (text, _) = public_key_text(&config).unwrap();
+        assert_eq!(
+            licence::public_key_from_text(&text).unwrap(),
+            first.verifying_key()
+        );
+    }
+
+    #[test]
+    fn a_corrupt_key_file_is_a_clear_error_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("licence.key");
+        std::fs::write(&path, "not a key\n").unwrap();
+        let error = load_or_create_key(&file_config(&path)).unwrap_err();
+        assert!(matches!(error, KeyError::BadFile(_)), "{error}");
+        assert!(error.to_string().contains("licence.key"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a key\n");
+    }
+
+    #[test]
+    fn a_configured_key_wins_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("licence.key");
+        let seed = SigningKey::from_bytes(&[3; 32]);
+        let config = PaymentsConfig {
+            licence_key: Some(Secret::from(licence::signing_key_to_text(&seed))),
+            ..file_config(&path)
+        };
+        let (key, origin) = load_or_create_key(&config).unwrap();
+        assert_eq!(origin, KeyOrigin::Configured);
+        assert_eq!(key.to_bytes(), seed.to_bytes());
+        assert!(!path.exists(), "no file is created when the key is given");
+        let bad = PaymentsConfig {
+            licence_key: Some(Secret::from("short")),
+            ..file_config(&path)
+        };
+        assert!(matches!(
+            load_or_create_key(&bad),
+            Err(KeyError::BadConfigured)
+        ));
+    }
+}
