@@ -232,7 +232,8 @@ const server = http.createServer(async (req, res) => {
   const parts = url.pathname.split('/').filter(Boolean);
   try {
     if (req.method === 'GET' && url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      // A length rather than chunks: the xtask's readiness probe reads the body's end as `ok`.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
       return;
     }
     if (url.pathname.startsWith('/v1/')) {
