@@ -85,8 +85,16 @@ pub async fn fetch_config() -> ConfigAnswer {
             .and_then(|v| v.as_f64())
             .unwrap_or(0.0)
     };
+    let flag = |key: &str| {
+        Reflect::get(&json, &key.into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    };
     match ServerConfig::new(number("browser_max_bytes"), number("upload_max_bytes")) {
-        Some(config) => ConfigAnswer::Live(config),
+        Some(config) => {
+            ConfigAnswer::Live(config.with_licensing(flag("payments"), flag("licence_required")))
+        }
         None => ConfigAnswer::NoApi,
     }
 }
@@ -126,12 +134,14 @@ pub struct ServerReply {
     pub summary: Summary,
 }
 
-/// `POST /api/v1/convert?name=…` with the file as the raw body.
+/// `POST /api/v1/convert?name=…` with the file as the raw body, and the Pro licence as
+/// `Authorization: Bearer` when there is one to send.
 ///
 /// XMLHttpRequest rather than fetch: fetch cannot report upload progress, and a large file on
 /// a slow line takes long enough for the user to want to see it move.
 pub async fn convert(
     file: &File,
+    bearer: Option<&str>,
     on_progress: impl Fn(Phase, f64) + 'static,
 ) -> Result<ServerReply, ServerFailure> {
     let unreachable = |_| ServerFailure::Unreachable;
@@ -140,6 +150,10 @@ pub async fn convert(
         .map_err(unreachable)?;
     xhr.set_request_header("Content-Type", "application/octet-stream")
         .map_err(unreachable)?;
+    if let Some(token) = bearer {
+        xhr.set_request_header("Authorization", &format!("Bearer {token}"))
+            .map_err(unreachable)?;
+    }
     xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
     let upload = xhr.upload().map_err(unreachable)?;
 

@@ -1,5 +1,6 @@
 //! The page: language menu, drop zone and picker, the files' cards, the preview.
 
+use crate::account::{LicencePanel, Pro};
 use crate::bridge::{Bridge, Item, State};
 use crate::format;
 use crate::i18n::{Lang, fill};
@@ -8,6 +9,7 @@ use js_sys::{Array, Reflect, Uint8Array};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use licence::Feature;
 use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -56,12 +58,22 @@ fn files_of(list: Option<FileList>) -> Vec<File> {
 #[component]
 fn App() -> impl IntoView {
     let lang = RwSignal::new(initial_lang());
-    let bridge = Bridge::new();
+    let pro = Pro::new();
+    let bridge = Bridge::new(pro);
     let items = bridge.items;
     let ready = bridge.ready;
     let selected = bridge.selected;
     let config = bridge.config;
     let bridge = StoredValue::new_local(bridge);
+    pro.set_on_activated(Callback::new(move |()| bridge.with_value(|b| b.unlock())));
+    pro.handle_return();
+    let payments =
+        Signal::derive(move || pro.key.is_some() && config.get().is_some_and(|c| c.payments));
+    let required = Signal::derive(move || config.get().is_some_and(|c| c.licence_required));
+    // Several files at once and their ZIP wait for Pro where the server requires it.
+    let batch_gated = move || {
+        required.get() && pro.key.is_some() && !pro.held.with(|h| h.standing.allows(Feature::Batch))
+    };
     let dragging = RwSignal::new(false);
     let update_ready = RwSignal::new(false);
     let offline_ready = RwSignal::new(false);
@@ -147,14 +159,21 @@ fn App() -> impl IntoView {
             }
             let done = v.iter().filter(|i| i.state.get() == State::Done).count();
             let failed = v.iter().filter(|i| i.state.get() == State::Error).count();
-            fill(
+            let locked = v.iter().filter(|i| i.state.get() == State::Locked).count();
+            let summary = fill(
                 t.status_summary,
                 &[
                     ("done", &done.to_string()),
                     ("total", &v.len().to_string()),
                     ("failed", &failed.to_string()),
                 ],
-            )
+            );
+            if locked == 0 {
+                summary
+            } else {
+                let more = fill(t.status_locked, &[("n", &locked.to_string())]);
+                format!("{summary} {more}")
+            }
         })
     };
 
@@ -227,27 +246,32 @@ fn App() -> impl IntoView {
                     accept=".mpp,.mpt" tabindex="-1" node_ref=input_ref on:change=on_pick />
                 <p id="status" class="status" role="status" aria-live="polite">{status}</p>
             </section>
+            <LicencePanel lang=lang pro=pro payments=payments required=required />
             <section class="files" aria-labelledby="files-heading">
                 <div class="files-head">
                     <h2 id="files-heading">{move || t().files_heading}</h2>
                     <div class="files-actions">
-                        <button type="button" id="download-zip" on:click=download_zip
-                            disabled=move || done_count() < 2 aria-describedby="zip-hint">
-                            {move || t().download_zip}
-                        </button>
+                        <Show when=move || !batch_gated()>
+                            <button type="button" id="download-zip" on:click=download_zip
+                                disabled=move || done_count() < 2 aria-describedby="zip-hint">
+                                {move || t().download_zip}
+                            </button>
+                        </Show>
                         <button type="button" id="clear-files" on:click=clear
                             disabled=move || items.with(|v| v.is_empty())>
                             {move || t().remove_all}
                         </button>
                     </div>
                 </div>
-                <p id="zip-hint" class="hint" hidden=move || 2 <= done_count()>{move || t().zip_hint}</p>
+                <p id="zip-hint" class="hint" hidden=move || !batch_gated() && 2 <= done_count()>
+                    {move || if batch_gated() { t().zip_pro_hint } else { t().zip_hint }}
+                </p>
                 <Show when=move || items.with(|v| v.is_empty())>
                     <p class="note">{move || t().no_files}</p>
                 </Show>
                 <ul id="files">
                     <For each=move || items.get() key=|item| item.id let:item>
-                        {file_card(lang, selected, item)}
+                        {file_card(lang, selected, item, pro, payments)}
                     </For>
                 </ul>
             </section>
@@ -270,7 +294,13 @@ fn App() -> impl IntoView {
     }
 }
 
-fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) -> impl IntoView {
+fn file_card(
+    lang: RwSignal<Lang>,
+    selected: RwSignal<Option<u32>>,
+    item: Item,
+    pro: Pro,
+    payments: Signal<bool>,
+) -> impl IntoView {
     let t = move || lang.get().texts();
     let name = item.name.get_value();
     let xml_name = format::xml_name(&name);
@@ -281,6 +311,7 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
             State::Converting => t.converting,
             State::Done => t.done,
             State::Error => t.failed,
+            State::Locked => t.needs_pro,
         }
     };
     let progress_label = format!("{}: {name}", "progress");
@@ -355,6 +386,25 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
         let fallback = item.fallback.get()?;
         Some(view! { <p class="file-notice">{fallback.notice(t())}</p> })
     };
+    // Said on the card too: which Pro feature the file waits for, and the way to it.
+    let locked = move || {
+        let lock = item.lock.get()?;
+        let t = t();
+        let buy = payments.get().then(|| {
+            view! {
+                <button type="button" class="buy-pro" on:click=move |_| pro.buy()>
+                    {t.buy_pro}
+                    <span class="visually-hidden">{format!(" ({})", item.name.get_value())}</span>
+                </button>
+            }
+        });
+        Some(view! {
+            <div class="file-pro">
+                <p>{lock.sentence(t)}</p>
+                {buy}
+            </div>
+        })
+    };
     let stage = move || {
         (item.state.get() == State::Converting).then(|| {
             let stage = item.stage.get();
@@ -381,6 +431,7 @@ fn file_card(lang: RwSignal<Lang>, selected: RwSignal<Option<u32>>, item: Item) 
                 <span class="stage">{stage}</span>
             </div>
             {notice}
+            {locked}
             {details}
             {error}
         </li>

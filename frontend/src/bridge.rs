@@ -3,13 +3,16 @@
 //! server's browser limit, and a file the worker dies on, are converted on the server instead
 //! (one at a time, beside the worker).
 
+use crate::account::Pro;
 use crate::api::{self, ConfigAnswer, Phase, ServerReply};
 use crate::fallback::{self, Fallback, ServerConfig, ServerFailure};
 use crate::i18n::Texts;
+use crate::pro::Lock;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
+use licence::Feature;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -28,6 +31,8 @@ pub enum State {
     Done,
     /// Could not be converted.
     Error,
+    /// Waits for Pro: it needs a feature of Pro that this device has no licence for.
+    Locked,
 }
 
 impl State {
@@ -38,6 +43,7 @@ impl State {
             Self::Converting => "converting",
             Self::Done => "done",
             Self::Error => "error",
+            Self::Locked => "locked",
         }
     }
 }
@@ -138,6 +144,8 @@ pub struct Item {
     pub failure: RwSignal<Option<Failure>>,
     /// Why the file went to the server, when it did.
     pub fallback: RwSignal<Option<Fallback>>,
+    /// Why the file waits for Pro, when it does.
+    pub lock: RwSignal<Option<Lock>>,
 }
 
 /// The queue, the worker, and the server lane for files the browser should not convert.
@@ -167,6 +175,12 @@ pub struct Bridge {
     /// The XML of each file the server converted.
     server_xml: RefCell<HashMap<u32, Blob>>,
     next_id: Cell<u32>,
+    /// The licence, for the Pro gates and the server's `Authorization`.
+    pro: Pro,
+    /// The files added together with an earlier one (several at once: a Pro feature).
+    followers: RefCell<HashSet<u32>>,
+    /// The files waiting for Pro, converted once a licence is stored.
+    locked: RefCell<Vec<(u32, File, Lock)>>,
 }
 
 /// A worker event handler, kept alive as long as its worker.
@@ -182,7 +196,7 @@ fn now() -> f64 {
 
 impl Bridge {
     /// Starts the worker and asks the server for its limits.
-    pub fn new() -> Rc<Self> {
+    pub fn new(pro: Pro) -> Rc<Self> {
         let bridge = Rc::new(Self {
             items: RwSignal::new(Vec::new()),
             ready: RwSignal::new(false),
@@ -198,6 +212,9 @@ impl Bridge {
             server_busy: Cell::new(false),
             server_xml: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
+            pro,
+            followers: RefCell::new(HashSet::new()),
+            locked: RefCell::new(Vec::new()),
         });
         Self::spawn(&bridge);
         Self::load_config(&bridge);
@@ -259,7 +276,7 @@ impl Bridge {
 
     /// Queues files for conversion.
     pub fn add(self: &Rc<Self>, files: Vec<File>) {
-        for file in files {
+        for (at, file) in files.into_iter().enumerate() {
             let id = self.next_id.get();
             self.next_id.set(id + 1);
             let item = Item {
@@ -272,7 +289,11 @@ impl Bridge {
                 result: RwSignal::new(None),
                 failure: RwSignal::new(None),
                 fallback: RwSignal::new(None),
+                lock: RwSignal::new(None),
             };
+            if at > 0 {
+                self.followers.borrow_mut().insert(id);
+            }
             self.items.update(|v| v.push(item));
             self.queue.borrow_mut().push_back((id, file));
         }
@@ -284,7 +305,10 @@ impl Bridge {
         let mut server_xml = self.server_xml.borrow_mut();
         self.items.update(|items| {
             items.retain(|item| {
-                let finished = matches!(item.state.get_untracked(), State::Done | State::Error);
+                let finished = matches!(
+                    item.state.get_untracked(),
+                    State::Done | State::Error | State::Locked
+                );
                 if finished && let Some(done) = item.result.get_untracked() {
                     let _ = Url::revoke_object_url(&done.url);
                     server_xml.remove(&item.id);
@@ -292,7 +316,68 @@ impl Bridge {
                 !finished
             });
         });
+        self.locked.borrow_mut().clear();
+        self.followers.borrow_mut().clear();
         self.selected.set(None);
+    }
+
+    /// Whether the Pro gates hold `feature` back: the server enforces them (payments are
+    /// configured, as the config says, also when it was remembered offline) and this device
+    /// has no valid licence for it. Without a built-in key nothing is gated here (the server
+    /// still says no to what it gates).
+    fn gated(&self, feature: Feature) -> bool {
+        self.config
+            .get_untracked()
+            .is_some_and(|c| c.licence_required)
+            && self.pro.key.is_some()
+            && !self.pro.allows(feature)
+    }
+
+    /// The licence for a server conversion, when the server wants one.
+    fn bearer(&self) -> Option<String> {
+        let required = self
+            .config
+            .get_untracked()
+            .is_some_and(|c| c.licence_required);
+        if required {
+            self.pro.held.with_untracked(|h| h.bearer())
+        } else {
+            None
+        }
+    }
+
+    fn lock(&self, id: u32, file: File, lock: Lock) {
+        if let Some(item) = self.item(id) {
+            item.fallback.set(None);
+            item.lock.set(Some(lock));
+            item.state.set(State::Locked);
+        }
+        self.locked.borrow_mut().push((id, file, lock));
+    }
+
+    /// A licence was stored: the files that waited for it convert now (those it unlocks).
+    pub fn unlock(self: &Rc<Self>) {
+        let waiting: Vec<(u32, File, Lock)> = std::mem::take(&mut *self.locked.borrow_mut());
+        for (id, file, lock) in waiting {
+            if self.gated(lock.feature()) {
+                self.locked.borrow_mut().push((id, file, lock));
+                continue;
+            }
+            self.followers.borrow_mut().remove(&id);
+            if let Some(item) = self.item(id) {
+                item.lock.set(None);
+                item.state.set(State::Queued);
+                if lock == Lock::Memory {
+                    item.fallback.set(Some(Fallback::Memory));
+                }
+            }
+            if lock == Lock::Memory {
+                self.server_queue.borrow_mut().push_back((id, file));
+            } else {
+                self.queue.borrow_mut().push_back((id, file));
+            }
+        }
+        self.pump();
     }
 
     /// The XML of the files the server converted, by file id.
@@ -311,16 +396,38 @@ impl Bridge {
         if !self.config_settled.get() {
             return;
         }
+        self.hold_followers();
         self.route_large_files();
         self.pump_worker();
         self.pump_server();
     }
 
-    /// Moves the files above the browser limit from the worker's queue to the server's.
+    /// Without Pro, of several files added at once only the first converts: the others wait.
+    fn hold_followers(&self) {
+        if !self.gated(Feature::Batch) {
+            self.followers.borrow_mut().clear();
+            return;
+        }
+        let held: VecDeque<(u32, File)> = {
+            let followers = self.followers.borrow();
+            let mut queue = self.queue.borrow_mut();
+            let (held, free) = queue.drain(..).partition(|(id, _)| followers.contains(id));
+            *queue = free;
+            held
+        };
+        for (id, file) in held {
+            self.followers.borrow_mut().remove(&id);
+            self.lock(id, file, Lock::Batch);
+        }
+    }
+
+    /// Moves the files above the browser limit from the worker's queue to the server's (or,
+    /// without Pro where the server requires it, holds them: nothing is sent).
     fn route_large_files(&self) {
         let Some(config) = self.config.get_untracked() else {
             return;
         };
+        let gated = self.gated(Feature::Fallback);
         let large: VecDeque<(u32, File)> = {
             let mut queue = self.queue.borrow_mut();
             let (large, small) = queue.drain(..).partition(|(_, f)| config.sends(f.size()));
@@ -328,6 +435,10 @@ impl Bridge {
             large
         };
         for (id, file) in large {
+            if gated {
+                self.lock(id, file, Lock::Size(config.browser_max_bytes));
+                continue;
+            }
             if let Some(item) = self.item(id) {
                 item.fallback
                     .set(Some(Fallback::Size(config.browser_max_bytes)));
@@ -404,7 +515,8 @@ impl Bridge {
                 item.stage.set(stage.into());
                 item.fraction.set(at);
             };
-            let answer = api::convert(&file, progress).await;
+            let bearer = this.bearer();
+            let answer = api::convert(&file, bearer.as_deref(), progress).await;
             let ms = now() - started;
             match answer {
                 Ok(reply) => match from_server(&reply, ms) {
@@ -417,7 +529,12 @@ impl Bridge {
                         set_failed(item, Failure::Server(ServerFailure::Other(String::new())));
                     }
                 },
-                Err(failure) => set_failed(item, Failure::Server(failure)),
+                Err(failure) => {
+                    if let ServerFailure::Licence(refusal) = failure {
+                        this.pro.refused(refusal);
+                    }
+                    set_failed(item, Failure::Server(failure));
+                }
             }
             this.server_busy.set(false);
             this.pump();
@@ -529,7 +646,11 @@ impl Bridge {
         if let Some((id, file, _)) = busy
             && let Some(item) = self.item(id)
         {
-            if self.config.get_untracked().is_some() {
+            if self.config.get_untracked().is_some() && self.gated(Feature::Fallback) {
+                item.stage.set(String::new());
+                item.fraction.set(0.0);
+                self.lock(id, file, Lock::Memory);
+            } else if self.config.get_untracked().is_some() {
                 item.fallback.set(Some(Fallback::Memory));
                 item.stage.set(String::new());
                 item.fraction.set(0.0);

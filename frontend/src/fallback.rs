@@ -7,6 +7,7 @@
 
 use crate::format;
 use crate::i18n::{Texts, fill};
+use crate::pro::Refusal;
 
 /// What the server said in `GET /api/v1/config`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,6 +16,11 @@ pub struct ServerConfig {
     pub browser_max_bytes: f64,
     /// The server refuses bodies above this many bytes.
     pub upload_max_bytes: f64,
+    /// The server sells Pro (Stripe is configured): the app offers the purchase.
+    pub payments: bool,
+    /// The server enforces the Pro gates: the app gates several files at once, the ZIP and
+    /// the fallback on a valid Pro licence, and sends the licence with server conversions.
+    pub licence_required: bool,
 }
 
 impl ServerConfig {
@@ -24,7 +30,18 @@ impl ServerConfig {
         (valid(browser_max_bytes) && valid(upload_max_bytes)).then_some(Self {
             browser_max_bytes,
             upload_max_bytes,
+            payments: false,
+            licence_required: false,
         })
+    }
+
+    /// The config with the server's payment flags (absent in older servers: both false).
+    pub fn with_licensing(self, payments: bool, licence_required: bool) -> Self {
+        Self {
+            payments,
+            licence_required,
+            ..self
+        }
     }
 
     /// Whether a file of `size` bytes is converted on the server.
@@ -37,20 +54,35 @@ impl ServerConfig {
         size > self.upload_max_bytes
     }
 
-    /// The form kept in localStorage, so an installed app offline still knows the threshold.
+    /// The form kept in localStorage, so an installed app offline still knows the threshold
+    /// and whether Pro is required.
     pub fn to_storage(self) -> String {
-        format!("{} {}", self.browser_max_bytes, self.upload_max_bytes)
+        format!(
+            "{} {} {} {}",
+            self.browser_max_bytes,
+            self.upload_max_bytes,
+            u8::from(self.payments),
+            u8::from(self.licence_required)
+        )
     }
 
-    /// Reads what [`ServerConfig::to_storage`] wrote.
+    /// Reads what [`ServerConfig::to_storage`] wrote (or its older two-number form).
     pub fn from_storage(text: &str) -> Option<Self> {
-        let mut parts = text.split_whitespace();
-        let browser = parts.next()?.parse().ok()?;
-        let upload = parts.next()?.parse().ok()?;
-        if parts.next().is_some() {
-            return None;
-        }
-        Self::new(browser, upload)
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        let flag = |s: &str| match s {
+            "0" => Some(false),
+            "1" => Some(true),
+            _ => None,
+        };
+        let (browser, upload, payments, required) = match parts.as_slice() {
+            [b, u] => (*b, *u, false, false),
+            [b, u, p, r] => (*b, *u, flag(p)?, flag(r)?),
+            _ => return None,
+        };
+        Some(
+            Self::new(browser.parse().ok()?, upload.parse().ok()?)?
+                .with_licensing(payments, required),
+        )
     }
 }
 
@@ -108,6 +140,8 @@ pub enum ServerFailure {
         /// The engine's sentence, in English.
         detail: String,
     },
+    /// The server refused the Pro licence (or its absence): 401/403.
+    Licence(Refusal),
     /// Anything else, with the server's sentence.
     Other(String),
 }
@@ -123,6 +157,7 @@ impl ServerFailure {
         });
         match (status, problem.code.as_str()) {
             (0, _) => Self::Unreachable,
+            (401 | 403, code) => Self::Licence(Refusal::from_answer(status, code)),
             (413, _) | (_, "too_large") => Self::TooLarge(problem.max_bytes),
             (429, _) | (_, "rate_limited") => Self::RateLimited(seconds),
             (_, "timeout") => Self::Timeout,
@@ -150,6 +185,7 @@ impl ServerFailure {
             Self::Busy(seconds) => fill(t.err_busy, &[("wait", &wait(t, *seconds))]),
             Self::Timeout => t.err_timeout.to_string(),
             Self::Unreadable { kind, .. } => t.error(kind).to_string(),
+            Self::Licence(refusal) => refusal.sentence(t).to_string(),
             Self::Other(_) => t.err_server.to_string(),
         }
     }
@@ -260,8 +296,14 @@ mod tests {
         assert_eq!(ServerConfig::new(0.0, 5.0), None);
         assert_eq!(ServerConfig::new(5.0, f64::NAN), None);
         assert_eq!(ServerConfig::from_storage(&c.to_storage()), Some(c));
+        let paid = c.with_licensing(true, true);
+        assert_eq!(ServerConfig::from_storage(&paid.to_storage()), Some(paid));
+        assert_eq!(paid.to_storage(), "1000 5000 1 1");
+        // What an app before the payments issue kept.
+        assert_eq!(ServerConfig::from_storage("1000 5000"), Some(c));
         assert_eq!(ServerConfig::from_storage("12"), None);
         assert_eq!(ServerConfig::from_storage("1 2 3"), None);
+        assert_eq!(ServerConfig::from_storage("1 2 1 2"), None);
         assert_eq!(ServerConfig::from_storage("a b"), None);
     }
 
@@ -322,6 +364,18 @@ mod tests {
         assert_eq!(
             ServerFailure::from_answer(404, None, Problem::default()),
             ServerFailure::Other(String::new())
+        );
+        assert_eq!(
+            ServerFailure::from_answer(401, None, problem("licence_required")),
+            ServerFailure::Licence(Refusal::Required)
+        );
+        assert_eq!(
+            ServerFailure::from_answer(403, None, problem("licence_revoked")),
+            ServerFailure::Licence(Refusal::Revoked)
+        );
+        assert_eq!(
+            ServerFailure::Licence(Refusal::Expired).sentence(&EN),
+            "Your Pro licence has expired, so this site's server did not convert this file."
         );
     }
 

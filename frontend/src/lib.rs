@@ -8,8 +8,11 @@
 pub mod fallback;
 pub mod format;
 pub mod i18n;
+pub mod pro;
 pub mod zip;
 
+#[cfg(target_arch = "wasm32")]
+mod account;
 #[cfg(target_arch = "wasm32")]
 mod api;
 #[cfg(target_arch = "wasm32")]

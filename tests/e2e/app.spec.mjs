@@ -222,3 +222,17 @@ test('the app converts under a strict CSP: no inline script or style, nothing ex
     server.close();
   }
 });
+
+// The default server has no payments: the free product, with no Pro interface and no gates.
+test('a server without payments shows no Pro interface and gates nothing', async ({ page, request }) => {
+  const config = await (await request.get('/api/v1/config')).json();
+  expect(config.payments ?? false).toBe(false);
+  expect(config.licence_required ?? false).toBe(false);
+  const files = FILES.three.map(corpusFile);
+  await openApp(page);
+  await page.setInputFiles('#file-input', files.map(fileItem));
+  for (const f of files) await waitDone(page, path.basename(f));
+  await expect(page.locator('#licence')).toHaveCount(0);
+  await expect(page.locator('#buy-pro, .buy-pro, .file-pro')).toHaveCount(0);
+  await expect(page.locator('#download-zip')).toBeEnabled();
+});

@@ -21,7 +21,7 @@ async function serverLimits(page, overrides) {
     const response = await route.fetch();
     expect(response.status(), 'the server answers GET /api/v1/config').toBe(200);
     const config = await response.json();
-    expect(Object.keys(config).sort()).toEqual(['browser_max_bytes', 'upload_max_bytes']);
+    expect(config).toMatchObject({ browser_max_bytes: expect.any(Number), upload_max_bytes: expect.any(Number) });
     await route.fulfill({ status: 200, contentType: 'application/json', json: { ...config, ...overrides } });
   });
 }

@@ -57,11 +57,11 @@ const RAISED_LIMITS: &[&str] = &[
 pub fn command() -> Result<(), String> {
     let mut steps = crate::Steps::new(3);
     let result = (|| {
-        steps.run("build the app (release) into dist/", web::build_dist)?;
         steps.run(
             "release build of mpp2xml and mpp2xml-server",
             web::build_release_bins,
         )?;
+        steps.run("build the app (release) into dist/", web::build_dist)?;
         steps.run("load test (wrk)", step)
     })();
     steps.summary();

@@ -3,10 +3,12 @@
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
 //!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
-//!   converter, never on the score itself), then the browser app built in release, served by
-//!   `mpp2xml-server` and tested end to end in headless Chromium, and the server under load.
-//! - `cargo xtask dist`: installs the web tools that are missing and builds the app into
-//!   `dist/` (release).
+//!   converter, never on the score itself), then the release binaries, the browser app built
+//!   in release (with the licence public key the release server prints), served by
+//!   `mpp2xml-server` (a default one, and one selling Pro through a local fake of Stripe) and
+//!   tested end to end in headless Chromium, and the server under load.
+//! - `cargo xtask dist`: installs the web tools that are missing, builds the release server
+//!   (it gives the licence public key, from `data/licence.key`) and the app into `dist/`.
 //! - `cargo xtask serve [ARGS]`: `dist`, then serves it on http://127.0.0.1:8080; ARGS go to
 //!   `mpp2xml-server`.
 //! - `cargo xtask load`: the release server under load (`tests/load/`), the last step of
@@ -37,10 +39,12 @@ Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
   test           fmt, clippy (host, then wasm32 for the browser crates), doc tests, tests,
-                 wasm32 check, corpus score (no crashes), then the browser app: release build,
-                 served by mpp2xml-server, end-to-end tests in headless Chromium, load test
+                 wasm32 check, corpus score (no crashes), then the release binaries, the
+                 browser app (release), end-to-end tests in headless Chromium against
+                 mpp2xml-server (and a second one selling Pro through a fake Stripe), load test
   dist           install the missing web tools (wasm32 target, Trunk, wasm-bindgen-cli, npm
-                 packages) and build the app in release mode into dist/
+                 packages), build mpp2xml-server (it prints the licence public key of
+                 data/licence.key) and the app in release mode into dist/
   serve [ARGS]   dist, build mpp2xml-server, serve dist/ on http://127.0.0.1:8080;
                  ARGS go to mpp2xml-server, e.g. --addr 0.0.0.0:8080
   bench-web      the ten largest corpus files in the browser's worker and with the native CLI
@@ -180,11 +184,12 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("tests", || tests(nextest))?;
     steps.run("wasm32 build of the engine", wasm_check)?;
     steps.run("corpus score (no crashes)", || score(&[]))?;
-    steps.run("build the app (release) into dist/", web::build_dist)?;
+    // The server first: it gives the licence public key the app is built with.
     steps.run(
         "release build of mpp2xml and mpp2xml-server",
         web::build_release_bins,
     )?;
+    steps.run("build the app (release) into dist/", web::build_dist)?;
     steps.run("end-to-end tests (Playwright, Chromium)", web::e2e)?;
     steps.run("load test (wrk on the release server)", load::step)?;
     Ok(())

@@ -287,7 +287,8 @@ pub fn dist_dir() -> PathBuf {
 }
 
 /// Installs what is missing and builds the app in release mode into `dist/` with Trunk,
-/// offline.
+/// offline, with the licence public key built in (so the release server must be built
+/// first: it prints the key).
 pub fn build_dist() -> StepResult {
     let tools = ensure_web_tools()?;
     let root = workspace_root();
@@ -297,12 +298,18 @@ pub fn build_dist() -> StepResult {
             shown(&root)
         ));
     }
+    let key = licence_public_key()?;
+    println!(
+        "licence public key built into the app: {key} (from {})",
+        shown(&licence_key_file())
+    );
     run(Command::new("trunk")
         .args(["build", "--release"])
         .current_dir(&root)
         .env("PATH", &tools.path)
         .env("TRUNK_OFFLINE", "true")
-        .env("TRUNK_SKIP_VERSION_CHECK", "true"))
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .env(LICENCE_KEY_ENV, &key))
     .map_err(|e| format!("{e}; the app did not build"))?;
     print_wasm_sizes(&dist_dir());
     Ok(Done::Ran)
@@ -333,6 +340,83 @@ fn print_wasm_sizes(dist: &Path) {
             .unwrap_or_else(|| "gzip unavailable".to_owned());
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         println!("  {name:<40} {raw:>9} B, {gzipped}");
+    }
+}
+
+/// The env variable the app reads (`option_env!`) for its licence public key.
+const LICENCE_KEY_ENV: &str = "MPP2XML_LICENCE_PUBLIC_KEY";
+
+/// The licence signing key of every server the xtask starts, and the one whose public half
+/// the app is built with: `data/licence.key` at the workspace root (gitignored), created by
+/// the server on first use.
+pub fn licence_key_file() -> PathBuf {
+    workspace_root().join("data").join("licence.key")
+}
+
+/// The public key of [`licence_key_file`], as `mpp2xml-server --print-licence-public-key`
+/// prints it (creating the key file when it is missing).
+pub fn licence_public_key() -> Result<String, String> {
+    let binary = release_binary("mpp2xml-server");
+    if !binary.is_file() {
+        return Err(format!(
+            "{} is missing: the release server is built before the app, because it gives the \
+             licence public key the app is built with",
+            shown(&binary)
+        ));
+    }
+    let mut command = Command::new(&binary);
+    command
+        .arg("--licence-key-file")
+        .arg(licence_key_file())
+        .arg("--print-licence-public-key");
+    clear_payment_env(&mut command);
+    println!("$ {}", crate::describe(&command));
+    let output = command
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", shown(&binary)))?;
+    let key = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "`mpp2xml-server --print-licence-public-key` failed ({})",
+            output.status
+        ));
+    }
+    if !is_public_key_text(&key) {
+        return Err(format!(
+            "`mpp2xml-server --print-licence-public-key` printed {key:?}, not a public key \
+             (43 base64url characters)"
+        ));
+    }
+    Ok(key)
+}
+
+/// An Ed25519 public key as `licence::public_key_to_text` writes it.
+fn is_public_key_text(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The server's payment and licence settings that may be in the caller's environment: the
+/// default servers the xtask starts run without payments whatever the shell has set.
+const PAYMENT_ENV: [&str; 9] = [
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_PRICE_ID",
+    "MPP2XML_STRIPE_API_BASE",
+    "MPP2XML_STRIPE_MODE",
+    "MPP2XML_PUBLIC_URL",
+    "MPP2XML_LICENCE_KEY",
+    "MPP2XML_LICENCE_KEY_FILE",
+    "MPP2XML_LICENCE_DAYS",
+];
+
+fn clear_payment_env(command: &mut Command) {
+    for name in PAYMENT_ENV {
+        command.env_remove(name);
     }
 }
 
@@ -379,6 +463,19 @@ impl Server {
     /// [`Server::start`] with more options for the server. Its database is a fresh SQLite
     /// file beside `log`, so runs never share state.
     pub fn start_with(dist: &Path, log: &Path, args: &[String]) -> Result<Self, String> {
+        Self::start_configured(dist, log, args, |_| Vec::new())
+    }
+
+    /// [`Server::start_with`] with environment variables for the server, made by `env` from
+    /// the server's own URL (for `MPP2XML_PUBLIC_URL`). Every server the xtask starts signs and
+    /// checks licences with [`licence_key_file`], the key the app is built with; payments are
+    /// configured only by `env`, never by the caller's shell.
+    pub fn start_configured(
+        dist: &Path,
+        log: &Path,
+        args: &[String],
+        env: impl FnOnce(&str) -> Vec<(&'static str, String)>,
+    ) -> Result<Self, String> {
         let port = free_port()?;
         let database = log.with_extension("db");
         for stale in ["", "-wal", "-shm"] {
@@ -393,13 +490,20 @@ impl Server {
         let err_file = log_file
             .try_clone()
             .map_err(|e| format!("cannot share {}: {e}", shown(log)))?;
-        let child = Command::new(&binary)
+        let url = format!("http://{addr}");
+        let mut command = Command::new(&binary);
+        command
             .arg("--addr")
             .arg(addr.to_string())
             .arg("--dist")
             .arg(dist)
+            .arg("--licence-key-file")
+            .arg(licence_key_file())
             .args(args)
-            .env("DATABASE_URL", format!("sqlite:{}", database.display()))
+            .env("DATABASE_URL", format!("sqlite:{}", database.display()));
+        clear_payment_env(&mut command);
+        command.envs(env(&url));
+        let child = command
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(err_file)
@@ -407,7 +511,7 @@ impl Server {
             .map_err(|e| format!("cannot start {}: {e}", shown(&binary)))?;
         let mut server = Self {
             child,
-            url: format!("http://{addr}"),
+            url,
             log: log.to_path_buf(),
         };
         server.wait_healthy(addr)?;
@@ -455,24 +559,30 @@ impl Server {
     /// Sends SIGTERM and waits up to 10 s for a graceful exit; kills it after that. Returns
     /// whether it exited by itself with success.
     pub fn stop(&mut self) -> bool {
-        if let Ok(Some(status)) = self.child.try_wait() {
+        stop_child(&mut self.child)
+    }
+}
+
+/// Sends SIGTERM to `child` and waits up to 10 s for it to exit; kills it after that. Returns
+/// whether it exited by itself with success.
+fn stop_child(child: &mut Child) -> bool {
+    if let Ok(Some(status)) = child.try_wait() {
+        return status.success();
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stdin(Stdio::null())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
             return status.success();
         }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .stdin(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        false
+        std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
 }
 
 impl Drop for Server {
@@ -521,8 +631,13 @@ pub fn serve(args: &[String]) -> Result<(), String> {
         .arg("--addr")
         .arg("127.0.0.1:8080")
         .arg("--dist")
-        .arg(dist_dir())
-        .args(args); // after ours, so that the caller's options win
+        .arg(dist_dir());
+    // The key the app was built with, unless the caller names another (then the app's
+    // built-in key does not match it: licences from that server are refused by the app).
+    if !args.iter().any(|a| a.starts_with("--licence-key")) {
+        command.arg("--licence-key-file").arg(licence_key_file());
+    }
+    command.args(args); // after ours, so that the caller's options win
     println!(
         "\nserving the app on http://127.0.0.1:8080/ (unless --addr says otherwise); Ctrl-C stops"
     );
@@ -530,11 +645,11 @@ pub fn serve(args: &[String]) -> Result<(), String> {
 }
 
 fn prepare_serving(steps: &mut crate::Steps) -> Result<(), String> {
-    steps.run("build the app (release) into dist/", build_dist)?;
     steps.run(
         "release build of mpp2xml and mpp2xml-server",
         build_release_bins,
     )?;
+    steps.run("build the app (release) into dist/", build_dist)?;
     steps.run("check dist/", || {
         let index = dist_dir().join("index.html");
         if index.is_file() {
@@ -545,10 +660,17 @@ fn prepare_serving(steps: &mut crate::Steps) -> Result<(), String> {
     })
 }
 
-/// `cargo xtask dist`: installs what is missing and builds the app in release mode.
+/// `cargo xtask dist`: installs what is missing and builds the app in release mode (after
+/// the release server, which gives the licence public key the app is built with).
 pub fn dist() -> Result<(), String> {
-    let mut steps = crate::Steps::new(1);
-    let result = steps.run("build the app (release) into dist/", build_dist);
+    let mut steps = crate::Steps::new(2);
+    let result = (|| {
+        steps.run(
+            "release build of mpp2xml and mpp2xml-server",
+            build_release_bins,
+        )?;
+        steps.run("build the app (release) into dist/", build_dist)
+    })();
     steps.summary();
     result
 }
@@ -586,19 +708,36 @@ pub fn e2e() -> StepResult {
     if !cli.is_file() {
         return Err(format!("{} is missing: build it first", shown(&cli)));
     }
-    let log = target_dir(&root).join("e2e-server.log");
-    let mut server = Server::start(&dist_dir(), &log)?;
+    let target = target_dir(&root);
+    // The default server: no payments, nothing gated (what a self-hosted server is).
+    let mut server = Server::start(&dist_dir(), &target.join("e2e-server.log"))?;
+    // A second one that sells Pro, its Stripe API and webhooks played by a local fake.
+    let mut stripe = FakeStripe::start(&e2e_dir, &target.join("e2e-fake-stripe.log"))?;
+    let mut pay = Server::start_configured(
+        &dist_dir(),
+        &target.join("e2e-pay-server.log"),
+        &[],
+        |url| stripe.server_env(url),
+    )?;
     let corpus = corpus_dir();
     let corpus_abs = std::path::absolute(&corpus).unwrap_or(corpus);
     let tested = run(Command::new("npx")
         .args(["--no", "playwright", "test"])
         .current_dir(&e2e_dir)
         .env("BASE_URL", &server.url)
+        .env("PAY_BASE_URL", &pay.url)
+        .env("FAKE_STRIPE_URL", &stripe.url)
         .env("MPP_CORPUS", &corpus_abs)
         .env("MPP2XML_BIN", &cli));
-    let stopped_cleanly = server.stop();
+    let stopped = [
+        ("mpp2xml-server", server.stop(), server.log_text()),
+        ("mpp2xml-server with payments", pay.stop(), pay.log_text()),
+        ("the fake Stripe", stripe.stop(), stripe.log_text()),
+    ];
     if tested.is_err() {
-        println!("\nthe server's log:\n{}", server.log_text());
+        for (name, _, log) in &stopped {
+            println!("\nthe log of {name}:\n{log}");
+        }
     }
     tested.map_err(|e| {
         format!(
@@ -606,13 +745,102 @@ pub fn e2e() -> StepResult {
             shown(&e2e_dir.join("artifacts"))
         )
     })?;
-    if !stopped_cleanly {
-        return Err(format!(
-            "mpp2xml-server did not shut down cleanly on SIGTERM; its log:\n{}",
-            server.log_text()
-        ));
+    for (name, clean, log) in stopped {
+        if !clean {
+            return Err(format!(
+                "{name} did not shut down cleanly on SIGTERM; its log:\n{log}"
+            ));
+        }
     }
     Ok(Done::Ran)
+}
+
+/// The webhook signing secret shared by the fake Stripe and the server with payments.
+const FAKE_WEBHOOK_SECRET: &str = "whsec_test_mpp2xml_e2e_0123456789abcdef";
+
+/// `tests/e2e/fake-stripe.mjs`: the Checkout Session endpoints async-stripe calls, a payment
+/// page, and real signed `checkout.session.completed` webhooks to the server. Stopped when
+/// dropped.
+pub struct FakeStripe {
+    child: Child,
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub url: String,
+    log: PathBuf,
+}
+
+impl FakeStripe {
+    /// Starts the fake on a free loopback port and waits until it answers.
+    pub fn start(e2e_dir: &Path, log: &Path) -> Result<Self, String> {
+        let port = free_port()?;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let log_file =
+            std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", shown(log)))?;
+        let err_file = log_file
+            .try_clone()
+            .map_err(|e| format!("cannot share {}: {e}", shown(log)))?;
+        let child = Command::new("node")
+            .arg("fake-stripe.mjs")
+            .current_dir(e2e_dir)
+            .env("FAKE_STRIPE_PORT", port.to_string())
+            .env("STRIPE_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET)
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(err_file)
+            .spawn()
+            .map_err(|e| format!("cannot start node fake-stripe.mjs: {e}"))?;
+        let mut fake = Self {
+            child,
+            url: format!("http://{addr}"),
+            log: log.to_path_buf(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = fake.child.try_wait() {
+                return Err(format!(
+                    "the fake Stripe exited ({status}) before answering; its log:\n{}",
+                    fake.log_text()
+                ));
+            }
+            if healthz(addr) {
+                println!("fake Stripe on {} (log: {})", fake.url, shown(log));
+                return Ok(fake);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "the fake Stripe did not answer /healthz within 20 s; its log:\n{}",
+                    fake.log_text()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The environment of a server that sells Pro through this fake; `url` is the server's.
+    pub fn server_env(&self, url: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("STRIPE_SECRET_KEY", "sk_test_fake".to_owned()),
+            ("STRIPE_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET.to_owned()),
+            ("STRIPE_PRICE_ID", "price_test_pro".to_owned()),
+            ("MPP2XML_STRIPE_API_BASE", format!("{}/", self.url)),
+            ("MPP2XML_PUBLIC_URL", url.to_owned()),
+        ]
+    }
+
+    /// The fake's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then up to 10 s for it to exit; whether it exited by itself with success.
+    pub fn stop(&mut self) -> bool {
+        stop_child(&mut self.child)
+    }
+}
+
+impl Drop for FakeStripe {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -636,11 +864,11 @@ pub fn bench_web() -> Result<(), String> {
     let mut native = Vec::new();
     let mut browser = Vec::new();
     let result = (|| {
-        steps.run("build the app (release) into dist/", build_dist)?;
         steps.run(
             "release build of mpp2xml and mpp2xml-server",
             build_release_bins,
         )?;
+        steps.run("build the app (release) into dist/", build_dist)?;
         steps.run("choose the files", || {
             files = largest_files(BENCH_FILES)?;
             Ok(Done::Ran)
@@ -882,6 +1110,18 @@ mod tests {
         assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(Vec::new()).is_nan());
+    }
+
+    #[test]
+    fn public_keys_are_recognised_by_their_text() {
+        assert!(is_public_key_text(
+            "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik"
+        ));
+        assert!(!is_public_key_text(""));
+        assert!(!is_public_key_text(
+            "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2i="
+        ));
+        assert!(!is_public_key_text("error: unexpected argument"));
     }
 
     #[test]
