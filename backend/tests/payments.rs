@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 mod support;
-use support::{Answer, call, get};
+use support::{Answer, call, dist, get};
 
 const SECRET_KEY: &str = "sk_test_secret_never_shown";
 const WEBHOOK_SECRET: &str = "whsec_test_webhook_secret";
@@ -131,16 +131,6 @@ async fn start_fake(fake: Fake) -> SocketAddr {
 
 // ---------------------------------------------------------------------------------------
 // The service.
-
-fn dist() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
-        "<!DOCTYPE html><title>mpp2xml</title>",
-    )
-    .unwrap();
-    dir
-}
 
 /// Settings with payments on, Stripe at `stripe` (an address nothing listens on by default).
 fn paid_config(dist: &std::path::Path, stripe: Option<SocketAddr>) -> Config {

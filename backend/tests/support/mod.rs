@@ -1,7 +1,12 @@
 //! What the backend's integration tests share: sending a request through the whole service
 //! with `oneshot` (from a client address, as the socket would give it) and reading the answer.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::net::SocketAddr;
 
