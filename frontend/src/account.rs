@@ -5,8 +5,9 @@
 //! The decisions (what a token is worth, which sentence to show) are in [`crate::pro`].
 
 use crate::i18n::Lang;
+use crate::js::{get_str, local_storage};
 use crate::pro::{self, PayFailure, Refusal, Return, Standing};
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use leptos::prelude::*;
 use licence::{Feature, VerifyingKey};
 use wasm_bindgen::JsCast;
@@ -20,10 +21,6 @@ const LICENCE_KEY: &str = "mpp2xml.licence";
 /// licence stays off offline too. Storing a new token clears it.
 const REFUSED_KEY: &str = "mpp2xml.licence.refused";
 const CHECKOUT_URL: &str = "/api/v1/checkout";
-
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
 
 /// Seconds since the Unix epoch, by the device's clock.
 pub fn now_seconds() -> u64 {
@@ -40,7 +37,7 @@ pub struct Held {
 impl Held {
     /// Reads and checks the stored licence.
     pub fn load(key: &VerifyingKey) -> Self {
-        let s = storage();
+        let s = local_storage();
         let token = s
             .as_ref()
             .and_then(|s| s.get_item(LICENCE_KEY).ok().flatten())
@@ -74,14 +71,14 @@ impl Held {
 
 /// Keeps `token` (already verified) as this device's licence.
 fn store(token: &str) {
-    if let Some(s) = storage() {
+    if let Some(s) = local_storage() {
         let _ = s.set_item(LICENCE_KEY, token.trim());
         let _ = s.remove_item(REFUSED_KEY);
     }
 }
 
 fn remove() {
-    if let Some(s) = storage() {
+    if let Some(s) = local_storage() {
         let _ = s.remove_item(LICENCE_KEY);
         let _ = s.remove_item(REFUSED_KEY);
     }
@@ -184,7 +181,7 @@ impl Pro {
         if !refusal.marks_stored() {
             return;
         }
-        if let Some(s) = storage() {
+        if let Some(s) = local_storage() {
             let _ = s.set_item(REFUSED_KEY, refusal.code());
         }
         self.held.set(Held::load(&key));
@@ -303,25 +300,18 @@ async fn request(method: &str, url: &str) -> Option<(u16, JsValue)> {
     Some((response.status(), json))
 }
 
-fn string(json: &JsValue, key: &str) -> String {
-    Reflect::get(json, &key.into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
-}
-
 /// `POST /api/v1/checkout` → the payment page's URL.
 async fn start_checkout() -> Result<String, PayFailure> {
     let Some((status, json)) = request("POST", CHECKOUT_URL).await else {
         return Err(PayFailure::Unreachable);
     };
-    let url = string(&json, "url");
+    let url = get_str(&json, "url");
     if status == 200 && (url.starts_with("https://") || url.starts_with("http://")) {
         Ok(url)
     } else if status == 200 {
         Err(PayFailure::Provider)
     } else {
-        Err(PayFailure::from_answer(status, &string(&json, "code")))
+        Err(PayFailure::from_answer(status, &get_str(&json, "code")))
     }
 }
 
@@ -336,9 +326,9 @@ async fn fetch_licence(session: &str) -> Fetched {
     let Some((status, json)) = request("GET", &pro::licence_url(session)).await else {
         return Fetched::Failed(PayFailure::Unreachable);
     };
-    let code = string(&json, "code");
+    let code = get_str(&json, "code");
     match status {
-        200 => match string(&json, "token") {
+        200 => match get_str(&json, "token") {
             token if !token.is_empty() => Fetched::Token(token),
             _ => Fetched::Failed(PayFailure::Other),
         },

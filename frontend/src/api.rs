@@ -6,6 +6,7 @@
 
 use crate::bridge::Summary;
 use crate::fallback::{Problem, ServerConfig, ServerFailure, convert_url};
+use crate::js::{get, get_bool, get_f64, get_str, local_storage};
 use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use leptos::prelude::window;
 use std::rc::Rc;
@@ -35,19 +36,15 @@ pub enum ConfigAnswer {
     Unreachable,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
 /// The last config the server gave, if any.
 pub fn remembered_config() -> Option<ServerConfig> {
-    let text = storage()?.get_item(CONFIG_KEY).ok().flatten()?;
+    let text = local_storage()?.get_item(CONFIG_KEY).ok().flatten()?;
     ServerConfig::from_storage(&text)
 }
 
 /// Keeps (or, with `None`, forgets) the server's config.
 pub fn remember_config(config: Option<ServerConfig>) {
-    let Some(s) = storage() else {
+    let Some(s) = local_storage() else {
         return;
     };
     let _ = match config {
@@ -79,22 +76,14 @@ pub async fn fetch_config() -> ConfigAnswer {
     let Ok(json) = json else {
         return ConfigAnswer::NoApi;
     };
-    let number = |key: &str| {
-        Reflect::get(&json, &key.into())
-            .ok()
-            .and_then(|v| v.as_f64())
-            .unwrap_or(0.0)
-    };
-    let flag = |key: &str| {
-        Reflect::get(&json, &key.into())
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false)
-    };
-    match ServerConfig::new(number("browser_max_bytes"), number("upload_max_bytes")) {
-        Some(config) => {
-            ConfigAnswer::Live(config.with_licensing(flag("payments"), flag("licence_required")))
-        }
+    match ServerConfig::new(
+        get_f64(&json, "browser_max_bytes"),
+        get_f64(&json, "upload_max_bytes"),
+    ) {
+        Some(config) => ConfigAnswer::Live(config.with_licensing(
+            get_bool(&json, "payments"),
+            get_bool(&json, "licence_required"),
+        )),
         None => ConfigAnswer::NoApi,
     }
 }
@@ -251,12 +240,11 @@ fn problem_of(body: &[u8]) -> Problem {
     if !json.is_object() {
         return Problem::default();
     }
-    let get = |key: &str| Reflect::get(&json, &key.into()).unwrap_or(JsValue::UNDEFINED);
     Problem {
-        code: get("code").as_string().unwrap_or_default(),
-        detail: get("detail").as_string().unwrap_or_default(),
-        kind: get("kind").as_string().unwrap_or_default(),
-        max_bytes: get("max_bytes").as_f64(),
-        retry_after: get("retry_after").as_f64(),
+        code: get_str(&json, "code"),
+        detail: get_str(&json, "detail"),
+        kind: get_str(&json, "kind"),
+        max_bytes: get(&json, "max_bytes").as_f64(),
+        retry_after: get(&json, "retry_after").as_f64(),
     }
 }

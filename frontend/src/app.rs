@@ -4,6 +4,7 @@ use crate::account::{LicencePanel, Pro};
 use crate::bridge::{Bridge, Item, State};
 use crate::format;
 use crate::i18n::{Lang, fill};
+use crate::js::local_storage;
 use crate::zip;
 use js_sys::{Array, Reflect, Uint8Array};
 use leptos::ev;
@@ -25,13 +26,9 @@ pub fn start() {
     leptos::mount::mount_to_body(App);
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
 /// The remembered language, else the browser's.
 fn initial_lang() -> Lang {
-    if let Some(saved) = storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+    if let Some(saved) = local_storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
         && let Some(lang) = Lang::ALL.into_iter().find(|l| l.tag() == saved)
     {
         return lang;
@@ -130,7 +127,7 @@ fn App() -> impl IntoView {
         let value = event_target_value(&ev);
         if let Some(l) = Lang::ALL.into_iter().find(|l| l.tag() == value) {
             lang.set(l);
-            if let Some(s) = storage() {
+            if let Some(s) = local_storage() {
                 let _ = s.set_item(LANG_KEY, l.tag());
             }
         }

@@ -7,6 +7,7 @@ use crate::account::Pro;
 use crate::api::{self, ConfigAnswer, Phase, ServerReply};
 use crate::fallback::{self, Fallback, ServerConfig, ServerFailure};
 use crate::i18n::Texts;
+use crate::js::{get, get_bool, get_f64, get_str};
 use crate::pro::Lock;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -695,22 +696,6 @@ fn xml_blob(bytes: &Uint8Array) -> Result<Blob, JsValue> {
     let options = BlobPropertyBag::new();
     options.set_type("application/xml");
     Blob::new_with_u8_array_sequence_and_options(&Array::of1(bytes), &options)
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn get_str(obj: &JsValue, key: &str) -> String {
-    get(obj, key).as_string().unwrap_or_default()
-}
-
-fn get_f64(obj: &JsValue, key: &str) -> f64 {
-    get(obj, key).as_f64().unwrap_or(0.0)
-}
-
-fn get_bool(obj: &JsValue, key: &str) -> bool {
-    get(obj, key).as_bool().unwrap_or(false)
 }
 
 fn converted(data: &JsValue) -> Result<Converted, JsValue> {
