@@ -14,19 +14,7 @@
 
 const path = require('node:path');
 
-const LAUNCH = {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
+const LAUNCH = require('./chromium-launch.cjs');
 const TIMEOUT_MS = 120_000;
 
 function chromium() {
