@@ -45,21 +45,9 @@ pub fn run(input: &[u8], options: &mut Options<'_>) -> Result<Outcome, ConvertEr
     if let Some(p) = options.progress.as_deref_mut() {
         p(converter::Stage::Done, 1.0);
     }
-    let props = &project.properties;
-    let summary = Summary {
-        format: props
-            .file_format
-            .unwrap_or(converter::model::FileFormat::Mpp14),
-        template: props.template,
-        application: props.application.clone().unwrap_or_default(),
-        tasks: project.tasks.len(),
-        resources: project.resources.len(),
-        assignments: project.assignments.len(),
-        calendars: project.calendars.len(),
-    };
     Ok(Outcome {
         xml,
-        summary,
+        summary: Summary::of(&project),
         warnings,
         preview,
     })

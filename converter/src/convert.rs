@@ -94,6 +94,23 @@ pub struct Summary {
     pub calendars: usize,
 }
 
+impl Summary {
+    /// The summary of a project read with [`read_project`], for callers that keep the model
+    /// (the browser worker builds its preview from it).
+    pub fn of(project: &Project) -> Self {
+        let props = &project.properties;
+        Self {
+            format: props.file_format.unwrap_or(FileFormat::Mpp14),
+            template: props.template,
+            application: props.application.clone().unwrap_or_default(),
+            tasks: project.tasks.len(),
+            resources: project.resources.len(),
+            assignments: project.assignments.len(),
+            calendars: project.calendars.len(),
+        }
+    }
+}
+
 /// The result of a conversion.
 #[derive(Debug, Clone)]
 pub struct Conversion {
@@ -133,19 +150,9 @@ pub fn convert(input: &[u8], options: &mut Options<'_>) -> Result<Conversion, Co
     if let Some(p) = options.progress.as_deref_mut() {
         p(Stage::Done, 1.0);
     }
-    let props = &project.properties;
-    let summary = Summary {
-        format: props.file_format.unwrap_or(FileFormat::Mpp14),
-        template: props.template,
-        application: props.application.clone().unwrap_or_default(),
-        tasks: project.tasks.len(),
-        resources: project.resources.len(),
-        assignments: project.assignments.len(),
-        calendars: project.calendars.len(),
-    };
     Ok(Conversion {
         xml,
-        summary,
+        summary: Summary::of(&project),
         warnings,
     })
 }
