@@ -33,22 +33,22 @@ pub struct Outcome {
 }
 
 /// Reads the file, builds the preview from the model and writes the XML, reporting progress
-/// the way [`converter::convert`] does. The XML is the facade's [`converter::write_mspdi`] of
-/// the same model, so it is identical to what `convert` (and the CLI) produce.
+/// the way [`converter::convert`] does. The XML is written from the same reading, under the
+/// same budgets, so it is identical to what `convert` (and the CLI) produce.
 pub fn run(input: &[u8], options: &mut Options<'_>) -> Result<Outcome, ConvertError> {
-    let (project, warnings) = converter::read_project(input, options)?;
+    let read = converter::read_project(input, options)?;
     if let Some(p) = options.progress.as_deref_mut() {
         p(converter::Stage::Writing, 0.9);
     }
-    let xml = converter::write_mspdi(&project)?;
-    let preview = preview::Preview::of(&project);
+    let xml = read.write_mspdi()?;
+    let preview = preview::Preview::of(&read.project);
     if let Some(p) = options.progress.as_deref_mut() {
         p(converter::Stage::Done, 1.0);
     }
     Ok(Outcome {
         xml,
-        summary: Summary::of(&project),
-        warnings,
+        summary: Summary::of(&read.project),
+        warnings: read.warnings,
         preview,
     })
 }

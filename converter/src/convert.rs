@@ -1,17 +1,34 @@
 //! The facade every shell (command line, web worker, server) calls, so a file converts to
 //! the same bytes everywhere.
 
+use crate::budget::{Allowance, Budget, CancelToken, Usage};
 use crate::error::ConvertError;
 use crate::model::{FileFormat, Project};
 use crate::{mpp, mspdi};
+use std::io::Write;
 
 /// Bounds on what one conversion may consume; hostile files cannot exceed them.
+///
+/// The budgets grow with the input, so a real project of any size fits: on the 487 files of
+/// the test corpus the largest ratios are far below them (model memory about 1 × the input
+/// (the `memory` allowance is 3 ×), XML about 2.9 × (the `output` allowance is 15 ×), work
+/// about 0.1 unit per input byte (the `work` allowance is 4)). A crafted file that asks for
+/// more stops with [`ConvertError::MemoryBudget`], [`ConvertError::WorkBudget`] or
+/// [`ConvertError::OutputTooLarge`] instead of exhausting the machine.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest input accepted, in bytes.
     pub max_input_bytes: usize,
     /// Most rows read per entity (tasks, resources, assignments, calendars).
     pub max_records: usize,
+    /// Memory the project model may take, in bytes: strings, rows and lists built from the
+    /// file (not the input itself).
+    pub memory: Allowance,
+    /// Work units: one per record, item, day or occurrence visited in a loop whose length
+    /// the file chooses.
+    pub work: Allowance,
+    /// Bytes of XML.
+    pub output: Allowance,
 }
 
 impl Default for Limits {
@@ -19,6 +36,23 @@ impl Default for Limits {
         Self {
             max_input_bytes: 512 * 1024 * 1024,
             max_records: 1_000_000,
+            memory: Allowance::new(24 << 20, 3),
+            work: Allowance::new(8_000_000, 4),
+            output: Allowance::new(15 << 20, 15),
+        }
+    }
+}
+
+impl Limits {
+    /// Limits with every budget unbounded, for inputs the caller trusts (and for measuring
+    /// what real files spend).
+    pub fn unbounded() -> Self {
+        let none = Allowance::new(u64::MAX, 0);
+        Self {
+            memory: none,
+            work: none,
+            output: none,
+            ..Self::default()
         }
     }
 }
@@ -73,6 +107,8 @@ pub struct Options<'p> {
     pub limits: Limits,
     /// Called with each stage and the overall fraction done (0.0–1.0).
     pub progress: Option<&'p mut dyn FnMut(Stage, f32)>,
+    /// Stops the conversion early when cancelled from another thread.
+    pub cancel: Option<CancelToken>,
 }
 
 /// What was read, in numbers.
@@ -120,39 +156,95 @@ pub struct Conversion {
     pub summary: Summary,
     /// Problems that did not stop the conversion.
     pub warnings: Vec<String>,
+    /// What the conversion spent of its budgets.
+    pub usage: Usage,
+}
+
+/// A project read from a file. Writing it draws on what is left of the budgets reading
+/// started, so the XML of a hostile file is bounded like its model.
+#[derive(Debug)]
+pub struct ReadProject {
+    /// The model.
+    pub project: Project,
+    /// Problems that did not stop the reading.
+    pub warnings: Vec<String>,
+    budget: Budget,
+    output_limit: u64,
+}
+
+impl ReadProject {
+    /// Writes the MSPDI document into memory.
+    pub fn write_mspdi(&self) -> Result<Vec<u8>, ConvertError> {
+        let mut xml = Vec::new();
+        self.write_mspdi_to(&mut xml)?;
+        Ok(xml)
+    }
+
+    /// Writes the MSPDI document to `dest` as it goes (a file needs no copy in memory);
+    /// the number of bytes written. On an error `dest` holds a partial document.
+    pub fn write_mspdi_to(&self, dest: &mut dyn Write) -> Result<u64, ConvertError> {
+        mspdi::write(&self.project, dest, self.output_limit, &self.budget)
+    }
+
+    /// What was read, in numbers.
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.project)
+    }
+
+    /// What reading (and any writing so far) spent of the budgets.
+    pub fn usage(&self) -> Usage {
+        self.budget.usage()
+    }
 }
 
 /// Reads an `.mpp`/`.mpt` file into the project model, with the warnings found on the way.
-pub fn read_project(
-    input: &[u8],
-    options: &mut Options<'_>,
-) -> Result<(Project, Vec<String>), ConvertError> {
+pub fn read_project(input: &[u8], options: &mut Options<'_>) -> Result<ReadProject, ConvertError> {
+    let limits = options.limits;
+    let budget = Budget::new(
+        limits.memory.for_input(input.len()),
+        limits.work.for_input(input.len()),
+        options.cancel.clone(),
+    );
     let mut ignore = |_: Stage, _: f32| {};
     let progress: &mut dyn FnMut(Stage, f32) = match options.progress.as_deref_mut() {
         Some(p) => p,
         None => &mut ignore,
     };
-    mpp::read(input, &options.limits, progress)
+    let reading = mpp::read(input, &limits, progress, budget)?;
+    reading.budget.check()?;
+    Ok(ReadProject {
+        project: reading.project,
+        warnings: reading.warnings,
+        budget: reading.budget,
+        output_limit: limits.output.for_input(input.len()),
+    })
 }
 
-/// Writes the project as MSPDI XML.
+/// Writes a project a program built as MSPDI XML. Such a model is trusted: no budget but
+/// the memory the XML takes. (A model read from a file is written with
+/// [`ReadProject::write_mspdi`], under its file's budgets.)
 pub fn write_mspdi(project: &Project) -> Result<Vec<u8>, ConvertError> {
-    mspdi::write(project)
+    let mut xml = Vec::new();
+    mspdi::write(project, &mut xml, u64::MAX, &Budget::unlimited())?;
+    Ok(xml)
 }
 
 /// Converts an `.mpp`/`.mpt` file to MSPDI XML.
 pub fn convert(input: &[u8], options: &mut Options<'_>) -> Result<Conversion, ConvertError> {
-    let (project, warnings) = read_project(input, options)?;
+    let read = read_project(input, options)?;
     if let Some(p) = options.progress.as_deref_mut() {
         p(Stage::Writing, 0.9);
     }
-    let xml = write_mspdi(&project)?;
+    let xml = read.write_mspdi()?;
     if let Some(p) = options.progress.as_deref_mut() {
         p(Stage::Done, 1.0);
     }
+    let mut usage = read.usage();
+    usage.output = u64::try_from(xml.len()).unwrap_or(u64::MAX);
     Ok(Conversion {
         xml,
-        summary: Summary::of(&project),
-        warnings,
+        summary: read.summary(),
+        warnings: read.warnings,
+        usage,
     })
 }

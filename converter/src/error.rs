@@ -37,9 +37,35 @@ pub enum ConvertError {
         /// The configured limit.
         limit: usize,
     },
-    /// Writing the XML failed (should not happen when writing to memory).
+    /// Writing the XML failed: the destination refused it (a full disk, a closed pipe).
     #[error("the XML could not be written: {0}")]
     Write(String),
+    /// The file asks for more model memory than the budget for its size allows.
+    #[error(
+        "this file asks for more memory than a project of its size can hold (over {} MB); it is damaged or was made to exhaust the converter",
+        limit.div_ceil(1 << 20)
+    )]
+    MemoryBudget {
+        /// The budget, in bytes.
+        limit: u64,
+    },
+    /// Reading the file needs far more work than a project of its size.
+    #[error(
+        "reading this file takes far more work than a project of its size needs; it is damaged or was made to exhaust the converter"
+    )]
+    WorkBudget,
+    /// The XML would be larger than the budget for the input's size.
+    #[error(
+        "the XML would be larger than {} MB, far more than a project of this size writes; the file is damaged or was made to exhaust the converter",
+        limit.div_ceil(1 << 20)
+    )]
+    OutputTooLarge {
+        /// The budget, in bytes.
+        limit: u64,
+    },
+    /// The caller stopped the conversion (e.g. its deadline passed).
+    #[error("the conversion was stopped before it finished because it ran out of time")]
+    Cancelled,
 }
 
 impl ConvertError {
@@ -53,6 +79,10 @@ impl ConvertError {
             Self::Corrupt(_) => "corrupt",
             Self::TooLarge { .. } => "too_large",
             Self::Write(_) => "write",
+            Self::MemoryBudget { .. } => "memory_budget",
+            Self::WorkBudget => "work_budget",
+            Self::OutputTooLarge { .. } => "output_budget",
+            Self::Cancelled => "cancelled",
         }
     }
 }

@@ -11,13 +11,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod budget;
 pub mod convert;
 pub mod error;
 pub mod model;
 mod mpp;
 pub mod mspdi;
 
+pub use budget::{Allowance, CancelToken, Usage};
 pub use convert::{
-    Conversion, Limits, Options, Stage, Summary, convert, read_project, write_mspdi,
+    Conversion, Limits, Options, ReadProject, Stage, Summary, convert, read_project, write_mspdi,
 };
 pub use error::ConvertError;

@@ -1,7 +1,7 @@
 //! `mpp2xml`: converts Microsoft Project files to MSPDI XML from the command line.
 
-use converter::{Conversion, ConvertError, Options, convert};
-use std::io::{Read, Write};
+use converter::{ConvertError, Limits, Options, ReadProject, Summary, Usage, read_project};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,6 +19,8 @@ Options:
   -s, --summary        print what was read (version, application, counts) instead of XML
                        (with -o or -d the XML is written as well)
   -q, --quiet          do not print warnings
+  -u, --usage          print what each conversion spent of its budgets (model memory,
+                       work units, XML bytes) to standard error
   -h, --help           show this help
   -V, --version        show the version
 
@@ -32,6 +34,7 @@ struct Args {
     out_dir: Option<PathBuf>,
     summary: bool,
     quiet: bool,
+    usage: bool,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -41,6 +44,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         out_dir: None,
         summary: false,
         quiet: false,
+        usage: false,
     };
     let mut it = std::env::args().skip(1);
     let mut only_inputs = false;
@@ -64,6 +68,7 @@ fn parse_args() -> Result<Option<Args>, String> {
             }
             "-s" | "--summary" => args.summary = true,
             "-q" | "--quiet" => args.quiet = true,
+            "-u" | "--usage" => args.usage = true,
             "--" => only_inputs = true,
             s if s.starts_with("--output=") => {
                 args.output = Some(s["--output=".len()..].to_owned())
@@ -129,6 +134,7 @@ fn target_for(args: &Args, input: &str) -> Target {
 #[derive(Debug)]
 enum Failure {
     Read(std::io::Error),
+    TooLarge(u64, usize),
     Convert(ConvertError),
     Write(PathBuf, std::io::Error),
 }
@@ -137,36 +143,117 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Read(e) => write!(f, "cannot read the file: {e}"),
+            Self::TooLarge(size, limit) => write!(
+                f,
+                "{}",
+                ConvertError::TooLarge {
+                    size: usize::try_from(*size).unwrap_or(usize::MAX),
+                    limit: *limit
+                }
+            ),
             Self::Convert(e) => write!(f, "{e}"),
             Self::Write(p, e) => write!(f, "cannot write {}: {e}", p.display()),
         }
     }
 }
 
-fn convert_one(args: &Args, input: &str) -> Result<Conversion, Failure> {
-    let bytes = if input == "-" {
-        let mut buf = Vec::new();
+/// What one successful conversion reports.
+struct Converted {
+    summary: Summary,
+    warnings: Vec<String>,
+    usage: Usage,
+}
+
+/// Reads an input whole, refusing one larger than the engine's input limit before holding
+/// it in memory (standard input is read at most one byte past the limit).
+fn read_input(input: &str, limit: usize) -> Result<Vec<u8>, Failure> {
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX);
+    let mut buf = Vec::new();
+    if input == "-" {
         std::io::stdin()
+            .lock()
+            .take(cap.saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(Failure::Read)?;
-        buf
     } else {
-        std::fs::read(input).map_err(Failure::Read)?
-    };
-    let conversion = convert(&bytes, &mut Options::default()).map_err(Failure::Convert)?;
-    match target_for(args, input) {
-        Target::Stdout => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&conversion.xml)
-                .and_then(|()| out.flush())
-                .map_err(|e| Failure::Write("standard output".into(), e))?;
+        let file = std::fs::File::open(input).map_err(Failure::Read)?;
+        let size = file.metadata().map_err(Failure::Read)?.len();
+        if size > cap {
+            return Err(Failure::TooLarge(size, limit));
         }
-        Target::File(path) => {
-            std::fs::write(&path, &conversion.xml).map_err(|e| Failure::Write(path.clone(), e))?
-        }
-        Target::Nowhere => {}
+        file.take(cap.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(Failure::Read)?;
     }
-    Ok(conversion)
+    let size = u64::try_from(buf.len()).unwrap_or(u64::MAX);
+    if size > cap {
+        return Err(Failure::TooLarge(size, limit));
+    }
+    Ok(buf)
+}
+
+/// Writes the XML into `path` through a temporary file beside it, renamed into place once
+/// whole: a failed conversion never leaves a partial document under the final name.
+fn write_file(read: &ReadProject, path: &Path) -> Result<u64, Failure> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let written = (|| {
+        let file =
+            std::fs::File::create(&partial).map_err(|e| Failure::Write(partial.clone(), e))?;
+        let mut out = BufWriter::with_capacity(256 * 1024, file);
+        let written = read.write_mspdi_to(&mut out).map_err(Failure::Convert)?;
+        out.into_inner()
+            .map_err(|e| Failure::Write(partial.clone(), e.into_error()))?
+            .sync_all()
+            .map_err(|e| Failure::Write(partial.clone(), e))?;
+        std::fs::rename(&partial, path).map_err(|e| Failure::Write(path.to_owned(), e))?;
+        Ok(written)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+/// Writes the XML to standard output. The document is written twice: once into a counter,
+/// which fails on a budget before a byte is printed, then for real, so a reader of the pipe
+/// never gets half a document followed by an error.
+fn write_stdout(read: &ReadProject) -> Result<u64, Failure> {
+    read.write_mspdi_to(&mut std::io::sink())
+        .map_err(Failure::Convert)?;
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(256 * 1024, stdout);
+    let shown = || PathBuf::from("standard output");
+    let written = read.write_mspdi_to(&mut out).map_err(|e| match e {
+        ConvertError::Write(message) => Failure::Write(shown(), std::io::Error::other(message)),
+        other => Failure::Convert(other),
+    })?;
+    out.flush().map_err(|e| Failure::Write(shown(), e))?;
+    Ok(written)
+}
+
+fn convert_one(args: &Args, input: &str) -> Result<Converted, Failure> {
+    let limits = Limits::default();
+    let bytes = read_input(input, limits.max_input_bytes)?;
+    let mut options = Options {
+        limits,
+        ..Options::default()
+    };
+    let read = read_project(&bytes, &mut options).map_err(Failure::Convert)?;
+    drop(bytes);
+    let written = match target_for(args, input) {
+        Target::Stdout => write_stdout(&read)?,
+        Target::File(path) => write_file(&read, &path)?,
+        Target::Nowhere => 0,
+    };
+    let mut usage = read.usage();
+    usage.output = written;
+    Ok(Converted {
+        summary: read.summary(),
+        warnings: read.warnings,
+        usage,
+    })
 }
 
 fn main() -> ExitCode {
@@ -197,6 +284,13 @@ fn main() -> ExitCode {
                     for warning in &conversion.warnings {
                         eprintln!("{shown}: warning: {warning}");
                     }
+                }
+                if args.usage {
+                    let u = &conversion.usage;
+                    eprintln!(
+                        "{shown}: usage: model memory {} bytes, work {} units, XML {} bytes",
+                        u.memory, u.work, u.output
+                    );
                 }
                 if args.summary {
                     let s = &conversion.summary;

@@ -564,6 +564,7 @@ mod tests {
             props: Props::default(),
             warnings: Vec::new(),
             limits: Limits::default(),
+            budget: crate::budget::Budget::unlimited(),
         }
     }
 

@@ -221,6 +221,7 @@ mod tests {
             props: Props::parse(&build(items)),
             warnings: Vec::new(),
             limits: Limits::default(),
+            budget: crate::budget::Budget::unlimited(),
         }
     }
 

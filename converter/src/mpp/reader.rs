@@ -8,6 +8,7 @@ use super::layout::Layout;
 use super::props::Props;
 use super::var_data::VarData;
 use super::{assignments, calendars, custom_fields, project_props, relations, resources, tasks};
+use crate::budget::Budget;
 use crate::convert::{Limits, Stage};
 use crate::error::ConvertError;
 use crate::model::{FileFormat, Project};
@@ -29,6 +30,8 @@ pub struct Context {
     pub warnings: Vec<String>,
     /// Resource limits.
     pub limits: Limits,
+    /// What the conversion may still spend.
+    pub budget: Budget,
 }
 
 impl Context {
@@ -90,12 +93,23 @@ impl Loader<'_, '_> {
     }
 }
 
-/// Reads a whole project. `progress` is told each stage as it starts.
+/// What [`read`] hands back: the model, the warnings, and the budgets left for writing.
+pub struct Reading {
+    /// The model.
+    pub project: Project,
+    /// Problems that did not stop the reading.
+    pub warnings: Vec<String>,
+    /// The budgets, with what reading spent.
+    pub budget: Budget,
+}
+
+/// Reads a whole project, spending `budget`. `progress` is told each stage as it starts.
 pub fn read(
     input: &[u8],
     limits: &Limits,
     progress: &mut dyn FnMut(Stage, f32),
-) -> Result<(Project, Vec<String>), ConvertError> {
+    budget: Budget,
+) -> Result<Reading, ConvertError> {
     if input.len() > limits.max_input_bytes {
         return Err(ConvertError::TooLarge {
             size: input.len(),
@@ -152,6 +166,7 @@ pub fn read(
         props,
         warnings: Vec::new(),
         limits: *limits,
+        budget,
     };
     if flags & 2 != 0 {
         ctx.warn("the file has a write-reservation password; it was read without it");
@@ -178,6 +193,7 @@ pub fn read(
     progress(Stage::Calendars, 0.1);
     let cal_blocks = loader.entity("TBkndCal", 10)?;
     let mut calendars = calendars::read(&mut ctx, &cal_blocks);
+    ctx.budget.check()?;
 
     progress(Stage::CustomFields, 0.2);
     let task_blocks = loader.entity("TBkndTask", layout.task_meta_size)?;
@@ -189,18 +205,22 @@ pub fn read(
         [&task_blocks.props, &rsc_blocks.props, &assn_blocks.props],
         &outline_blocks,
     );
+    ctx.budget.check()?;
 
     progress(Stage::Resources, 0.3);
     let rsc_map = map_for(Entity::Resource, &ctx);
     let mut resources = resources::read(&mut ctx, &rsc_blocks, &rsc_map, &custom);
+    ctx.budget.check()?;
 
     progress(Stage::Tasks, 0.45);
     let task_map = map_for(Entity::Task, &ctx);
     let mut tasks = tasks::read(&mut ctx, &task_blocks, &task_map, &custom);
+    ctx.budget.check()?;
 
     progress(Stage::Relations, 0.7);
     let cons_blocks = loader.entity("TBkndCons", 10)?;
     relations::read(&mut ctx, &cons_blocks, &mut tasks);
+    ctx.budget.check()?;
 
     progress(Stage::Assignments, 0.8);
     let assn_map = map_for(Entity::Assignment, &ctx);
@@ -212,10 +232,12 @@ pub fn read(
         &resources,
         &custom,
     );
+    ctx.budget.check()?;
 
     calendars::finish(&mut ctx, &mut calendars, &mut resources);
     let custom_fields =
         custom_fields::complete_definitions(&custom, &tasks, &resources, &assignments);
+    ctx.budget.check()?;
     let project = Project {
         properties,
         calendars,
@@ -225,5 +247,9 @@ pub fn read(
         custom_fields,
         lookup_tables: custom.tables.clone(),
     };
-    Ok((project, ctx.warnings))
+    Ok(Reading {
+        project,
+        warnings: ctx.warnings,
+        budget: ctx.budget,
+    })
 }

@@ -801,6 +801,7 @@ pub(super) mod test_blocks {
             props: Props::default(),
             warnings: Vec::new(),
             limits: Limits::default(),
+            budget: crate::budget::Budget::unlimited(),
         }
     }
 

@@ -410,6 +410,7 @@ fn write_assignment(
 mod tests {
     use super::*;
     use crate::model::{Duration, TimeUnit};
+    use crate::mspdi::xml::xml_of;
 
     fn task(uid: i32, summary: bool, percent: f64) -> Task {
         Task {
@@ -458,9 +459,7 @@ mod tests {
 
     #[test]
     fn writes_assignments_in_ms_project_order() -> Result<(), ConvertError> {
-        let mut out = Out::new()?;
-        write(&mut out, &project())?;
-        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        let xml = xml_of(|out| write(out, &project()))?;
         assert_eq!(xml.matches("<Assignment>").count(), 3);
         let first = xml.find("<UID>5</UID>").unwrap_or(usize::MAX);
         let invented = xml.find("<UID>6</UID>").unwrap_or(0);
@@ -531,9 +530,7 @@ mod tests {
 
     #[test]
     fn an_empty_project_writes_an_empty_container() -> Result<(), ConvertError> {
-        let mut out = Out::new()?;
-        write(&mut out, &Project::default())?;
-        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        let xml = xml_of(|out| write(out, &Project::default()))?;
         assert!(xml.ends_with("<Assignments/>"), "{xml}");
         Ok(())
     }

@@ -317,6 +317,7 @@ fn write_work_week(out: &mut Out, week: &WorkWeek) -> Result<(), ConvertError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mspdi::xml::xml_of;
 
     fn at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d)
@@ -403,15 +404,13 @@ mod tests {
 
     #[test]
     fn writes_a_derived_calendar_without_week_days() -> Result<(), ConvertError> {
-        let mut out = Out::new()?;
         let calendar = Calendar {
             uid: 3,
             name: Some("Ann".into()),
             base_calendar_uid: Some(1),
             ..Default::default()
         };
-        write_calendar(&mut out, &calendar, &mut 100)?;
-        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        let xml = xml_of(|out| write_calendar(out, &calendar, &mut 100))?;
         assert!(
             xml.contains("<BaseCalendarUID>1</BaseCalendarUID>"),
             "{xml}"

@@ -222,11 +222,10 @@ fn decimal2(value: f64) -> String {
 mod tests {
     use super::*;
     use crate::model::{CustomFieldDefinition, Duration, Guid, TimeUnit};
+    use crate::mspdi::xml::xml_of;
 
     fn xml(f: impl FnOnce(&mut Out) -> Result<(), ConvertError>) -> String {
-        let mut out = Out::new().unwrap_or_else(|_| unreachable!());
-        let _ = f(&mut out);
-        String::from_utf8(out.finish()).unwrap_or_default()
+        xml_of(f).unwrap_or_default()
     }
 
     fn value(field_id: u32, value: CustomValue) -> CustomFieldValue {

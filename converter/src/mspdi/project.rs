@@ -206,6 +206,7 @@ fn calendar_uid(project: &Project) -> i32 {
 mod tests {
     use super::*;
     use crate::model::{Calendar, FileFormat};
+    use crate::mspdi::xml::xml_of;
 
     fn calendar(uid: i32, name: &str) -> Calendar {
         Calendar {
@@ -291,9 +292,7 @@ mod tests {
         let mut project = Project::default();
         project.properties.application_version = Some(14);
         project.properties.currency_code = Some("GBP".to_owned());
-        let mut out = Out::new()?;
-        write_properties(&mut out, &project)?;
-        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        let xml = xml_of(|out| write_properties(out, &project))?;
         let at = |tag: &str| xml.find(&format!("<{tag}>")).unwrap_or(usize::MAX);
         let order = [
             "SaveVersion",

@@ -297,6 +297,7 @@ fn write_availability(out: &mut Out, r: &Resource) -> Result<(), ConvertError> {
 mod tests {
     use super::*;
     use crate::model::{Assignment, AvailabilityPeriod, CostRate};
+    use crate::mspdi::xml::xml_of;
 
     fn rate(from: DateTime, to: DateTime, standard: f64) -> CostRate {
         CostRate {
@@ -351,9 +352,7 @@ mod tests {
             assignments: vec![assignment(1, 3), assignment(2, 2)],
             ..Project::default()
         };
-        let mut out = Out::new()?;
-        write(&mut out, &project)?;
-        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        let xml = xml_of(|out| write(out, &project))?;
         assert!(xml.contains("<Name>A;B</Name>"));
         assert!(xml.contains("<Start>2024-01-02T08:00:00</Start>"));
         assert!(xml.contains("<Finish>2024-01-03T17:00:00</Finish>"));

@@ -1,18 +1,67 @@
 //! A thin element writer over quick-xml, and the value formats of MSPDI (dates, durations in
-//! hours, numbers in their shortest form). Every text goes through one escape-and-strip path.
+//! hours, numbers in their shortest form). Every text goes through one escape-and-strip path,
+//! and every byte through one counter, so the XML of a hostile file stops at its budget.
 
+use crate::budget::Budget;
 use crate::error::ConvertError;
 use crate::model::{DateTime, Duration, Guid, Time};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use std::io::Write;
 
-/// Writes elements with tab indentation, as Microsoft Project does.
-pub struct Out {
-    w: Writer<Vec<u8>>,
+/// Bytes gathered before they are handed to the destination: quick-xml writes in many small
+/// pieces, and the destination may be a file.
+const CHUNK: usize = 64 * 1024;
+
+/// The destination behind a counter that refuses to pass the output budget.
+struct Sink<'w> {
+    dest: &'w mut dyn Write,
+    buf: Vec<u8>,
+    written: u64,
+    limit: u64,
+    over: bool,
 }
 
-fn write_err(e: impl std::fmt::Display) -> ConvertError {
-    ConvertError::Write(e.to_string())
+impl Sink<'_> {
+    fn drain(&mut self) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            self.dest.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
+        let total = self.written.saturating_add(len);
+        if total > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("the output budget is spent"));
+        }
+        self.written = total;
+        if self.buf.len() + data.len() > CHUNK {
+            self.drain()?;
+        }
+        if data.len() >= CHUNK {
+            self.dest.write_all(data)?;
+        } else {
+            self.buf.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.drain()?;
+        self.dest.flush()
+    }
+}
+
+/// Writes elements with tab indentation, as Microsoft Project does.
+pub struct Out<'w> {
+    w: Writer<Sink<'w>>,
+    budget: &'w Budget,
 }
 
 /// Removes characters XML 1.0 forbids (control characters from old files).
@@ -27,22 +76,61 @@ pub fn clean_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-impl Out {
-    /// Starts a document with MS Project's XML declaration.
-    pub fn new() -> Result<Self, ConvertError> {
-        let mut w = Writer::new_with_indent(Vec::with_capacity(64 * 1024), b'\t', 1);
-        w.write_event(Event::Decl(BytesDecl::new(
-            "1.0",
-            Some("UTF-8"),
-            Some("yes"),
-        )))
-        .map_err(write_err)?;
-        Ok(Self { w })
+impl<'w> Out<'w> {
+    /// Starts a document with MS Project's XML declaration, written to `dest`; at most
+    /// `limit` bytes may be written, and loops of the writer spend `budget`'s work.
+    pub fn new(
+        dest: &'w mut dyn Write,
+        limit: u64,
+        budget: &'w Budget,
+    ) -> Result<Self, ConvertError> {
+        let sink = Sink {
+            dest,
+            buf: Vec::with_capacity(CHUNK),
+            written: 0,
+            limit,
+            over: false,
+        };
+        let mut out = Self {
+            w: Writer::new_with_indent(sink, b'\t', 1),
+            budget,
+        };
+        let decl = Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), Some("yes")));
+        let result = out.w.write_event(decl);
+        out.check(result)?;
+        Ok(out)
     }
 
-    /// The finished document.
-    pub fn finish(self) -> Vec<u8> {
-        self.w.into_inner()
+    /// Flushes what is buffered; the number of bytes written.
+    pub fn finish(mut self) -> Result<u64, ConvertError> {
+        let result = self.w.get_mut().flush();
+        self.check(result)?;
+        Ok(self.w.get_ref().written)
+    }
+
+    /// The conversion's budgets, for writer loops whose length the file chose.
+    pub fn budget(&self) -> &'w Budget {
+        self.budget
+    }
+
+    /// Spends `units` of work; the error once the work budget is exhausted.
+    pub fn work(&self, units: u64) -> Result<(), ConvertError> {
+        if self.budget.work(units) {
+            Ok(())
+        } else {
+            self.budget.check()
+        }
+    }
+
+    /// Turns a write failure into the error that says why: the budget or the destination.
+    fn check<T, E: std::fmt::Display>(&self, result: Result<T, E>) -> Result<(), ConvertError> {
+        match result {
+            Ok(_) => Ok(()),
+            Err(_) if self.w.get_ref().over => Err(ConvertError::OutputTooLarge {
+                limit: self.w.get_ref().limit,
+            }),
+            Err(e) => Err(ConvertError::Write(e.to_string())),
+        }
     }
 
     /// Opens `<name>` (with an optional `xmlns`).
@@ -51,7 +139,8 @@ impl Out {
         if let Some(ns) = xmlns {
             start.push_attribute(("xmlns", ns));
         }
-        self.w.write_event(Event::Start(start)).map_err(write_err)
+        let result = self.w.write_event(Event::Start(start));
+        self.check(result)
     }
 
     /// Opens `<name>`.
@@ -61,26 +150,25 @@ impl Out {
 
     /// Closes `</name>`.
     pub fn end(&mut self, name: &str) -> Result<(), ConvertError> {
-        self.w
-            .write_event(Event::End(BytesEnd::new(name)))
-            .map_err(write_err)
+        let result = self.w.write_event(Event::End(BytesEnd::new(name)));
+        self.check(result)
     }
 
     /// Writes `<name/>`, an empty container.
     pub fn empty(&mut self, name: &str) -> Result<(), ConvertError> {
-        self.w
-            .write_event(Event::Empty(BytesStart::new(name)))
-            .map_err(write_err)
+        let result = self.w.write_event(Event::Empty(BytesStart::new(name)));
+        self.check(result)
     }
 
     /// Writes `<name>text</name>`; empty text is written as `<name></name>`.
     pub fn text(&mut self, name: &str, text: &str) -> Result<(), ConvertError> {
         let cleaned = clean_text(text);
-        self.w
+        let result = self
+            .w
             .create_element(name)
             .write_text_content(BytesText::new(&cleaned))
-            .map(|_| ())
-            .map_err(write_err)
+            .map(|_| ());
+        self.check(result)
     }
 
     /// Writes `<name>text</name>` when there is a value.
@@ -184,6 +272,19 @@ pub fn tenths(d: &Duration) -> i64 {
     (d.minutes * 10.0).round() as i64
 }
 
+/// The XML `write` makes, for the writer's tests.
+#[cfg(test)]
+pub fn xml_of(
+    write: impl FnOnce(&mut Out<'_>) -> Result<(), ConvertError>,
+) -> Result<String, ConvertError> {
+    let budget = Budget::unlimited();
+    let mut dest = Vec::new();
+    let mut out = Out::new(&mut dest, u64::MAX, &budget)?;
+    write(&mut out)?;
+    out.finish()?;
+    Ok(String::from_utf8(dest).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,10 +309,28 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_stripped() -> Result<(), ConvertError> {
-        let mut out = Out::new()?;
-        out.text("Name", "a & b <c>\u{1}\u{0b}")?;
-        let xml = String::from_utf8(out.finish()).unwrap_or_default();
+        let xml = xml_of(|out| out.text("Name", "a & b <c>\u{1}\u{0b}"))?;
         assert!(xml.ends_with("<Name>a &amp; b &lt;c&gt;</Name>"), "{xml}");
         Ok(())
+    }
+
+    #[test]
+    fn writing_stops_at_the_output_budget() {
+        let budget = Budget::unlimited();
+        let mut dest = Vec::new();
+        let result = Out::new(&mut dest, 200, &budget).and_then(|mut out| {
+            for _ in 0..100 {
+                out.text("Name", "0123456789")?;
+            }
+            out.finish()
+        });
+        assert!(
+            matches!(result, Err(ConvertError::OutputTooLarge { limit: 200 })),
+            "{result:?}"
+        );
+        assert!(
+            dest.len() <= 200,
+            "nothing past the budget reaches the destination"
+        );
     }
 }
