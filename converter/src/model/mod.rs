@@ -6,6 +6,7 @@
 //! writer converts to MSPDI's units (hundredths, tenths of minutes) in one place.
 
 mod calendar;
+mod code;
 mod custom;
 mod project;
 mod resource;
@@ -15,6 +16,7 @@ mod values;
 pub use calendar::{
     Calendar, CalendarException, DayHours, DaySpan, Recurrence, TimeRange, WorkWeek,
 };
+pub use code::DottedCode;
 pub use custom::{
     CustomFieldDefinition, CustomFieldValue, CustomValue, FieldClass, LookupTable, LookupValue,
 };

@@ -1,6 +1,6 @@
 //! Tasks, their links and their resource assignments.
 
-use super::{CustomFieldValue, DateTime, Duration, Guid};
+use super::{CustomFieldValue, DateTime, DottedCode, Duration, Guid};
 
 /// How two tasks are linked. Codes are MSPDI's `PredecessorLink/Type` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,8 +83,8 @@ pub struct Task {
     pub task_type: u16,
     pub created: Option<DateTime>,
     pub contact: Option<String>,
-    pub wbs: Option<String>,
-    pub outline_number: Option<String>,
+    pub wbs: Option<DottedCode>,
+    pub outline_number: Option<DottedCode>,
     pub outline_level: u16,
     pub parent_uid: Option<i32>,
     pub priority: u16,

@@ -33,6 +33,11 @@ pub fn i32_at(data: &[u8], off: usize) -> Option<i32> {
     array(data, off).map(i32::from_le_bytes)
 }
 
+/// Little-endian `u64` at `off`.
+pub fn u64_at(data: &[u8], off: usize) -> Option<u64> {
+    array(data, off).map(u64::from_le_bytes)
+}
+
 /// Little-endian `i64` at `off`.
 pub fn i64_at(data: &[u8], off: usize) -> Option<i64> {
     array(data, off).map(i64::from_le_bytes)

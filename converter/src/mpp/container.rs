@@ -13,7 +13,14 @@ const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 pub struct Container<'a> {
     cfb: cfb::CompoundFile<Cursor<&'a [u8]>>,
     max_stream: usize,
+    /// Bytes of stream data still allowed: streams own disjoint sectors of the file, so
+    /// together they cannot hold more than the file does.
+    unread: usize,
 }
+
+/// What the streams read may add up to beyond the input's size: the header, directory
+/// and allocation sectors are not stream data, so a real file never comes near it.
+const STREAM_SLACK: usize = 64 * 1024;
 
 /// What `\1CompObj` says about the file.
 #[derive(Debug, Clone)]
@@ -71,10 +78,15 @@ impl<'a> Container<'a> {
                 "it is not an OLE2 compound file, which every .mpp file is".to_owned(),
             ));
         }
+        super::sector_chains::check(input)?;
         let cfb = cfb::CompoundFile::open(Cursor::new(input)).map_err(|e| {
             ConvertError::Corrupt(format!("the compound file structure is unreadable ({e})"))
         })?;
-        Ok(Self { cfb, max_stream })
+        Ok(Self {
+            cfb,
+            max_stream,
+            unread: input.len().saturating_add(STREAM_SLACK),
+        })
     }
 
     /// True when `path` names a storage.
@@ -94,12 +106,13 @@ impl<'a> Container<'a> {
             ))
         })?;
         let len = usize::try_from(stream.len()).unwrap_or(usize::MAX);
-        if len > self.max_stream {
+        if len > self.max_stream || len > self.unread {
             return Err(ConvertError::Corrupt(format!(
                 "stream {} claims {len} bytes, more than the file can hold",
                 path.trim_start_matches('/')
             )));
         }
+        self.unread -= len;
         let mut out = Vec::with_capacity(len);
         stream
             .by_ref()

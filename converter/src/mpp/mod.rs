@@ -18,6 +18,7 @@ mod record;
 mod relations;
 mod resources;
 mod rtf;
+mod sector_chains;
 mod tasks;
 mod var_data;
 

@@ -76,20 +76,40 @@ impl Loader<'_, '_> {
         Ok(data)
     }
 
-    fn entity(&mut self, dir: &str, meta_size: usize) -> Result<EntityBlocks, ConvertError> {
+    /// Loads one entity storage, charging its index to the budget.
+    fn entity(
+        &mut self,
+        ctx: &mut Context,
+        dir: &str,
+        meta_size: usize,
+    ) -> Result<EntityBlocks, ConvertError> {
         let base = self.layout.path(dir);
         let format = self.layout.format;
         let var_meta = self.stream(&format!("{base}/VarMeta"), false)?;
         let var_data = self.stream(&format!("{base}/Var2Data"), false)?;
         let meta = self.stream(&format!("{base}/FixedMeta"), false)?;
-        Ok(EntityBlocks {
-            var: VarData::parse(&var_meta, var_data, format),
+        let var = VarData::parse(&var_meta, var_data, format);
+        // A hash map entry per value: its key, offset, owner and the table's slack.
+        ctx.budget.alloc(var.len().saturating_mul(64));
+        ctx.budget
+            .work(u64::try_from(var.len() + var.overlapping()).unwrap_or(u64::MAX));
+        if var.overlapping() > 0 {
+            ctx.warn(format!(
+                "{} values in {} share their bytes with another and were ignored (the file is damaged)",
+                var.overlapping(),
+                dir
+            ));
+        }
+        let blocks = EntityBlocks {
+            var,
             meta: FixedMeta::parse(meta, meta_size),
             data: self.stream(&format!("{base}/FixedData"), true)?,
             meta2_raw: self.stream(&format!("{base}/Fixed2Meta"), false)?,
             data2: self.stream(&format!("{base}/Fixed2Data"), true)?,
             props: Props::parse(&self.stream(&format!("{base}/Props"), true)?),
-        })
+        };
+        ctx.budget.check()?;
+        Ok(blocks)
     }
 }
 
@@ -191,15 +211,15 @@ pub fn read(
     };
 
     progress(Stage::Calendars, 0.1);
-    let cal_blocks = loader.entity("TBkndCal", 10)?;
+    let cal_blocks = loader.entity(&mut ctx, "TBkndCal", 10)?;
     let mut calendars = calendars::read(&mut ctx, &cal_blocks);
     ctx.budget.check()?;
 
     progress(Stage::CustomFields, 0.2);
-    let task_blocks = loader.entity("TBkndTask", layout.task_meta_size)?;
-    let rsc_blocks = loader.entity("TBkndRsc", layout.resource_meta_size)?;
-    let assn_blocks = loader.entity("TBkndAssn", layout.assignment_meta_size)?;
-    let outline_blocks = loader.entity("TBkndOutlCode", 10)?;
+    let task_blocks = loader.entity(&mut ctx, "TBkndTask", layout.task_meta_size)?;
+    let rsc_blocks = loader.entity(&mut ctx, "TBkndRsc", layout.resource_meta_size)?;
+    let assn_blocks = loader.entity(&mut ctx, "TBkndAssn", layout.assignment_meta_size)?;
+    let outline_blocks = loader.entity(&mut ctx, "TBkndOutlCode", 10)?;
     let custom = custom_fields::read_definitions(
         &mut ctx,
         [&task_blocks.props, &rsc_blocks.props, &assn_blocks.props],
@@ -218,7 +238,7 @@ pub fn read(
     ctx.budget.check()?;
 
     progress(Stage::Relations, 0.7);
-    let cons_blocks = loader.entity("TBkndCons", 10)?;
+    let cons_blocks = loader.entity(&mut ctx, "TBkndCons", 10)?;
     relations::read(&mut ctx, &cons_blocks, &mut tasks);
     ctx.budget.check()?;
 

@@ -3,7 +3,8 @@
 use super::bytes::{i32_at, u16_at, u32_at};
 use super::reader::{Context, EntityBlocks};
 use super::record::unit_from_code;
-use crate::model::{Duration, Relation, RelationKind, Task, TimeUnit};
+use crate::budget::Budget;
+use crate::model::{DottedCode, Duration, Relation, RelationKind, Task, TimeUnit};
 use std::collections::HashMap;
 
 /// Size of a link record.
@@ -20,7 +21,12 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, tasks: &mut [Task]) {
         .min(blocks.meta.len())
         .min(ctx.limits.max_records);
     let mut dropped = 0usize;
+    // (successor, predecessor) → position of their first link among the successor's.
+    let mut links: HashMap<(i32, i32), usize> = HashMap::new();
     for i in 0..count {
+        if !ctx.budget.work(1) || !ctx.budget.alloc_items::<((i32, i32), usize)>(1) {
+            break;
+        }
         let Some(meta) = blocks.meta.item(i) else {
             continue;
         };
@@ -64,14 +70,19 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, tasks: &mut [Task]) {
             kind: RelationKind::from_code(kind),
             lag,
         };
-        let duplicate = task
-            .predecessors
-            .iter()
-            .find(|r| r.predecessor_uid == predecessor);
+        // One link between two tasks; an identical copy of the first one is ignored.
+        let first = links
+            .entry((successor, predecessor))
+            .or_insert(task.predecessors.len());
+        let duplicate = task.predecessors.get(*first);
         match duplicate {
-            // One link between two tasks; an identical copy is ignored.
             Some(existing) if existing.kind == relation.kind && existing.lag == relation.lag => {}
-            _ => task.predecessors.push(relation),
+            _ => {
+                if !ctx.budget.alloc_items::<Relation>(1) {
+                    break;
+                }
+                task.predecessors.push(relation);
+            }
         }
     }
     if dropped > 0 {
@@ -79,7 +90,7 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks, tasks: &mut [Task]) {
             "{dropped} links to tasks that are not in the file were ignored"
         ));
     }
-    drop_links_to_ancestors(tasks);
+    drop_links_to_ancestors(tasks, &ctx.budget);
 }
 
 /// The lag: tenths of a minute, or the percentage itself for percent lags.
@@ -94,19 +105,26 @@ fn lag(record: &[u8], lag_offset: usize, units_offset: usize) -> Duration {
 }
 
 /// A task linked to one of its own summary tasks is a stale link Project keeps in the file.
-fn drop_links_to_ancestors(tasks: &mut [Task]) {
-    let outline: HashMap<i32, String> = tasks
+/// A summary is recognised by its outline number being a leading part of the task's (the
+/// one ancestor code at the summary's depth is compared, so a link costs the task's depth).
+fn drop_links_to_ancestors(tasks: &mut [Task], budget: &Budget) {
+    let outline: HashMap<i32, DottedCode> = tasks
         .iter()
         .filter_map(|t| Some((t.uid, t.outline_number.clone()?)))
         .collect();
     for task in tasks.iter_mut() {
-        let Some(own) = task.outline_number.as_deref() else {
+        let Some(own) = task.outline_number.as_ref() else {
             continue;
         };
         task.predecessors.retain(|r| {
-            outline
-                .get(&r.predecessor_uid)
-                .is_none_or(|p| !own.starts_with(&format!("{p}.")))
+            let Some(summary) = outline.get(&r.predecessor_uid) else {
+                return true;
+            };
+            if summary.depth() >= own.depth() {
+                return true;
+            }
+            budget.work(u64::from(own.depth() - summary.depth()));
+            own.at_depth(summary.depth()) != Some(summary)
         });
     }
 }
@@ -130,13 +148,13 @@ mod tests {
     fn links_to_a_summary_task_are_dropped() {
         let mut parent = Task {
             uid: 1,
-            outline_number: Some("1".into()),
+            outline_number: Some(DottedCode::root("1")),
             ..Task::default()
         };
         parent.predecessors.clear();
         let child = Task {
             uid: 2,
-            outline_number: Some("1.1".into()),
+            outline_number: Some(DottedCode::child(&DottedCode::root("1"), "1")),
             predecessors: vec![
                 Relation {
                     predecessor_uid: 1,
@@ -151,11 +169,11 @@ mod tests {
         };
         let other = Task {
             uid: 3,
-            outline_number: Some("10".into()),
+            outline_number: Some(DottedCode::root("10")),
             ..Task::default()
         };
         let mut tasks = vec![parent, child, other];
-        drop_links_to_ancestors(&mut tasks);
+        drop_links_to_ancestors(&mut tasks, &Budget::unlimited());
         let kept: Vec<i32> = tasks
             .get(1)
             .map(|t| t.predecessors.iter().map(|r| r.predecessor_uid).collect())

@@ -16,7 +16,8 @@ use super::layout::Layout;
 use super::reader::{Context, EntityBlocks};
 use super::record::{Row, unit_from_code};
 use super::rtf;
-use crate::model::{Baseline, DateTime, Duration, FileFormat, Task, TimeUnit};
+use crate::budget::Budget;
+use crate::model::{Baseline, DateTime, DottedCode, Duration, FileFormat, Task, TimeUnit};
 
 /// Task field indices: the low 16 bits of the `0x0B40xxxx` field ids (MPXJ `MPPTaskField`).
 mod field {
@@ -620,7 +621,7 @@ pub fn read(
     }
     let mut tasks: Vec<Task> = out.tasks.into_iter().flatten().collect();
     tasks.sort_by_key(|t| t.id);
-    build_hierarchy(&mut tasks);
+    build_hierarchy(&mut tasks, &ctx.budget);
     tasks
 }
 
@@ -669,7 +670,7 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     };
     task.name = row.string(field::NAME);
     task.guid = row.guid(field::GUID);
-    task.wbs = row.string(field::WBS);
+    task.wbs = row.string(field::WBS).map(DottedCode::root);
     task.contact = row.string(field::CONTACT);
     task.notes = row
         .raw(field::NOTES)
@@ -1040,13 +1041,16 @@ fn renumber(out: &mut Collected) -> Result<(), String> {
 }
 
 /// Rebuilds the outline from the outline levels of the tasks in ID order, then derives
-/// outline numbers, WBS codes (where the file stores none) and the summary flag.
-fn build_hierarchy(tasks: &mut [Task]) {
+/// outline numbers, WBS codes (where the file stores none) and the summary flag. Each code
+/// is its parent's code plus one part, shared, so a deep outline costs memory per task, not
+/// per level of every task.
+fn build_hierarchy(tasks: &mut [Task], budget: &Budget) {
     if let [only] = tasks {
         // The lone project summary task: Project numbers it 0.
         if only.uid == 0 && !only.is_null {
-            only.outline_number.get_or_insert_with(|| "0".to_owned());
-            only.wbs.get_or_insert_with(|| "0".to_owned());
+            only.outline_number
+                .get_or_insert_with(|| DottedCode::root("0"));
+            only.wbs.get_or_insert_with(|| DottedCode::root("0"));
         }
         return;
     }
@@ -1056,9 +1060,12 @@ fn build_hierarchy(tasks: &mut [Task]) {
     let mut parent_of: Vec<Option<usize>> = vec![None; count];
     let mut child_count = vec![0usize; count];
     let mut root_count = 0usize;
-    let mut codes: Vec<(Option<String>, Option<String>)> = vec![(None, None); count];
+    let mut codes: Vec<(Option<DottedCode>, Option<DottedCode>)> = vec![(None, None); count];
     let mut last: Option<(usize, u16)> = None;
     for (i, task) in tasks.iter().enumerate() {
+        if !budget.work(1) || !budget.alloc_items::<(DottedCode, DottedCode, usize)>(2) {
+            return;
+        }
         if task.is_null {
             // Null tasks hang from the root and take a position there.
             root_count += 1;
@@ -1075,6 +1082,9 @@ fn build_hierarchy(tasks: &mut [Task]) {
                 // Climb until an ancestor with a lower level is found.
                 let mut parent = None;
                 while level <= cursor_level {
+                    if !budget.work(1) {
+                        return;
+                    }
                     parent = parent_of.get(cursor).copied().flatten();
                     let Some(p) = parent else { break };
                     cursor = p;
@@ -1099,11 +1109,11 @@ fn build_hierarchy(tasks: &mut [Task]) {
         };
         let (parent_outline, parent_wbs) = parent
             .and_then(|p| codes.get(p))
-            .map_or((None, None), |(o, w)| (o.as_deref(), w.as_deref()));
-        let outline = child_code(task.uid, parent.is_some(), parent_outline, position, true);
+            .map_or((None, None), |(o, w)| (o.as_ref(), w.as_ref()));
+        let outline = child_code(task.uid, parent.is_some(), parent_outline, position);
         let wbs = match &task.wbs {
             Some(stored) => stored.clone(),
-            None => child_code(task.uid, parent.is_some(), parent_wbs, position, false),
+            None => child_code(task.uid, parent.is_some(), parent_wbs, position),
         };
         if let Some(slot) = codes.get_mut(i) {
             *slot = (Some(outline), Some(wbs));
@@ -1124,30 +1134,22 @@ fn build_hierarchy(tasks: &mut [Task]) {
 }
 
 /// The outline number or WBS code of a child: "0" for the project summary task, the
-/// parent's code plus the child's position otherwise (MPXJ drops a trailing ".0" of outline
-/// numbers and treats a parent coded "0" as the root).
+/// parent's code plus the child's position otherwise (a parent coded "0" counts as the
+/// root, as in MPXJ).
 fn child_code(
     uid: i32,
     has_parent: bool,
-    parent: Option<&str>,
+    parent: Option<&DottedCode>,
     position: usize,
-    outline: bool,
-) -> String {
-    if !has_parent {
-        return if uid == 0 {
-            "0".to_owned()
-        } else {
-            position.to_string()
-        };
+) -> DottedCode {
+    if !has_parent && uid == 0 {
+        return DottedCode::root("0");
     }
-    let mut base = parent.unwrap_or("0").to_owned();
-    if outline && let Some(i) = base.rfind(".0") {
-        base.truncate(i);
-    }
-    if base == "0" {
-        position.to_string()
-    } else {
-        format!("{base}.{position}")
+    match parent {
+        Some(parent) if has_parent && !parent.is_root_text("0") => {
+            DottedCode::child(parent, position.to_string())
+        }
+        _ => DottedCode::root(position.to_string()),
     }
 }
 
@@ -1173,37 +1175,44 @@ mod tests {
             task(3, 3, 2),
             task(4, 4, 1),
         ];
-        build_hierarchy(&mut tasks);
+        build_hierarchy(&mut tasks, &Budget::unlimited());
         let numbers: Vec<_> = tasks
             .iter()
-            .map(|t| t.outline_number.clone().unwrap_or_default())
+            .map(|t| t.outline_number.as_ref().map(ToString::to_string))
+            .map(Option::unwrap_or_default)
             .collect();
         assert_eq!(numbers, ["0", "1", "1.1", "1.2", "2"]);
         let summaries: Vec<bool> = tasks.iter().map(|t| t.summary).collect();
         assert_eq!(summaries, [true, true, false, false, false]);
         assert_eq!(tasks.get(3).and_then(|t| t.parent_uid), Some(1));
         assert_eq!(
-            tasks.get(4).and_then(|t| t.wbs.clone()).as_deref(),
-            Some("2")
+            tasks
+                .get(4)
+                .and_then(|t| t.wbs.as_ref())
+                .map(ToString::to_string),
+            Some("2".to_owned())
         );
     }
 
     #[test]
     fn stored_wbs_codes_are_kept_and_extended() {
         let mut first = task(1, 1, 1);
-        first.wbs = Some("A".to_owned());
+        first.wbs = Some(DottedCode::root("A"));
         let mut tasks = vec![first, task(2, 2, 2)];
-        build_hierarchy(&mut tasks);
+        build_hierarchy(&mut tasks, &Budget::unlimited());
         assert_eq!(
-            tasks.get(1).and_then(|t| t.wbs.clone()).as_deref(),
-            Some("A.1")
+            tasks
+                .get(1)
+                .and_then(|t| t.wbs.as_ref())
+                .map(ToString::to_string),
+            Some("A.1".to_owned())
         );
         assert_eq!(
             tasks
                 .get(1)
-                .and_then(|t| t.outline_number.clone())
-                .as_deref(),
-            Some("1.1")
+                .and_then(|t| t.outline_number.as_ref())
+                .map(ToString::to_string),
+            Some("1.1".to_owned())
         );
     }
 
@@ -1212,14 +1221,14 @@ mod tests {
         let mut null = task(5, 2, 0);
         null.is_null = true;
         let mut tasks = vec![task(1, 1, 1), null, task(3, 3, 1)];
-        build_hierarchy(&mut tasks);
+        build_hierarchy(&mut tasks, &Budget::unlimited());
         assert_eq!(tasks.get(1).and_then(|t| t.outline_number.clone()), None);
         assert_eq!(
             tasks
                 .get(2)
-                .and_then(|t| t.outline_number.clone())
-                .as_deref(),
-            Some("3")
+                .and_then(|t| t.outline_number.as_ref())
+                .map(ToString::to_string),
+            Some("3".to_owned())
         );
     }
 

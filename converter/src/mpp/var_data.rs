@@ -13,14 +13,18 @@ pub struct VarData {
     offsets: HashMap<(i32, u16), usize>,
     owners: HashSet<i32>,
     data: Vec<u8>,
+    overlapping: usize,
 }
 
 impl VarData {
     /// Parses the index (`VarMeta`) over the heap (`Var2Data`). Entries that point outside
     /// the heap are dropped; an index with a bad magic number gives an empty map.
+    ///
+    /// Values never share bytes in a file Project wrote (none does in the test corpus), so
+    /// an entry whose value overlaps one already kept is dropped too: otherwise one stored
+    /// value could stand for thousands of fields, and every one of them would copy it.
     pub fn parse(meta: &[u8], data: Vec<u8>, format: FileFormat) -> Self {
-        let mut offsets = HashMap::new();
-        let mut owners = HashSet::new();
+        let mut entries = Vec::new();
         let magic = u32_at(meta, 0).unwrap_or(0);
         let wide = !matches!(format, FileFormat::Mpp9);
         if magic == MAGIC || (wide && magic == 0) {
@@ -49,19 +53,62 @@ impl VarData {
                         Some((uid, key, offset))
                     })()
                 };
-                if let Some((uid, key, offset)) = parsed
-                    && offset < data.len()
+                if let Some(entry) = parsed
+                    && entry.2 < data.len()
                 {
-                    offsets.insert((uid, key), offset);
-                    owners.insert(uid);
+                    entries.push(entry);
                 }
+            }
+        }
+        // Keep, in offset order, each value that starts past the end of the previous one.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by_key(|&i| entries.get(i).map_or(0, |e| e.2));
+        let mut keep = vec![false; entries.len()];
+        let mut end = 0usize;
+        for i in order {
+            let Some(&(_, _, offset)) = entries.get(i) else {
+                continue;
+            };
+            if offset < end {
+                continue;
+            }
+            let len = u32_at(&data, offset).map_or(0, |l| l as usize);
+            end = offset
+                .saturating_add(4)
+                .saturating_add(len)
+                .min(data.len())
+                .max(offset.saturating_add(1));
+            if let Some(k) = keep.get_mut(i) {
+                *k = true;
+            }
+        }
+        let mut offsets = HashMap::with_capacity(entries.len());
+        let mut owners = HashSet::new();
+        let mut overlapping = 0;
+        for (&(uid, key, offset), kept) in entries.iter().zip(keep) {
+            if kept {
+                offsets.insert((uid, key), offset);
+                owners.insert(uid);
+            } else {
+                overlapping += 1;
             }
         }
         Self {
             offsets,
             owners,
             data,
+            overlapping,
         }
+    }
+
+    /// Entries dropped because their value overlapped another's.
+    pub fn overlapping(&self) -> usize {
+        self.overlapping
+    }
+
+    /// Entries kept.
+    pub fn len(&self) -> usize {
+        self.offsets.len()
     }
 
     /// The value bytes of (`uid`, `key`): a `u32` length at the offset, then the value.
@@ -111,6 +158,23 @@ mod tests {
         assert_eq!(var.get(2, 14), Some(&b"xy"[..]));
         assert_eq!(var.get(3, 14), None, "offset outside the heap");
         assert!(var.has_owner(1) && !var.has_owner(3));
+    }
+
+    #[test]
+    fn values_that_share_bytes_are_kept_once() {
+        let mut heap = Vec::new();
+        heap.extend_from_slice(&8u32.to_le_bytes());
+        heap.extend_from_slice(b"ABCDEFGH");
+        heap.extend_from_slice(&2u32.to_le_bytes());
+        heap.extend_from_slice(b"xy");
+        // Three entries on the first value (one inside it), one on the second.
+        let meta = build_meta12(&[(1, 0, 14), (2, 0, 14), (3, 4, 14), (4, 12, 14)], 18);
+        let var = VarData::parse(&meta, heap, FileFormat::Mpp14);
+        assert_eq!(var.get(1, 14), Some(&b"ABCDEFGH"[..]));
+        assert_eq!(var.get(2, 14), None);
+        assert_eq!(var.get(3, 14), None);
+        assert_eq!(var.get(4, 14), Some(&b"xy"[..]));
+        assert_eq!((var.len(), var.overlapping()), (2, 2));
     }
 
     #[test]

@@ -65,8 +65,14 @@ fn write_task(
     out.bool("IsNull", task.is_null)?;
     out.date("CreateDate", task.created)?;
     out.opt_text("Contact", task.contact.as_deref())?;
-    out.opt_text("WBS", task.wbs.as_deref())?;
-    out.opt_text("OutlineNumber", task.outline_number.as_deref())?;
+    out.opt_text("WBS", task.wbs.as_ref().map(ToString::to_string).as_deref())?;
+    out.opt_text(
+        "OutlineNumber",
+        task.outline_number
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+    )?;
     if !task.is_null {
         out.int("OutlineLevel", task.outline_level)?;
     }
