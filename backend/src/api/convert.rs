@@ -22,7 +22,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use converter::{Conversion, ConvertError, Limits, Options};
+use converter::{CancelToken, Conversion, ConvertError, Limits, Options};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant as Deadline;
 
@@ -145,13 +145,18 @@ async fn handle(
         ..Limits::default()
     };
     let job_state = state.clone();
+    let cancel = CancelToken::new();
+    let job_cancel = cancel.clone();
     let job = tokio::task::spawn_blocking(move || {
         // Held until the engine returns, even when the request has given up waiting.
         let _slots = (admission, worker);
-        run_conversion(&job_state, received, limits)
+        run_conversion(&job_state, received, limits, job_cancel)
     });
     let conversion = match tokio::time::timeout_at(deadline, job).await {
         Err(_) => {
+            // The engine checks the token in every loop, so the worker and its memory are
+            // released within moments instead of running on for a client that got 503.
+            cancel.cancel();
             return Err(Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
@@ -179,6 +184,7 @@ fn run_conversion(
     state: &AppState,
     received: Received,
     limits: Limits,
+    cancel: CancelToken,
 ) -> Result<Conversion, Problem> {
     let Received {
         bytes, reservation, ..
@@ -191,6 +197,7 @@ fn run_conversion(
             &mut Options {
                 limits,
                 progress: None,
+                cancel: Some(cancel),
             },
         )
     }));

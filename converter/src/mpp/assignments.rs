@@ -154,6 +154,7 @@ pub fn read(
             var: &blocks.var,
             map,
             entity: Entity::Assignment,
+            budget: &ctx.budget,
         };
         let Some(uid) = probe.i32(field::UNIQUE_ID) else {
             continue;

@@ -5,6 +5,7 @@ use super::bytes::{f64_at, i32_at, slice, u16_at, u32_at, utf16_string};
 use super::encoding;
 use super::field_map::{Entity, FieldMap, Location};
 use super::var_data::VarData;
+use crate::budget::Budget;
 use crate::model::{DateTime, Guid, TimeUnit};
 
 /// One row: its records, meta items and the shared lookups.
@@ -21,6 +22,8 @@ pub struct Row<'a> {
     pub map: &'a FieldMap,
     /// Which entity the row belongs to.
     pub entity: Entity,
+    /// The conversion's budgets: text read from the row is charged to them.
+    pub budget: &'a Budget,
 }
 
 impl<'a> Row<'a> {
@@ -82,10 +85,11 @@ impl<'a> Row<'a> {
         encoding::timestamp(self.raw(index)?, 0)
     }
 
-    /// A string field (UTF-16 in Var2Data); empty is none.
+    /// A string field (UTF-16 in Var2Data); empty is none, and so is a string the memory
+    /// budget cannot hold (the reading then stops with that budget's error).
     pub fn string(&self, index: u16) -> Option<String> {
         let s = utf16_string(self.raw(index)?);
-        (!s.is_empty()).then_some(s)
+        (!s.is_empty()).then_some(s).and_then(|s| self.budget.keep_string(s))
     }
 
     /// A GUID field.
@@ -196,6 +200,7 @@ mod tests {
             var: &var,
             map: &map,
             entity: Entity::Task,
+            budget: &crate::budget::Budget::unlimited(),
         };
         assert_eq!(row.i32(86), Some(7));
         assert_eq!(row.i32(29), Some(4800));

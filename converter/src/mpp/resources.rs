@@ -149,6 +149,7 @@ pub fn read(
             var: &blocks.var,
             map,
             entity: Entity::Resource,
+            budget: &ctx.budget,
         };
         let mut resource = read_resource(&row, &layout, meta2_size);
         resource.custom_values = custom_fields::read_values(&row, Entity::Resource, custom);

@@ -586,6 +586,7 @@ pub fn read(
             var: &blocks.var,
             map,
             entity: Entity::Task,
+            budget: &ctx.budget,
         };
         let mut task = decode(&env, &row);
         task.id = id;

@@ -440,6 +440,7 @@ mod tests {
             var: &var,
             map: &map,
             entity: Entity::Task,
+            budget: &crate::budget::Budget::unlimited(),
         };
         let custom = custom_for(FileFormat::Mpp14, 14);
         let values = read_values(&row, Entity::Task, &custom);
@@ -518,6 +519,7 @@ mod tests {
             var: &var,
             map: &map,
             entity: Entity::Task,
+            budget: &crate::budget::Budget::unlimited(),
         };
         let values = read_values(&row, Entity::Task, &custom);
         assert_eq!(
@@ -547,6 +549,7 @@ mod tests {
             var: &var,
             map: &map,
             entity: Entity::Task,
+            budget: &crate::budget::Budget::unlimited(),
         };
         let values = read_values(&row, Entity::Task, &custom_for(FileFormat::Mpp12, 12));
         let flags: Vec<u32> = values.iter().map(|v| v.field_id & 0xFFFF).collect();
@@ -577,6 +580,7 @@ mod tests {
             var: &var,
             map: &map,
             entity: Entity::Task,
+            budget: &crate::budget::Budget::unlimited(),
         };
         let values = read_values(&row, Entity::Task, &custom_for(FileFormat::Mpp9, 9));
         assert_eq!(
@@ -617,6 +621,7 @@ mod tests {
             var: &var,
             map: &map,
             entity: Entity::Task,
+            budget: &crate::budget::Budget::unlimited(),
         };
         for format in [FileFormat::Mpp9, FileFormat::Mpp12, FileFormat::Mpp14] {
             let _ = read_values(&row, Entity::Task, &custom_for(format, 14));
