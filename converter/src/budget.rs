@@ -174,6 +174,24 @@ impl Budget {
         self.alloc(text.len()).then_some(text)
     }
 
+    /// Work units left before the work budget is exhausted.
+    pub fn spare_work(&self) -> u64 {
+        self.work_limit.saturating_sub(self.work.get())
+    }
+
+    /// Bytes left before the memory budget is exhausted.
+    pub fn spare_memory(&self) -> u64 {
+        self.memory_limit.saturating_sub(self.memory.get())
+    }
+
+    /// Marks the work budget exhausted: for callers that sized their own loop from
+    /// [`Budget::spare_work`] and ran out of it.
+    pub fn exhaust_work(&self) {
+        if self.exhausted.get().is_none() {
+            self.exhausted.set(Some(Exhausted::Work));
+        }
+    }
+
     /// True while every budget holds.
     pub fn ok(&self) -> bool {
         self.exhausted.get().is_none()

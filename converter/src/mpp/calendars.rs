@@ -5,6 +5,7 @@ use super::bytes::{i32_at, u8_at, u16_at, utf16_string};
 use super::encoding::{date_from_days, time_from_tenths};
 use super::fixed_data::{FixedMeta, split_by_meta};
 use super::reader::{Context, EntityBlocks};
+use crate::budget::Budget;
 use crate::model::{
     Calendar, CalendarException, DayHours, FileFormat, Recurrence, Resource, TimeRange, WorkWeek,
 };
@@ -245,8 +246,11 @@ fn named_exceptions(data: &[u8]) -> (Vec<CalendarException>, Vec<WorkWeek>) {
             break;
         };
         let name_len = name_len.div_ceil(4) * 4;
+        // The name ends at its stored length: read to the end of the data, a crafted record
+        // would copy the rest of the calendar into every exception.
+        let name_at = off + NAMED_EXCEPTION_SIZE;
         let name = (name_len != 0).then(|| {
-            data.get(off + NAMED_EXCEPTION_SIZE..)
+            data.get(name_at..name_at.saturating_add(name_len).min(data.len()))
                 .map(utf16_string)
                 .unwrap_or_default()
         });
@@ -322,8 +326,10 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
         fixed2_meta_size(&blocks.meta2_raw),
     );
     let guids = split_by_meta(&meta2, &blocks.data2, 0, FIXED2_SIZE);
-    let default_data = ctx.props.bytes(DEFAULT_WEEK).map(<[u8]>::to_vec);
     let default_week = default_week(ctx);
+    // Borrowed while `ctx` takes warnings; put back below.
+    let props = std::mem::take(&mut ctx.props);
+    let default_data = props.bytes(DEFAULT_WEEK);
     let [uid_at, base_at, resource_at] = layout.calendar_step;
 
     let mut calendars: Vec<Calendar> = Vec::new();
@@ -352,13 +358,10 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
             break;
         }
         let is_base = step.base <= 0 || step.base == step.uid;
-        let mut data = blocks
+        let data = blocks
             .var
             .get(step.uid, layout.calendar_data_key)
-            .map(<[u8]>::to_vec);
-        if is_base && data.is_none() {
-            data.clone_from(&default_data);
-        }
+            .or_else(|| default_data.filter(|_| is_base));
         let guid = guids
             .get(index)
             .copied()
@@ -380,7 +383,7 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
         }
         match data {
             Some(data) => {
-                let days = week(&data, data_layout.week, false);
+                let days = week(data, data_layout.week, false);
                 calendar.days = std::array::from_fn(|i| match days.get(i) {
                     Some(DayHours::Default) | None if is_base => {
                         default_week.get(i).cloned().unwrap_or_default()
@@ -389,9 +392,9 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
                     None => DayHours::Default,
                 });
                 if data_layout.named_exceptions {
-                    (calendar.exceptions, calendar.work_weeks) = named_exceptions(&data);
+                    (calendar.exceptions, calendar.work_weeks) = named_exceptions(data);
                 } else {
-                    calendar.exceptions = mpp9_exceptions(&data);
+                    calendar.exceptions = mpp9_exceptions(data);
                 }
             }
             // A base calendar without data and no project default week: Project's own
@@ -404,8 +407,12 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
             }
             None => {}
         }
+        if !charge(&ctx.budget, &calendar) {
+            break;
+        }
         calendars.push(calendar);
     }
+    ctx.props = props;
 
     // A derived calendar needs a named base.
     let named: HashSet<i32> = calendars
@@ -423,12 +430,42 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
             ..Default::default()
         });
     }
+    let at = positions(&calendars);
     for (resource, uid) in links {
-        if let Some(c) = calendars.iter_mut().find(|c| c.uid == uid) {
+        if let Some(c) = at.get(&uid).and_then(|&i| calendars.get_mut(i)) {
             c.resource_uid = Some(resource);
         }
     }
     calendars
+}
+
+/// Charges a calendar read from the file: its inline size, its exceptions and work weeks
+/// (whose counts come from the file) and their names.
+fn charge(budget: &Budget, calendar: &Calendar) -> bool {
+    let names = calendar
+        .exceptions
+        .iter()
+        .filter_map(|e| e.name.as_ref())
+        .chain(calendar.work_weeks.iter().filter_map(|w| w.name.as_ref()))
+        .chain(calendar.name.as_ref())
+        .map(String::len)
+        .sum::<usize>();
+    let items = calendar.exceptions.len() + calendar.work_weeks.len();
+    budget.alloc_items::<Calendar>(1)
+        && budget.alloc_items::<CalendarException>(calendar.exceptions.len())
+        && budget.alloc_items::<WorkWeek>(calendar.work_weeks.len())
+        && budget.alloc(names)
+        && budget.work(1 + items as u64)
+}
+
+/// Each calendar's position by uid (uids are unique: `read` skips repeats, `finish`
+/// numbers the calendars it adds after the highest).
+fn positions(calendars: &[Calendar]) -> HashMap<i32, usize> {
+    calendars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.uid, i))
+        .collect()
 }
 
 /// Links calendars and resources once both are read: sets each resource's `calendar_uid`,
@@ -444,24 +481,29 @@ pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &mut 
         .max()
         .unwrap_or(0)
         .saturating_add(1);
-    for resource in resources.iter_mut() {
-        resource.calendar_uid = calendars
-            .iter()
-            .find(|c| c.resource_uid == Some(resource.uid))
-            .map(|c| c.uid);
+    // The first calendar linked to each resource, and how many resources use each calendar:
+    // looked up, not searched, as a file may hold many of both.
+    let mut linked: HashMap<i32, i32> = HashMap::new();
+    for c in calendars.iter() {
+        if let Some(resource) = c.resource_uid {
+            linked.entry(resource).or_insert(c.uid);
+        }
     }
-    let users = |uid: i32, resources: &[Resource]| {
-        resources
-            .iter()
-            .filter(|r| r.calendar_uid == Some(uid))
-            .count()
-    };
-    calendars.retain(|c| c.is_base() || users(c.uid, resources) > 0);
+    let mut users: HashMap<i32, usize> = HashMap::new();
+    for resource in resources.iter_mut() {
+        resource.calendar_uid = linked.get(&resource.uid).copied();
+        if let Some(uid) = resource.calendar_uid {
+            *users.entry(uid).or_default() += 1;
+        }
+    }
+    let users_of = |uid: i32| users.get(&uid).copied().unwrap_or(0);
+    calendars.retain(|c| c.is_base() || users_of(c.uid) > 0);
+    let at = positions(calendars);
     for resource in resources.iter() {
         let Some(uid) = resource.calendar_uid else {
             continue;
         };
-        let Some(c) = calendars.iter_mut().find(|c| c.uid == uid) else {
+        let Some(c) = at.get(&uid).and_then(|&i| calendars.get_mut(i)) else {
             continue;
         };
         let resource_name = resource.name.as_deref().filter(|n| !n.is_empty());
@@ -481,21 +523,37 @@ pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &mut 
         .collect();
     let shared: Vec<i32> = calendars
         .iter()
-        .filter(|c| !c.is_base() && (parents.contains(&c.uid) || users(c.uid, resources) != 1))
+        .filter(|c| !c.is_base() && (parents.contains(&c.uid) || users_of(c.uid) != 1))
         .map(|c| c.uid)
         .collect();
+    let mut flattened = Vec::with_capacity(shared.len());
     for uid in shared {
-        let flat = flatten(calendars, uid);
-        if let Some(c) = calendars.iter_mut().find(|c| c.uid == uid) {
+        if !ctx.budget.ok() {
+            return;
+        }
+        flattened.push(flatten(calendars, &at, uid, &ctx.budget));
+    }
+    for flat in flattened {
+        if let Some(c) = at.get(&flat.uid).and_then(|&i| calendars.get_mut(i)) {
             *c = flat;
         }
     }
     let mut added = Vec::new();
+    let mut on_base: HashMap<i32, Vec<usize>> = HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        if let Some(uid) = r.calendar_uid {
+            on_base.entry(uid).or_default().push(i);
+        }
+    }
     for base in calendars.iter().filter(|c| c.is_base()) {
-        for resource in resources
-            .iter_mut()
-            .filter(|r| r.calendar_uid == Some(base.uid))
-        {
+        let users = on_base.get(&base.uid).map_or(&[][..], Vec::as_slice);
+        if !ctx.budget.alloc_items::<Calendar>(users.len()) {
+            return;
+        }
+        for &i in users {
+            let Some(resource) = resources.get_mut(i) else {
+                continue;
+            };
             added.push(Calendar {
                 uid: next_uid,
                 name: resource.name.clone(),
@@ -516,16 +574,24 @@ pub fn finish(ctx: &mut Context, calendars: &mut Vec<Calendar>, resources: &mut 
 }
 
 /// `uid` turned into a base calendar: "default" days take its bases' days, and its bases'
-/// exceptions are added where they do not overlap its own.
-fn flatten(calendars: &[Calendar], uid: i32) -> Calendar {
-    let by_uid = |u: i32| calendars.iter().find(|c| c.uid == u);
+/// exceptions are added where they do not overlap its own. Each step up the chain and each
+/// exception copied is charged, so a long chain of derived calendars (each one flattened)
+/// ends in a budget error rather than in quadratic time.
+fn flatten(
+    calendars: &[Calendar],
+    at: &HashMap<i32, usize>,
+    uid: i32,
+    budget: &Budget,
+) -> Calendar {
+    let by_uid = |u: i32| at.get(&u).and_then(|&i| calendars.get(i));
     let Some(mut flat) = by_uid(uid).cloned() else {
         return Calendar::default();
     };
     let mut chain = Vec::new();
+    let mut seen = HashSet::from([uid]);
     let mut next = flat.base_calendar_uid;
     while let Some(base) = next.and_then(by_uid) {
-        if chain.len() > calendars.len() || base.uid == uid {
+        if !seen.insert(base.uid) || !budget.work(1) {
             break;
         }
         chain.push(base);
@@ -542,9 +608,16 @@ fn flatten(calendars: &[Calendar], uid: i32) -> Calendar {
             *day = DayHours::NonWorking;
         }
     }
-    let mut budget = FLATTEN_BUDGET;
+    let mut days_left = FLATTEN_BUDGET;
     for base in chain {
-        flat.merge_exceptions(&base.exceptions, &mut budget);
+        let before = flat.exceptions.len();
+        flat.merge_exceptions(&base.exceptions, &mut days_left);
+        let added = flat.exceptions.len().saturating_sub(before);
+        if !budget.alloc_items::<CalendarException>(added)
+            || !budget.work((base.exceptions.len() + added) as u64)
+        {
+            break;
+        }
     }
     flat.base_calendar_uid = None;
     flat

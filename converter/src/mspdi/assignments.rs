@@ -8,13 +8,13 @@
 
 use super::custom;
 use super::resources::{dec4, work, work_variance};
+use super::working_time::WorkingTime;
 use super::xml::{Out, tenths};
+use crate::budget::Budget;
 use crate::error::ConvertError;
 use crate::model::{
-    Assignment, Calendar, DateTime, DayHours, Duration, Project, ResourceKind, Task, TimeRange,
-    TimeUnit,
+    Assignment, Calendar, DateTime, Duration, Project, ResourceKind, Task, TimeUnit,
 };
-use chrono::{Datelike, NaiveDate, Timelike};
 use std::collections::{HashMap, HashSet};
 
 /// Resource uid of an assignment without a resource.
@@ -33,9 +33,10 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         .filter(|r| r.kind == ResourceKind::Material)
         .map(|r| r.uid)
         .collect();
-    let calendars = Calendars::new(project);
+    let calendars = Calendars::new(project, out.budget());
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
+        out.work(1)?;
         let task = tasks.get(&assignment.task_uid).copied();
         let material = materials.contains(&assignment.resource_uid);
         let variances = calendars.variances(project, assignment, task);
@@ -69,14 +70,11 @@ struct Calendars<'p> {
     by_uid: HashMap<i32, &'p Calendar>,
     project_calendar: Option<&'p Calendar>,
     resource_calendars: HashMap<i32, i32>,
+    time: WorkingTime<'p>,
 }
 
-/// Spans longer than this are not measured: the answer would cost a day-by-day walk of
-/// decades for a value nobody reads.
-const MAX_VARIANCE_DAYS: i64 = 366 * 20;
-
 impl<'p> Calendars<'p> {
-    fn new(project: &'p Project) -> Self {
+    fn new(project: &'p Project, budget: &'p Budget) -> Self {
         let by_uid: HashMap<i32, &Calendar> =
             project.calendars.iter().map(|c| (c.uid, c)).collect();
         let named = project
@@ -100,6 +98,7 @@ impl<'p> Calendars<'p> {
             by_uid,
             project_calendar,
             resource_calendars,
+            time: WorkingTime::new(&project.calendars, budget),
         }
     }
 
@@ -113,8 +112,7 @@ impl<'p> Calendars<'p> {
         let baseline = a.baselines.iter().find(|b| b.number == 0);
         let calendar = || self.effective(a, task);
         let compute = |from: Option<DateTime>, to: Option<DateTime>| {
-            let base = |c: &Calendar| self.base_of(c);
-            let minutes = working_minutes(calendar()?, from?, to?, &base)?;
+            let minutes = self.time.minutes(calendar()?.uid, from?, to?)?;
             Some(Duration::new(
                 minutes * default_unit_factor(project),
                 TimeUnit::MINUTES,
@@ -143,12 +141,6 @@ impl<'p> Calendars<'p> {
             .and_then(|uid| self.by_uid.get(&uid).copied());
         resource.or(task_calendar).or(self.project_calendar)
     }
-
-    fn base_of(&self, calendar: &Calendar) -> Option<&'p Calendar> {
-        calendar
-            .base_calendar_uid
-            .and_then(|uid| self.by_uid.get(&uid).copied())
-    }
 }
 
 /// MPXJ expresses a computed variance in the project's default duration unit and prints it
@@ -166,103 +158,6 @@ fn default_unit_factor(project: &Project) -> f64 {
         ),
         _ => 1.0,
     }
-}
-
-/// Working minutes from `from` to `to` in `calendar` (negative when `to` is earlier);
-/// `base` finds a derived calendar's base calendar.
-fn working_minutes<'c>(
-    calendar: &'c Calendar,
-    from: DateTime,
-    to: DateTime,
-    base: &dyn Fn(&Calendar) -> Option<&'c Calendar>,
-) -> Option<f64> {
-    if to < from {
-        return working_minutes(calendar, to, from, base).map(|m| -m);
-    }
-    if (to - from).num_days() > MAX_VARIANCE_DAYS {
-        return None;
-    }
-    let mut total = 0.0;
-    let mut day = from.date();
-    while day <= to.date() {
-        for range in day_ranges(calendar, day, base, 0) {
-            let start = minute_of(range.start, false);
-            let end = minute_of(range.end, true);
-            let lo = if day == from.date() {
-                start.max(minute_of(from.time(), false))
-            } else {
-                start
-            };
-            let hi = if day == to.date() {
-                end.min(minute_of(to.time(), false))
-            } else {
-                end
-            };
-            if hi > lo {
-                total += f64::from(hi - lo);
-            }
-        }
-        day = day.succ_opt()?;
-    }
-    Some(total)
-}
-
-/// Minute of the day; midnight as an end of range is the end of the day.
-fn minute_of(time: chrono::NaiveTime, end: bool) -> u32 {
-    let m = time.hour() * 60 + time.minute();
-    if end && m == 0 { 24 * 60 } else { m }
-}
-
-/// The working ranges of `day`: an exception covering it, else a work week, else the week
-/// day; "default" days come from the base calendar, or Project's standard day for a base
-/// calendar.
-fn day_ranges<'c>(
-    calendar: &'c Calendar,
-    day: NaiveDate,
-    base: &dyn Fn(&Calendar) -> Option<&'c Calendar>,
-    depth: u8,
-) -> Vec<TimeRange> {
-    let at = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    if let Some(exception) = calendar
-        .exceptions
-        .iter()
-        .find(|e| e.recurrence.is_none() && e.from <= at && at <= e.to)
-    {
-        return exception.working_times.clone();
-    }
-    let weekday = day.weekday().num_days_from_sunday() as usize;
-    let week = calendar
-        .work_weeks
-        .iter()
-        .find(|w| w.from <= at && at <= w.to)
-        .and_then(|w| w.days.get(weekday))
-        .filter(|d| **d != DayHours::Default);
-    match week.or_else(|| calendar.days.get(weekday)) {
-        Some(DayHours::Working(ranges)) => ranges.clone(),
-        Some(DayHours::NonWorking) => Vec::new(),
-        _ => match base(calendar).filter(|_| depth < 8) {
-            Some(parent) => day_ranges(parent, day, base, depth + 1),
-            None => standard_day(weekday),
-        },
-    }
-}
-
-/// Project's standard week: Monday to Friday, 08:00–12:00 and 13:00–17:00.
-fn standard_day(weekday: usize) -> Vec<TimeRange> {
-    if weekday == 0 || weekday == 6 {
-        return Vec::new();
-    }
-    let t = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
-    vec![
-        TimeRange {
-            start: t(8),
-            end: t(12),
-        },
-        TimeRange {
-            start: t(13),
-            end: t(17),
-        },
-    ]
 }
 
 /// What MPXJ writes for a task without assignments: the task's dates, its duration as
@@ -479,53 +374,6 @@ mod tests {
         );
         assert!(xml.contains("<ActualWork>PT8H0M0S</ActualWork>"), "{xml}");
         Ok(())
-    }
-
-    #[test]
-    fn variances_count_working_time_only() {
-        let at = |d: u32, h: u32| {
-            NaiveDate::from_ymd_opt(2006, 9, d)
-                .and_then(|d| d.and_hms_opt(h, 0, 0))
-                .unwrap_or_default()
-        };
-        let standard = Calendar {
-            uid: 1,
-            ..Calendar::default()
-        };
-        let derived = Calendar {
-            uid: 2,
-            base_calendar_uid: Some(1),
-            ..Calendar::default()
-        };
-        let calendars = [standard, derived];
-        let base = |c: &Calendar| {
-            calendars
-                .iter()
-                .find(|p| Some(p.uid) == c.base_calendar_uid)
-        };
-        let Some(derived) = calendars.last() else {
-            return;
-        };
-        // Tuesday 17:00 to Thursday 17:00: Wednesday and Thursday, 8 hours each.
-        assert_eq!(
-            working_minutes(derived, at(5, 17), at(7, 17), &base),
-            Some(960.0)
-        );
-        assert_eq!(
-            working_minutes(derived, at(7, 17), at(5, 17), &base),
-            Some(-960.0)
-        );
-        // Friday 08:00 to Monday 12:00 skips the weekend.
-        assert_eq!(
-            working_minutes(derived, at(8, 8), at(11, 12), &base),
-            Some(720.0)
-        );
-        let far = at(1, 8) + chrono::Duration::days(MAX_VARIANCE_DAYS + 1);
-        assert_eq!(
-            working_minutes(derived, at(1, 8), far, &base),
-            None,
-            "too long to walk"
-        );
     }
 
     #[test]

@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 /// Most exception days expanded for one document (far more than any real plan has), so a
 /// file of long recurrences cannot make writing slow.
 const EXPANSION_BUDGET: usize = 5_000_000;
+/// Memory one expanded day takes while its calendar is written (a dated entry and its map
+/// node, with room to spare).
+const EXPANDED_DAY_BYTES: u64 = 128;
 
 /// Longest calendar name Project accepts on import.
 const MAX_NAME: usize = 51;
@@ -40,10 +43,24 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
     let mut ordered: Vec<&Calendar> = project.calendars.iter().collect();
     ordered.sort_by_key(|c| (!c.is_base(), c.uid));
     out.start("Calendars")?;
-    let mut budget = EXPANSION_BUDGET;
+    // Each expanded day costs a unit of work and, while its calendar is written, a dated
+    // entry in memory: the days a document may expand are what the budgets have left (and
+    // never more than EXPANSION_BUDGET, past which recurrences stand for their stored span).
+    let engine = out.budget();
+    let affordable = engine
+        .spare_work()
+        .min(engine.spare_memory() / EXPANDED_DAY_BYTES);
+    let allowed = usize::try_from(affordable).map_or(EXPANSION_BUDGET, |a| a.min(EXPANSION_BUDGET));
+    let limited = allowed < EXPANSION_BUDGET;
+    let mut days_left = allowed;
     for calendar in ordered {
-        write_calendar(out, calendar, &mut budget)?;
+        write_calendar(out, calendar, &mut days_left)?;
+        if limited && days_left == 0 {
+            engine.exhaust_work();
+            return engine.check();
+        }
     }
+    out.work(u64::try_from(allowed - days_left).unwrap_or(u64::MAX))?;
     out.end("Calendars")
 }
 

@@ -7,6 +7,7 @@ mod custom;
 mod project;
 mod resources;
 mod tasks;
+mod working_time;
 pub mod xml;
 
 use crate::budget::Budget;
