@@ -129,7 +129,12 @@ pub fn read(
 
     let mut seen = HashSet::new();
     let mut assignments = Vec::new();
+    // Each item copies a record padded to the map's size: charged by the kilobyte.
+    let item_work = 1 + u64::try_from(min_size / 1024).unwrap_or(u64::MAX);
     for item_index in 0..count {
+        if !ctx.budget.work(item_work) {
+            break;
+        }
         let Some(meta) = blocks.meta.item(item_index) else {
             continue;
         };
@@ -185,6 +190,13 @@ pub fn read(
         }
         let mut assignment = read_assignment(&row, &layout, task, resource_uid, default_unit);
         assignment.custom_values = custom_fields::read_values(&row, Entity::Assignment, custom);
+        if !ctx.budget.alloc_items::<Assignment>(1)
+            || !ctx
+                .budget
+                .alloc_items::<Baseline>(assignment.baselines.len())
+        {
+            break;
+        }
         assignments.push(assignment);
     }
     assignments
@@ -196,6 +208,9 @@ struct Records<'a> {
     records: Vec<(usize, Option<&'a [u8]>)>,
     /// Fixed2Data records, paired by index.
     second: Vec<&'a [u8]>,
+    /// The first record starting at each offset: meta items are many and their offsets
+    /// hostile, so they are looked up, not searched for.
+    by_offset: HashMap<usize, usize>,
 }
 
 impl<'a> Records<'a> {
@@ -206,7 +221,7 @@ impl<'a> Records<'a> {
         let fixed_size = al.record_size.filter(|size| {
             !al.record_size_checked || blocks.data.len() / size.max(&1) == blocks.meta.len()
         });
-        let records = match fixed_size {
+        let records: Vec<(usize, Option<&[u8]>)> = match fixed_size {
             Some(size) => split_fixed(&blocks.data, size)
                 .into_iter()
                 .enumerate()
@@ -229,16 +244,24 @@ impl<'a> Records<'a> {
             .record2_size
             .map(|size| split_fixed(&blocks.data2, size))
             .unwrap_or_default();
-        Self { records, second }
+        let mut by_offset = HashMap::with_capacity(records.len());
+        for (i, (start, record)) in records.iter().enumerate() {
+            if record.is_some() {
+                by_offset.entry(*start).or_insert(i);
+            }
+        }
+        Self {
+            records,
+            second,
+            by_offset,
+        }
     }
 
     /// The first record that starts at `offset`, with its index.
     fn find(&self, offset: usize) -> Option<(usize, &'a [u8])> {
-        self.records
-            .iter()
-            .enumerate()
-            .find(|(_, (start, record))| *start == offset && record.is_some())
-            .and_then(|(i, (_, record))| record.map(|r| (i, r)))
+        let &i = self.by_offset.get(&offset)?;
+        let (_, record) = self.records.get(i)?;
+        record.map(|r| (i, r))
     }
 
     /// The Fixed2Data record paired with record `index` (empty when there is none).

@@ -21,6 +21,7 @@ use crate::model::{
     Assignment, CustomFieldDefinition, DateTime, Duration, FileFormat, Guid, LookupTable, Resource,
     Task, TimeUnit,
 };
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 pub use values::read_values;
@@ -51,6 +52,40 @@ pub struct CustomFields {
     format: Option<FileFormat>,
     /// Unit of durations stored with the "default" code.
     default_unit: TimeUnit,
+    /// Per table (by position), what rows look up in it; built on first use, as every row
+    /// of a file asks the same questions of the same tables.
+    indexes: RefCell<HashMap<usize, TableIndex>>,
+    /// Outline code texts (a value's with its ancestors') already joined, by value id.
+    outline_texts: RefCell<HashMap<i32, Option<String>>>,
+}
+
+/// What rows look up in one lookup table, answered without scanning it.
+#[derive(Debug, Default, Clone)]
+struct TableIndex {
+    /// The id of the last entry with each text (outline codes).
+    id_of_text: HashMap<String, i32>,
+    /// The GUID of the first entry with each id.
+    guid_of_id: HashMap<i32, Option<Guid>>,
+    /// The GUID of the last entry equal to each value.
+    guid_of_value: HashMap<ValueKey, Option<Guid>>,
+}
+
+/// A lookup value as custom field values are compared with it: numbers and costs by their
+/// two-decimal text, durations by hundredths of a minute.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ValueKey {
+    Text(String),
+    Number(String),
+    Date(DateTime),
+    Duration(u64),
+}
+
+impl ValueKey {
+    fn duration(minutes: f64) -> Option<Self> {
+        let hundredths = (minutes * 100.0).round();
+        // NaN equals nothing; −0 equals 0.
+        (!hundredths.is_nan()).then(|| Self::Duration((hundredths + 0.0).to_bits()))
+    }
 }
 
 /// One entry of a value list or outline code table, as a typed value.
@@ -185,11 +220,39 @@ pub fn complete_definitions(
 }
 
 impl CustomFields {
-    /// The lookup table of `field_id`, if it has one with entries.
-    fn table(&self, field_id: u32) -> Option<&LookupTable> {
-        self.table_of_field
-            .get(&field_id)
-            .and_then(|i| self.tables.get(*i))
+    /// Answers `ask` from the index of `field_id`'s table, building it on first use.
+    fn with_index<T>(&self, field_id: u32, ask: impl FnOnce(&TableIndex) -> T) -> Option<T> {
+        let &position = self.table_of_field.get(&field_id)?;
+        let table = self.tables.get(position)?;
+        let mut indexes = self.indexes.borrow_mut();
+        let index = indexes.entry(position).or_insert_with(|| self.index(table));
+        Some(ask(index))
+    }
+
+    fn index(&self, table: &LookupTable) -> TableIndex {
+        let mut index = TableIndex::default();
+        for v in &table.values {
+            index.guid_of_id.entry(v.id).or_insert(v.guid);
+            let Some(item) = self.items.get(&v.id) else {
+                continue;
+            };
+            let key = match &item.value {
+                ItemValue::Text(t) => Some(ValueKey::Text(t.clone())),
+                ItemValue::Number(n) | ItemValue::Cost(n) => {
+                    Some(ValueKey::Number(lookup::decimal2(*n)))
+                }
+                ItemValue::Date(Some(d)) => Some(ValueKey::Date(*d)),
+                ItemValue::Duration(d) => ValueKey::duration(d.minutes),
+                ItemValue::Date(None) | ItemValue::Flag(_) => None,
+            };
+            if let Some(key) = key {
+                index.guid_of_value.insert(key, v.guid);
+            }
+        }
+        for v in &table.values {
+            index.id_of_text.insert(v.value.clone(), v.id);
+        }
+        index
     }
 }
 

@@ -99,7 +99,7 @@ fn symbol(word: &str) -> Option<char> {
 }
 
 /// Per-group parser state.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct State {
     /// Text in this group is shown.
     visible: bool,
@@ -107,16 +107,25 @@ struct State {
     unicode_skip: usize,
 }
 
-/// Strips RTF control words and groups, keeping the text.
+/// Most saved group states kept. The stack stores runs of equal states, so a note of
+/// nothing but `{` costs one entry; past this many distinct entries (real notes nest a
+/// handful of levels) deeper groups share their parent's state.
+const MAX_SAVED: usize = 1 << 16;
+
+/// Strips RTF control words and groups, keeping the text. Works on the bytes (every RTF
+/// delimiter is ASCII) so that a note costs no more than its own size.
 pub fn to_plain_text(rtf: &str) -> String {
     let formal = rtf.starts_with("{\\rtf");
-    let chars: Vec<char> = rtf.chars().collect();
+    let bytes = rtf.as_bytes();
     let mut out = String::with_capacity(rtf.len().min(1 << 16));
     let mut state = State {
         visible: true,
         unicode_skip: 1,
     };
-    let mut stack: Vec<State> = Vec::new();
+    // Saved states of the open groups, as runs: (state, how many groups saved it).
+    let mut stack: Vec<(State, usize)> = Vec::new();
+    // Groups opened past MAX_DEPTH and not yet closed.
+    let mut too_deep = 0usize;
     // Fallback characters still to skip after a `\u` character.
     let mut pending_skip = 0usize;
     let mut i = 0usize;
@@ -127,47 +136,60 @@ pub fn to_plain_text(rtf: &str) -> String {
             out.push(c);
         }
     };
-    while let Some(&c) = chars.get(i) {
-        i += 1;
-        match c {
-            '{' => {
-                stack.push(state);
+    let at = |i: usize| bytes.get(i).copied();
+    while let Some(b) = at(i) {
+        match b {
+            b'{' => {
+                i += 1;
+                let saved = stack.len();
+                match stack.last_mut() {
+                    Some((top, runs)) if *top == state => *runs += 1,
+                    _ if saved < MAX_SAVED => stack.push((state, 1)),
+                    _ => too_deep += 1,
+                }
                 pending_skip = 0;
                 // `{\*\word …}`: a destination a reader may ignore.
-                if chars.get(i) == Some(&'\\') && chars.get(i + 1) == Some(&'*') {
+                if at(i) == Some(b'\\') && at(i + 1) == Some(b'*') {
                     state.visible = false;
                     i += 2;
                 }
             }
-            '}' => {
-                if let Some(previous) = stack.pop() {
-                    state = previous;
+            b'}' => {
+                i += 1;
+                if too_deep > 0 {
+                    too_deep -= 1;
+                } else if let Some((saved, runs)) = stack.last_mut() {
+                    state = *saved;
+                    *runs -= 1;
+                    if *runs == 0 {
+                        stack.pop();
+                    }
                 }
                 pending_skip = 0;
             }
-            '\r' | '\n' => {}
-            '\\' => {
-                let Some(&next) = chars.get(i) else { break };
+            b'\r' | b'\n' => i += 1,
+            b'\\' => {
+                i += 1;
+                let Some(next) = at(i) else { break };
                 if next.is_ascii_alphabetic() {
                     let start = i;
-                    while chars.get(i).is_some_and(char::is_ascii_alphabetic) {
+                    while at(i).is_some_and(|b| b.is_ascii_alphabetic()) {
                         i += 1;
                     }
-                    let word: String = chars.get(start..i).unwrap_or_default().iter().collect();
+                    let word = rtf.get(start..i).unwrap_or_default();
                     let number_start = i;
-                    if chars.get(i) == Some(&'-') {
+                    if at(i) == Some(b'-') {
                         i += 1;
                     }
-                    while chars.get(i).is_some_and(char::is_ascii_digit) {
+                    while at(i).is_some_and(|b| b.is_ascii_digit()) {
                         i += 1;
                     }
-                    let parameter: Option<i64> = chars
-                        .get(number_start..i)
-                        .and_then(|d| d.iter().collect::<String>().parse().ok());
-                    if chars.get(i) == Some(&' ') {
+                    let parameter: Option<i64> =
+                        rtf.get(number_start..i).and_then(|d| d.parse().ok());
+                    if at(i) == Some(b' ') {
                         i += 1;
                     }
-                    match word.as_str() {
+                    match word {
                         "u" => {
                             let code = parameter.unwrap_or(0);
                             let code = if code < 0 { code + 65536 } else { code };
@@ -196,14 +218,18 @@ pub fn to_plain_text(rtf: &str) -> String {
                             }
                         }
                     }
-                } else if next == '\'' {
-                    let hex: String = chars.get(i + 1..i + 3).unwrap_or_default().iter().collect();
+                } else if next == b'\'' {
+                    let hex = rtf.get(i + 1..i + 3);
                     i += 3;
-                    if let Ok(byte) = u8::from_str_radix(&hex, 16) {
+                    if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                         emit(&mut out, &state, &mut pending_skip, windows_1252(byte));
                     }
                 } else {
-                    i += 1;
+                    let Some(next) = rtf.get(i..).and_then(|r| r.chars().next()) else {
+                        i += 1;
+                        continue;
+                    };
+                    i += next.len_utf8();
                     let c = match next {
                         '\\' | '{' | '}' => Some(next),
                         '~' => Some('\u{00A0}'),
@@ -216,7 +242,17 @@ pub fn to_plain_text(rtf: &str) -> String {
                     }
                 }
             }
-            _ => emit(&mut out, &state, &mut pending_skip, c),
+            _ => {
+                // Text: one character, which may take several bytes (or land inside one
+                // after a `\'` or `\bin` skip, which then drops its bytes).
+                match rtf.get(i..).and_then(|r| r.chars().next()) {
+                    Some(c) => {
+                        i += c.len_utf8();
+                        emit(&mut out, &state, &mut pending_skip, c);
+                    }
+                    None => i += 1,
+                }
+            }
         }
     }
     if formal && out.ends_with('\n') {
@@ -245,6 +281,34 @@ mod tests {
     fn drops_embedded_objects_and_info() {
         let rtf = "{\\rtf1{\\info{\\title T}}Two{\\object\\objemb{\\*\\objclass Package}{\\*\\objdata 0102}{\\result{\\pict 89}}} files.}";
         assert_eq!(to_plain_text(rtf), "Two files.");
+    }
+
+    #[test]
+    fn deep_nesting_costs_no_state_per_brace() {
+        let deep = format!("{}x{}y", "{".repeat(100_000), "}".repeat(100_000));
+        assert_eq!(to_plain_text(&deep), "xy");
+        // Deep groups still restore their parent's state: hidden text stays inside.
+        let hidden = format!(
+            "{}{{\\info secret}}shown{}",
+            "{".repeat(300),
+            "}".repeat(300)
+        );
+        assert_eq!(to_plain_text(&hidden), "shown");
+        let alternating = "{\\uc2 {\\uc1 ".repeat(MAX_SAVED) + "x" + &"}".repeat(2 * MAX_SAVED);
+        assert_eq!(to_plain_text(&alternating), "x");
+    }
+
+    #[test]
+    fn multibyte_text_and_cut_escapes() {
+        assert_eq!(
+            to_plain_text("{\\rtf1 caf\\u233?\\'e9 \u{e9}\u{20ac}}"),
+            "caf\u{e9}\u{e9} \u{e9}\u{20ac}"
+        );
+        // A `\'` followed by a multi-byte character skips into the next one's start.
+        assert_eq!(to_plain_text("a\\'\u{e9}\u{e9}b"), "a\u{e9}b");
+        assert_eq!(to_plain_text("\\\u{e9}x"), "x");
+        // A `\bin` count that lands inside a character drops its bytes.
+        assert_eq!(to_plain_text("\\bin1 \u{e9}z"), "z");
     }
 
     #[test]

@@ -13,7 +13,8 @@ use super::super::layout::FlagBits;
 use super::super::record::{Row, unit_from_code};
 use super::fields::{self, Family, Kind};
 use super::lookup::{self, is_reference, item_text, reference_date, referenced_item};
-use super::{CustomFields, ItemValue};
+use super::{CustomFields, ItemValue, ValueKey};
+use crate::budget::Budget;
 use crate::model::{CustomFieldValue, CustomValue, Duration, FileFormat, Guid, TimeUnit};
 use std::collections::BTreeMap;
 
@@ -203,7 +204,7 @@ fn read_outline_code(
         let raw = row.raw(index_field)?;
         let id = i32_at(raw, 2).unwrap_or(0);
         if u16_at(raw, 0).unwrap_or(0) & 0xFF00 == 0x0700 {
-            outline_text(custom, id)?
+            outline_text(custom, id, row.budget)?
         } else {
             custom
                 .outline_var
@@ -211,16 +212,27 @@ fn read_outline_code(
                 .map(utf16_string)?
         }
     };
+    let text = row.budget.keep_string(text)?;
     let value_id = custom
-        .table(field_id)
-        .and_then(|t| t.values.iter().rev().find(|v| v.value == text))
-        .map(|v| v.id);
+        .with_index(field_id, |index| index.id_of_text.get(&text).copied())
+        .flatten();
     Some(CustomValue::OutlineCode { text, value_id })
+}
+
+/// The text of lookup value `id` prefixed by its ancestors' texts, joined once per value
+/// (and charged once) however many rows use it.
+fn outline_text(custom: &CustomFields, id: i32, budget: &Budget) -> Option<String> {
+    if let Some(text) = custom.outline_texts.borrow().get(&id) {
+        return text.clone();
+    }
+    let text = joined_outline_text(custom, id).and_then(|t| budget.keep_string(t));
+    custom.outline_texts.borrow_mut().insert(id, text.clone());
+    text
 }
 
 /// The text of lookup value `id` prefixed by its ancestors' texts. A parent chain that loops
 /// or runs deeper than any real outline stops where it is.
-fn outline_text(custom: &CustomFields, id: i32) -> Option<String> {
+fn joined_outline_text(custom: &CustomFields, id: i32) -> Option<String> {
     let item = custom.items.get(&id)?;
     let mut text = item_text(item)?.to_owned();
     let mut parent = item.parent;
@@ -234,7 +246,8 @@ fn outline_text(custom: &CustomFields, id: i32) -> Option<String> {
         };
         let Some(p_text) = item_text(p) else { break };
         if !p_text.is_empty() {
-            text = format!("{p_text}.{text}");
+            text.insert(0, '.');
+            text.insert_str(0, p_text);
         }
         child = parent;
         parent = p.parent;
@@ -245,34 +258,24 @@ fn outline_text(custom: &CustomFields, id: i32) -> Option<String> {
 /// The GUID of the lookup entry a value was picked from, when the field has a lookup table:
 /// the last entry equal to the value (outline codes: the entry their `ValueID` names).
 fn value_guid(custom: &CustomFields, field_id: u32, value: &CustomValue) -> Option<Guid> {
-    let table = custom.table(field_id)?;
     if let CustomValue::OutlineCode { value_id, .. } = value {
         let id = (*value_id)?;
-        return table
-            .values
-            .iter()
-            .find(|v| v.id == id)
-            .and_then(|v| v.guid);
+        return custom
+            .with_index(field_id, |index| index.guid_of_id.get(&id).copied())
+            .flatten()
+            .flatten();
     }
-    let entries = table.values.iter().rev();
-    let mut matching = entries.filter(|v| {
-        let Some(item) = custom.items.get(&v.id) else {
-            return false;
-        };
-        match (value, &item.value) {
-            (CustomValue::Text(a), ItemValue::Text(b)) => a == b,
-            (CustomValue::Number(a), ItemValue::Number(b) | ItemValue::Cost(b))
-            | (CustomValue::Cost(a), ItemValue::Cost(b) | ItemValue::Number(b)) => {
-                lookup::decimal2(*a) == lookup::decimal2(*b)
-            }
-            (CustomValue::Date(a), ItemValue::Date(Some(b))) => a == b,
-            (CustomValue::Duration(a), ItemValue::Duration(b)) => {
-                (a.minutes * 100.0).round() == (b.minutes * 100.0).round()
-            }
-            _ => false,
-        }
-    });
-    matching.next().and_then(|v| v.guid)
+    let key = match value {
+        CustomValue::Text(a) => ValueKey::Text(a.clone()),
+        CustomValue::Number(a) | CustomValue::Cost(a) => ValueKey::Number(lookup::decimal2(*a)),
+        CustomValue::Date(a) => ValueKey::Date(*a),
+        CustomValue::Duration(a) => ValueKey::duration(a.minutes)?,
+        _ => return None,
+    };
+    custom
+        .with_index(field_id, |index| index.guid_of_value.get(&key).copied())
+        .flatten()
+        .flatten()
 }
 
 /// MPP9 enterprise values: a property block (`u32` size, `u32` count, (key, offset) pairs;
