@@ -16,7 +16,7 @@ use super::reader::{Context, EntityBlocks};
 use super::record::{Row, unit_from_code};
 use super::resources::hyperlink;
 use super::rtf;
-use crate::model::{Assignment, Baseline, Duration, Resource, Task, TimeUnit};
+use crate::model::{Assignment, Baseline, CustomFieldValue, Duration, Resource, Task, TimeUnit};
 use std::collections::{HashMap, HashSet};
 
 /// Assignment field indices (`0x0F40xxxx`), as Project numbers them.
@@ -190,11 +190,12 @@ pub fn read(
         }
         let mut assignment = read_assignment(&row, &layout, task, resource_uid, default_unit);
         assignment.custom_values = custom_fields::read_values(&row, Entity::Assignment, custom);
-        if !ctx.budget.alloc_items::<Assignment>(1)
-            || !ctx
-                .budget
-                .alloc_items::<Baseline>(assignment.baselines.len())
-        {
+        let budget = &ctx.budget;
+        let charged = budget.alloc_items::<Assignment>(1)
+            && budget.alloc_items::<Baseline>(assignment.baselines.len())
+            && budget.alloc_items::<CustomFieldValue>(assignment.custom_values.len())
+            && budget.alloc(assignment.notes.as_ref().map_or(0, String::len));
+        if !charged {
             break;
         }
         assignments.push(assignment);

@@ -11,7 +11,9 @@ use super::layout::{Layout, MetaBit};
 use super::reader::{Context, EntityBlocks};
 use super::record::Row;
 use super::rtf;
-use crate::model::{AvailabilityPeriod, Baseline, CostRate, DateTime, Resource, ResourceKind};
+use crate::model::{
+    AvailabilityPeriod, Baseline, CostRate, CustomFieldValue, DateTime, Resource, ResourceKind,
+};
 use chrono::{Duration as Span, NaiveDate, Timelike};
 use std::collections::BTreeMap;
 
@@ -153,6 +155,17 @@ pub fn read(
         };
         let mut resource = read_resource(&row, &layout, meta2_size);
         resource.custom_values = custom_fields::read_values(&row, Entity::Resource, custom);
+        let budget = &ctx.budget;
+        let charged = budget.work(1)
+            && budget.alloc_items::<Resource>(1)
+            && budget.alloc(resource.notes.as_ref().map_or(0, String::len))
+            && budget.alloc_items::<CostRate>(resource.cost_rates.len())
+            && budget.alloc_items::<AvailabilityPeriod>(resource.availability.len())
+            && budget.alloc_items::<Baseline>(resource.baselines.len())
+            && budget.alloc_items::<CustomFieldValue>(resource.custom_values.len());
+        if !charged {
+            break;
+        }
         resources.push(resource);
     }
     resources

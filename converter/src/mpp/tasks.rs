@@ -379,6 +379,9 @@ fn select_rows(
         .len()
         .min(ctx.limits.max_records.saturating_add(FIRST_TASK_ROW));
     for index in (FIRST_TASK_ROW..count).rev() {
+        if !ctx.budget.work(1) {
+            break;
+        }
         let Some(data) = records.data.get(index).copied().flatten() else {
             continue;
         };
@@ -511,7 +514,12 @@ pub fn read(
     let id_offset = fixed_offset(map, field::ID).unwrap_or(4);
 
     let mut out = Collected::default();
+    // A short record is copied into one of the map's size: charged by the kilobyte.
+    let row_work = 1 + u64::try_from(record_size / 1024).unwrap_or(u64::MAX);
     for (&uid, &index) in &chosen {
+        if !ctx.budget.work(row_work) || !ctx.budget.alloc_items::<Task>(1) {
+            break;
+        }
         let Some(index) = index else { continue };
         let Some(data) = records.data.get(index).copied().flatten() else {
             continue;
@@ -591,6 +599,9 @@ pub fn read(
         let mut task = decode(&env, &row);
         task.id = id;
         task.custom_values = custom_fields::read_values(&row, Entity::Task, custom);
+        if !charge_parts(&ctx.budget, &task) {
+            break;
+        }
 
         // A row without a name whose dates are missing is a blank line after all.
         let created_missing = format != FileFormat::Mpp12 && task.created.is_none();
@@ -617,13 +628,21 @@ pub fn read(
         out.add(task);
     }
 
-    if let Err(message) = renumber(&mut out) {
+    if let Err(message) = renumber(&mut out, &ctx.budget) {
         ctx.warn(message);
     }
     let mut tasks: Vec<Task> = out.tasks.into_iter().flatten().collect();
     tasks.sort_by_key(|t| t.id);
     build_hierarchy(&mut tasks, &ctx.budget);
     tasks
+}
+
+/// Charges what a task holds beyond its inline size and the strings its row charged: its
+/// notes (RTF turned to text), custom values and baselines.
+fn charge_parts(budget: &Budget, task: &Task) -> bool {
+    budget.alloc(task.notes.as_ref().map_or(0, String::len))
+        && budget.alloc_items::<crate::model::CustomFieldValue>(task.custom_values.len())
+        && budget.alloc_items::<Baseline>(task.baselines.len())
 }
 
 /// Decodes one live row.
@@ -1001,7 +1020,7 @@ fn hyperlink(raw: &[u8]) -> [String; 4] {
 
 /// Renumbers IDs the way MPXJ does: tasks in their stored order (Fixed2Data key, or stored
 /// ID in MPP9) get 0, 1, 2, …; null tasks are slotted in at their stored ID.
-fn renumber(out: &mut Collected) -> Result<(), String> {
+fn renumber(out: &mut Collected, budget: &Budget) -> Result<(), String> {
     let has_summary = out.by_uid.contains_key(&0);
     let increment = ((out.null_order.len() / 1000) as i64 + 1) * 2000;
     let mut slots: BTreeMap<i64, i32> = BTreeMap::new();
@@ -1017,7 +1036,7 @@ fn renumber(out: &mut Collected) -> Result<(), String> {
         let mut offset = offsets.get(&base).map_or(0, |o| o + 1);
         while slots.contains_key(&target) {
             offset += 1;
-            if offset >= increment {
+            if offset >= increment || !budget.work(1) {
                 return Err(
                     "the task order could not be rebuilt; tasks keep their stored IDs".to_owned(),
                 );
