@@ -585,11 +585,14 @@ impl Bridge {
             },
             "error" => {
                 let message = get_str(data, "message");
-                if fallback::is_memory_error(&message) {
+                let kind = get_str(data, "kind");
+                // The engine's own budget errors are answers, not a worker out of memory:
+                // the file would fail the same way on the server.
+                let engine_kind = fallback::OUTCOMES.contains(&kind.as_str());
+                if !engine_kind && fallback::is_memory_error(&message) {
                     self.on_crash();
                     return;
                 }
-                let kind = get_str(data, "kind");
                 let ms = self.busy.borrow().as_ref().map_or(0.0, |b| now() - b.2);
                 self.report(id, &kind, "", ms);
                 self.worker_failed(id, Failure::Local { kind, message });

@@ -221,7 +221,7 @@ pub fn is_memory_error(message: &str) -> bool {
 }
 
 /// What `outcome` may say in a telemetry report: success or one of the engine's error kinds.
-pub const OUTCOMES: [&str; 8] = [
+pub const OUTCOMES: [&str; 12] = [
     "ok",
     "not_mpp",
     "unsupported_version",
@@ -230,6 +230,10 @@ pub const OUTCOMES: [&str; 8] = [
     "corrupt",
     "too_large",
     "write",
+    "memory_budget",
+    "work_budget",
+    "output_budget",
+    "cancelled",
 ];
 
 /// The size range of a file, as the telemetry reports it (never the size itself).

@@ -56,6 +56,14 @@ pub enum Outcome {
     TooLarge,
     /// The XML could not be written.
     Write,
+    /// Asked for more memory than a project of its size can hold.
+    MemoryBudget,
+    /// Asked for more work than a project of its size needs.
+    WorkBudget,
+    /// Its XML would be larger than a project of its size can give.
+    OutputBudget,
+    /// Stopped before the end.
+    Cancelled,
 }
 
 impl Outcome {
@@ -70,6 +78,10 @@ impl Outcome {
             Self::Corrupt => "corrupt",
             Self::TooLarge => "too_large",
             Self::Write => "write",
+            Self::MemoryBudget => "memory_budget",
+            Self::WorkBudget => "work_budget",
+            Self::OutputBudget => "output_budget",
+            Self::Cancelled => "cancelled",
         }
     }
 }

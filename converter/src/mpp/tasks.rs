@@ -1260,7 +1260,7 @@ mod tests {
             out.order.insert(key, uid);
         }
         out.add_null(9, 2, false);
-        assert_eq!(renumber(&mut out), Ok(()));
+        assert_eq!(renumber(&mut out, &Budget::unlimited()), Ok(()));
         let id_of = |uid: i32| {
             out.by_uid
                 .get(&uid)
