@@ -583,6 +583,31 @@ mod tests {
     }
 
     #[test]
+    fn meta_items_past_the_data_cost_one_lookup_each() {
+        // Every item points past the data: none finds a record, each costs one unit.
+        let work = |items: usize| {
+            let entries: Vec<(u32, u32, &[u8])> = (0..items)
+                .map(|i| (0, 1_000_000 + i as u32, &[][..]))
+                .collect();
+            let meta = meta_stream(&entries, 34, 340);
+            let blocks = blocks(var_data(&[(0, 1, vec![1])]), meta, 34, vec![0u8; 340]);
+            let mut ctx = context(FileFormat::Mpp12, 12);
+            let got = read(
+                &mut ctx,
+                &blocks,
+                &map(),
+                &[Task::default()],
+                &[],
+                &CustomFields::default(),
+            );
+            assert!(got.is_empty());
+            ctx.budget.usage().work
+        };
+        let (small, large) = (work(100), work(100_000));
+        assert!(large <= 1_000 * small + 10, "{small} → {large}");
+    }
+
+    #[test]
     fn hostile_offsets_and_short_records_do_not_panic() {
         let meta = meta_stream(&[(0, u32::MAX, &[]), (0, 3, &[]), (0, 0, &[])], 34, 5);
         let blocks = blocks(var_data(&[(0, 1, vec![1])]), meta, 34, vec![0u8; 5]);

@@ -782,6 +782,99 @@ mod tests {
         );
     }
 
+    /// Calendar data of `count` named exceptions whose names claim `name_len` bytes, then
+    /// `tail` bytes of text.
+    fn exceptions_data(count: u16, name_len: i32, tail: usize) -> Vec<u8> {
+        let mut data = vec![0u8; WEEK_SIZE];
+        data.extend_from_slice(&count.to_le_bytes());
+        data.extend_from_slice(&[0, 0]);
+        for _ in 0..count {
+            let mut rec = vec![0u8; NAMED_EXCEPTION_SIZE];
+            rec[0..2].copy_from_slice(&14_377u16.to_le_bytes());
+            rec[2..4].copy_from_slice(&14_377u16.to_le_bytes());
+            rec[88..92].copy_from_slice(&name_len.to_le_bytes());
+            data.extend(rec);
+            data.extend("ab".encode_utf16().flat_map(u16::to_le_bytes));
+        }
+        data.extend(std::iter::repeat_n(b'x', tail));
+        data
+    }
+
+    #[test]
+    fn exception_names_stop_at_their_stored_length() {
+        for (count, tail) in [(10u16, 1_000usize), (1_000, 100_000)] {
+            let data = exceptions_data(count, 4, tail);
+            let (exceptions, _) = named_exceptions(&data);
+            assert_eq!(exceptions.len(), usize::from(count));
+            let names: usize = exceptions
+                .iter()
+                .filter_map(|e| e.name.as_ref())
+                .map(String::len)
+                .sum();
+            assert_eq!(names, 2 * usize::from(count), "each name is \"ab\"");
+        }
+        // A length past the data reads what is there, once.
+        let data = exceptions_data(1, i32::MAX - 3, 50_000);
+        let (exceptions, _) = named_exceptions(&data);
+        let name = exceptions.first().and_then(|e| e.name.as_ref());
+        assert!(name.is_some_and(|n| n.chars().count() < data.len()));
+    }
+
+    /// Work spent flattening a chain of `n` derived calendars, each one the base of the
+    /// next (so each is flattened), with the given work limit.
+    fn flatten_chain(n: i32, work_limit: u64) -> (u64, bool) {
+        let mut calendars = vec![calendar(1, Some("Standard"), None, None)];
+        for uid in 2..=n {
+            let mut c = calendar(uid, Some("Derived"), Some(uid - 1), Some(uid));
+            c.exceptions = vec![CalendarException {
+                from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+                    .unwrap_or_default()
+                    .and_time(chrono::NaiveTime::MIN)
+                    + chrono::Duration::days(i64::from(uid)),
+                to: chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+                    .unwrap_or_default()
+                    .and_time(chrono::NaiveTime::MIN)
+                    + chrono::Duration::days(i64::from(uid)),
+                occurrences: 1,
+                ..Default::default()
+            }];
+            calendars.push(c);
+        }
+        let mut resources: Vec<Resource> = (2..=n).map(|uid| resource(uid, Some("R"))).collect();
+        let mut context = ctx();
+        context.budget = Budget::new(u64::MAX, work_limit, None);
+        finish(&mut context, &mut calendars, &mut resources);
+        (context.budget.usage().work, context.budget.ok())
+    }
+
+    #[test]
+    fn a_chain_of_derived_calendars_is_bounded_by_the_work_budget() {
+        let (small, ok) = flatten_chain(30, u64::MAX);
+        assert!(ok && small > 0);
+        // Flattening every calendar of a chain is quadratic: a long chain spends its
+        // budget and stops (the conversion then reports it) instead of running on.
+        let limit = 100_000;
+        let (spent, ok) = flatten_chain(20_000, limit);
+        assert!(!ok, "the budget is exhausted");
+        assert!(spent <= limit + 20_000, "{spent}");
+    }
+
+    #[test]
+    fn many_resources_on_many_calendars_link_in_linear_work() {
+        let n = 20_000;
+        let mut calendars = vec![calendar(1, Some("Standard"), None, None)];
+        calendars.extend((0..n).map(|i| calendar(i + 2, None, Some(1), Some(i))));
+        let mut resources: Vec<Resource> = (0..n).map(|i| resource(i, Some("R"))).collect();
+        finish(&mut ctx(), &mut calendars, &mut resources);
+        assert_eq!(calendars.len(), 1 + n as usize);
+        assert!(
+            resources
+                .iter()
+                .zip(2..)
+                .all(|(r, uid)| r.calendar_uid == Some(uid))
+        );
+    }
+
     #[test]
     fn truncated_data_reads_what_is_there() {
         let data = [1u8, 0, 0, 0, 5];

@@ -1186,6 +1186,41 @@ mod tests {
         }
     }
 
+    /// Work and memory of `build_hierarchy` on a chain of `n` tasks, each a level deeper.
+    fn chain_cost(n: usize) -> (u64, u64) {
+        let mut tasks: Vec<Task> = (0..n)
+            .map(|i| {
+                let i32_i = i32::try_from(i).unwrap_or(i32::MAX);
+                task(i32_i, i32_i, u16::try_from(i).unwrap_or(u16::MAX))
+            })
+            .collect();
+        let budget = Budget::unlimited();
+        build_hierarchy(&mut tasks, &budget);
+        let deepest = tasks.last().and_then(|t| t.outline_number.as_ref());
+        assert_eq!(
+            deepest.map(|c| c.depth()),
+            u32::try_from(n - 1).ok(),
+            "one part per level"
+        );
+        let usage = budget.usage();
+        (usage.work, usage.memory)
+    }
+
+    #[test]
+    fn a_deep_outline_costs_per_task_not_per_level() {
+        let (small_work, small_memory) = chain_cost(100);
+        let (large_work, large_memory) = chain_cost(10_000);
+        // 100 × the tasks may cost at most ~100 × (plus a constant): never 100² ×.
+        assert!(
+            large_work <= 110 * small_work.max(1),
+            "{small_work} → {large_work}"
+        );
+        assert!(
+            large_memory <= 110 * small_memory.max(1),
+            "{small_memory} → {large_memory}"
+        );
+    }
+
     #[test]
     fn outline_numbers_follow_outline_levels() {
         let mut tasks = vec![

@@ -348,6 +348,57 @@ mod tests {
         assert_eq!(calendar_name(&"x".repeat(60)).chars().count(), 51);
     }
 
+    /// `count` calendars, each with one exception recurring every day for 10 years.
+    fn recurring_project(count: i32) -> Project {
+        let daily = CalendarException {
+            from: at(2000, 1, 1),
+            to: at(2009, 12, 31),
+            occurrences: u16::MAX,
+            recurrence: Some(Recurrence {
+                kind: 6,
+                period: 1,
+                days_of_week: 127,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        Project {
+            calendars: (1..=count)
+                .map(|uid| Calendar {
+                    uid,
+                    name: Some(format!("C{uid}")),
+                    exceptions: vec![daily.clone()],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Writes `project`'s calendars with a work budget; the work spent and the outcome.
+    fn write_with_work(project: &Project, work: u64) -> (u64, Result<(), ConvertError>) {
+        let budget = crate::budget::Budget::new(u64::MAX, work, None);
+        let mut sink = std::io::sink();
+        let result = Out::new(&mut sink, u64::MAX, &budget)
+            .and_then(|mut out| write(&mut out, project).and_then(|()| out.finish().map(|_| ())));
+        (budget.usage().work, result)
+    }
+
+    #[test]
+    fn expanded_days_are_drawn_from_the_work_budget() {
+        let (one, result) = write_with_work(&recurring_project(1), 50_000);
+        assert!(result.is_ok(), "{result:?}");
+        assert!(one >= 3_650, "each of 3,653 days is a unit: {one}");
+        // A hundred such calendars are a hundred times the work: past the budget, the
+        // writing stops with the budget's error, having spent no more than it.
+        let (spent, result) = write_with_work(&recurring_project(100), 50_000);
+        assert!(
+            matches!(result, Err(ConvertError::WorkBudget)),
+            "{result:?}"
+        );
+        assert!(spent <= 50_000, "{spent}");
+    }
+
     #[test]
     fn plain_exceptions_override_recurring_days() {
         let weekly = CalendarException {

@@ -488,6 +488,34 @@ mod tests {
     }
 
     #[test]
+    fn outline_texts_are_joined_once_however_many_rows_use_them() {
+        // A 64-level chain of long values, and rows all pointing at its deepest value.
+        let mut custom = custom_for(FileFormat::Mpp14, 15);
+        let long = "x".repeat(1_000);
+        for id in 1..=64 {
+            custom.items.insert(
+                id,
+                Item {
+                    value: ItemValue::Text(long.clone()),
+                    guid: None,
+                    parent: id - 1,
+                },
+            );
+        }
+        let spent = |rows: usize| {
+            custom.outline_texts.borrow_mut().clear();
+            let budget = crate::budget::Budget::unlimited();
+            for _ in 0..rows {
+                let text = outline_text(&custom, 64, &budget);
+                assert_eq!(text.map(|t| t.len()), Some(64 * 1_000 + 63));
+            }
+            budget.usage().memory
+        };
+        // Joined and charged once; each row's copy is charged where the row keeps it.
+        assert_eq!(spent(1), spent(1_000));
+    }
+
+    #[test]
     fn references_resolve_through_lookup_values() {
         let map = FieldMap::from_defaults(
             Entity::Task,
