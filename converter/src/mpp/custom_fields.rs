@@ -42,6 +42,8 @@ pub struct CustomFields {
     guids: HashMap<Guid, i32>,
     /// Position in `tables` of each field's table, by field id.
     table_of_field: HashMap<u32, usize>,
+    /// Position of each value in its table, by (table position, value id), while reading.
+    value_positions: HashMap<(usize, i32), usize>,
     /// `TBkndOutlCode` Var2Data: outline code texts referenced by index.
     outline_var: VarData,
     /// Var2Data key of an outline code's text (1 in MPP9, 22 later).

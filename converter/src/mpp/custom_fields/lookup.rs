@@ -123,9 +123,17 @@ fn add_to_table(
     let Some(table) = custom.tables.get_mut(index) else {
         return;
     };
-    match table.values.iter_mut().find(|v| v.id == entry.id) {
+    // Positions are indexed: a table may receive every row of the block.
+    match custom
+        .value_positions
+        .get(&(index, entry.id))
+        .and_then(|&at| table.values.get_mut(at))
+    {
         Some(existing) => *existing = entry,
         None => {
+            custom
+                .value_positions
+                .insert((index, entry.id), table.values.len());
             table.values.push(entry);
             table.guid = guid;
         }
