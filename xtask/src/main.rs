@@ -25,6 +25,7 @@
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
+mod hostile;
 mod load;
 mod postgres;
 mod web;
@@ -80,6 +81,7 @@ fn main() -> ExitCode {
         Some("bench-web") if rest.is_empty() => web::bench_web(),
         Some("load") if rest.is_empty() => load::command(),
         Some("postgres") => postgres::command(&rest),
+        Some("hostile") => hostile::command(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -168,7 +170,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(11);
+    let mut steps = Steps::new(12);
     let result = test_steps(&mut steps);
     steps.summary();
     result
@@ -184,6 +186,10 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("tests", || tests(nextest))?;
     steps.run("wasm32 build of the engine", wasm_check)?;
     steps.run("corpus score (no crashes)", || score(&[]))?;
+    steps.run(
+        "hostile inputs (cargo xtask hostile --size small)",
+        hostile::step,
+    )?;
     // The server first: it gives the licence public key the app is built with.
     steps.run(
         "release build of mpp2xml and mpp2xml-server",
