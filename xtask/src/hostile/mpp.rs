@@ -369,6 +369,13 @@ impl Var {
         self.point(uid, ty, at);
     }
 
+    /// Adds (uid, type) = a new copy of `value` without looking for an existing entry (for
+    /// new owners: fast with many entries).
+    pub fn add(&mut self, uid: u32, ty: u16, value: &[u8]) {
+        let at = self.push_value(value);
+        self.push_entry(uid, ty, at);
+    }
+
     /// Appends an entry without looking for an existing one (fast, for many entries).
     pub fn push_entry(&mut self, uid: u32, ty: u16, offset: u32) {
         let class = self.class();
