@@ -43,8 +43,9 @@ const AS_LIMIT: u64 = 6 << 30;
 const KILL_AFTER: Duration = Duration::from_secs(30);
 /// The wall-time bound.
 const MAX_WALL: Duration = Duration::from_secs(5);
-/// What the server may take for one request before it counts as hung.
-const SERVER_WAIT: Duration = Duration::from_secs(90);
+/// What the server may take for one request before it counts as hung (its own conversion
+/// timeout is set to 10 s).
+const SERVER_WAIT: Duration = Duration::from_secs(40);
 
 struct Opts {
     size: Size,
@@ -388,7 +389,7 @@ fn convert(name: &str, input: &Path, binary: &Path, work: &Path) -> Row {
 fn time_field(text: &str, label: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.trim_start().starts_with(label))?;
     let rest = line.trim_start().get(label.len()..)?;
-    rest.trim().split_whitespace().next()?.parse().ok()
+    rest.split_whitespace().next()?.parse().ok()
 }
 
 /// A short name for the error the CLI printed (`ConvertError`'s messages).
@@ -449,6 +450,8 @@ fn server_check(
         "1000000",
         "--burst",
         "1000000",
+        "--convert-timeout-secs",
+        "10",
     ]
     .iter()
     .map(|a| (*a).to_owned())

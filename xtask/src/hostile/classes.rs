@@ -442,7 +442,7 @@ impl Exception {
         put_u32(&mut rec, 88, len);
         out.extend_from_slice(&rec);
         out.extend_from_slice(&self.name);
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push(0);
         }
     }
