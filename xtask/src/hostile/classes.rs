@@ -299,12 +299,24 @@ fn add_tasks(
     )
 }
 
+/// New resources' unique ids start here: the engine reads resource ids as `u16`.
+const FIRST_RESOURCE: u32 = 1_000;
+
 fn add_resources(
     m: &mut Mpp,
     n: usize,
     edit: impl FnMut(usize, u32, &mut Vec<u8>, &mut super::mpp::Var),
 ) -> Result<(), String> {
-    add_rows(m, RSC, MAP_RSC, (R_UID, R_ID, R_NAME), 1, 100_000, n, edit)
+    add_rows(
+        m,
+        RSC,
+        MAP_RSC,
+        (R_UID, R_ID, R_NAME),
+        1,
+        FIRST_RESOURCE,
+        n,
+        edit,
+    )
 }
 
 fn outline(source: &[u8], size: Size, wbs: bool) -> Result<Vec<u8>, String> {
@@ -710,7 +722,7 @@ fn calendars_x_resources(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
         .collect();
     let data = calendar_data(None, &exceptions, None);
     for i in 0..n {
-        let uid = 100_000 + i as i32;
+        let uid = (FIRST_RESOURCE + i as u32) as i32;
         cals.add(600_000 + i as i32, standard, uid, "", Some(&data));
     }
     cals.save(&mut m);
@@ -719,13 +731,18 @@ fn calendars_x_resources(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
 
 fn derived_calendar_chain(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = Mpp::read(source)?;
+    // Resources that use the chain's last calendar and each calendar of the cycles, so the
+    // engine cannot prune them as unused.
+    add_resources(&mut m, 1 + 3 + 1_000, |_, _, _, _| {})?;
+    let mut resource = FIRST_RESOURCE as i32;
     let mut cals = Calendars::open(&m)?;
     let standard = cals.standard();
     let n = size.pick(5_000, 50_000);
     let mut base = standard;
     for i in 0..n {
         let uid = 700_000 + i as i32;
-        cals.add(uid, base, -1, &format!("D{i}"), None);
+        let user = if i + 1 == n { resource } else { -1 };
+        cals.add(uid, base, user, &format!("D{i}"), None);
         base = uid;
     }
     // A cycle of three, and a longer one.
@@ -733,7 +750,8 @@ fn derived_calendar_chain(source: &[u8], size: Size) -> Result<Vec<u8>, String> 
         for k in 0..len {
             let uid = first + k;
             let base = first + (k + 1) % len;
-            cals.add(uid, base, -1, &format!("Y{uid}"), None);
+            resource += 1;
+            cals.add(uid, base, resource, &format!("Y{uid}"), None);
         }
     }
     cals.save(&mut m);
@@ -748,12 +766,14 @@ fn outline_codes(source: &[u8], size: Size, cycle: bool) -> Result<Vec<u8>, Stri
     let parent_at = if m.from_2013 { 10 } else { 8 };
     let mut fixed = m.fixed(OUTL, false);
     let mut fixed2 = m.fixed(OUTL, true);
+    // The first value row (of Outline Code1's list, which the tasks' references use).
+    let value_row = |i: usize, want: Option<u16>| {
+        u16_at(&fixed.record(i, 64), 4).is_some_and(|id| id > 0 && want.is_none_or(|w| w == id))
+            && fixed2.record(i, 64).len() >= 16
+    };
     let t = (0..fixed.items.len())
-        .rev()
-        .find(|&i| {
-            u16_at(&fixed.record(i, 64), 4).is_some_and(|id| id > 0)
-                && fixed2.record(i, 64).len() >= 16
-        })
+        .find(|&i| value_row(i, Some(1)))
+        .or_else(|| (0..fixed.items.len()).rev().find(|&i| value_row(i, None)))
         .ok_or("no outline-code value row")?;
     let (meta, record) = (
         fixed.items.get(t).cloned().unwrap_or_default(),
