@@ -99,7 +99,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
     if opts.list {
         if !opts.only.iter().any(|o| o == "\0help") {
             for class in classes::all() {
-                println!("{:<28} {} ({})", class.name, class.what, class.source);
+                println!("{:<32} {} ({})", class.name, class.what, class.source);
             }
         }
         return Ok(());
@@ -211,7 +211,7 @@ fn hostile(opts: &Opts) -> StepResult {
     for (name, path) in &files {
         let row = convert(name, path, &binary, &work);
         println!(
-            "{:<28} {:>9} {:>9} {:>9} {:>7} {} {}",
+            "{:<32} {:>9} {:>9} {:>9} {:>7} {} {}",
             row.class,
             mb(Some(row.input)),
             mb(row.rss),
@@ -398,17 +398,18 @@ fn error_kind(stderr: &str) -> String {
         .lines()
         .find_map(|l| l.split_once(": error: ").map(|(_, m)| m))
         .unwrap_or("");
+    // The budget messages also say "damaged": they come first.
     let kinds = [
+        ("more memory than", "memory-budget"),
+        ("far more work", "work-budget"),
+        ("XML would be larger", "output-budget"),
+        ("ran out of time", "cancelled"),
         ("not a Microsoft Project", "not-mpp"),
         ("format is not supported", "unsupported"),
         ("password protected", "password"),
         ("truncated or damaged", "truncated"),
         ("file is damaged", "corrupt"),
         ("file is too large", "too-large"),
-        ("more memory than", "memory-budget"),
-        ("far more work", "work-budget"),
-        ("XML would be larger", "output-budget"),
-        ("ran out of time", "cancelled"),
         ("could not be written", "write"),
         ("cannot read", "read"),
     ];
@@ -456,7 +457,21 @@ fn server_check(
     .iter()
     .map(|a| (*a).to_owned())
     .collect();
-    let mut server = match Server::start_with(&web::dist_dir(), &log, &args) {
+    // The server refuses to start without an app; the conversions need none, so a stub
+    // stands in when `dist/` has not been built.
+    let mut dist = web::dist_dir();
+    if !dist.join("index.html").is_file() {
+        dist = target.join("hostile-dist");
+        std::fs::create_dir_all(&dist)
+            .and_then(|()| {
+                std::fs::write(
+                    dist.join("index.html"),
+                    "<!doctype html><title>stub</title>",
+                )
+            })
+            .map_err(|e| format!("cannot write a stub app in {}: {e}", shown(&dist)))?;
+    }
+    let mut server = match Server::start_with(&dist, &log, &args) {
         Ok(s) => s,
         Err(e) => return Err(format!("cannot start mpp2xml-server: {e}")),
     };
@@ -572,12 +587,12 @@ fn table(rows: &[Row], size: Size) -> String {
         AS_LIMIT >> 30
     );
     out.push_str(&format!(
-        "{:<28} {:>9} {:>9} {:>9} {:>7}  {:<26} {:<22} {}\n",
+        "{:<32} {:>9} {:>9} {:>9} {:>7}  {:<26} {:<22} {}\n",
         "class", "input", "peak RSS", "output", "time", "outcome", "server", "verdict"
     ));
     for r in rows {
         out.push_str(&format!(
-            "{:<28} {:>9} {:>9} {:>9} {:>7}  {:<26} {:<22} {}{}\n",
+            "{:<32} {:>9} {:>9} {:>9} {:>7}  {:<26} {:<22} {}{}\n",
             r.class,
             mb(Some(r.input)),
             mb(r.rss),
@@ -627,6 +642,12 @@ mod tests {
         assert_eq!(
             error_kind("a.mpp: error: reading this file takes far more work than"),
             "work-budget"
+        );
+        assert_eq!(
+            error_kind(
+                "a.mpp: error: the XML would be larger than 25 MB, far more than a project of this size writes; the file is damaged or was made to exhaust the converter"
+            ),
+            "output-budget"
         );
     }
 }
