@@ -366,6 +366,10 @@ fn shared_var_value(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
         for &ty in &types {
             var.push_entry(uid, ty, at);
         }
+        // The name each new task got first wins: point it at the shared value too.
+        for e in var.entries.iter_mut().filter(|e| e.0 == uid) {
+            e.1 = at;
+        }
     })?;
     Ok(m.cfb.write())
 }
@@ -963,35 +967,4 @@ fn truncated_streams(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
         }
     }
     Ok(m.cfb.write())
-}
-
-#[cfg(test)]
-mod tmp_tests {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn craft_all() {
-        let size = if std::env::var("HL").is_ok() {
-            Size::Large
-        } else {
-            Size::Small
-        };
-        std::fs::create_dir_all("/tmp/hc").unwrap();
-        for c in all() {
-            let src = std::fs::read(format!("/work/shared/corpus/mpp/{}", c.source)).unwrap();
-            let t = std::time::Instant::now();
-            match (c.craft)(&src, size) {
-                Ok(b) => {
-                    let back = cfb::Compound::read(&b).map(|c| c.entries.len());
-                    println!("{} {} bytes {:?} {:?}", c.name, b.len(), back, t.elapsed());
-                    std::fs::write(format!("/tmp/hc/{}.mpp", c.name), &b).unwrap();
-                }
-                Err(e) => println!("{} ERR {e}", c.name),
-            }
-        }
-        // identity round trip
-        let src = std::fs::read("/work/shared/corpus/mpp/mpp14assignmentfields.mpp").unwrap();
-        let m = crate::hostile::mpp::Mpp::read(&src).unwrap();
-        std::fs::write("/tmp/hc/identity.mpp", m.cfb.write()).unwrap();
-    }
 }
