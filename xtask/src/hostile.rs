@@ -53,6 +53,7 @@ struct Opts {
     keep: Option<PathBuf>,
     server: bool,
     list: bool,
+    help: bool,
 }
 
 fn parse(args: &[String]) -> Result<Opts, String> {
@@ -62,6 +63,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         keep: None,
         server: true,
         list: false,
+        help: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -82,11 +84,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--keep" => opts.keep = Some(PathBuf::from(value("--keep")?)),
             "--no-server" => opts.server = false,
             "--list" => opts.list = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                opts.list = true;
-                opts.only.push("\0help".to_owned());
-            }
+            "-h" | "--help" => opts.help = true,
             other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
         }
     }
@@ -96,11 +94,13 @@ fn parse(args: &[String]) -> Result<Opts, String> {
 /// `cargo xtask hostile [ARGS]`.
 pub fn command(args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
+    if opts.help {
+        println!("{USAGE}");
+        return Ok(());
+    }
     if opts.list {
-        if !opts.only.iter().any(|o| o == "\0help") {
-            for class in classes::all() {
-                println!("{:<32} {} ({})", class.name, class.what, class.source);
-            }
+        for class in classes::all() {
+            println!("{:<32} {} ({})", class.name, class.what, class.source);
         }
         return Ok(());
     }
@@ -118,6 +118,7 @@ pub fn step() -> StepResult {
         keep: None,
         server: true,
         list: false,
+        help: false,
     })
 }
 
