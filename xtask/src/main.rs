@@ -3,7 +3,8 @@
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
 //!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
-//!   converter, never on the score itself), then the release binaries, the browser app built
+//!   converter, never on the score itself), the hostile inputs (`hostile --size small`), then
+//!   the release binaries, the browser app built
 //!   in release (with the licence public key the release server prints), served by
 //!   `mpp2xml-server` (a default one, and one selling Pro through a local fake of Stripe) and
 //!   tested end to end in headless Chromium, and the server under load.
@@ -18,6 +19,12 @@
 //! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
 //!   (e.g. `--against msproject`, `--filter REGEX`, `--json OUT.json`).
 //! - `cargo xtask bench [ARGS]`: the criterion benchmarks; ARGS go to criterion.
+//! - `cargo xtask hostile [--size small|large] [--only NAME] [--keep DIR] [--no-server]
+//!   [--list]`: hostile `.mpp` files crafted from corpus files at run time, through the
+//!   release CLI (under `prlimit --as=6GiB` and `/usr/bin/time -v`) and the release server;
+//!   each must end with XML or a typed error within the bounds of issue 9 (peak RSS ≤ 8 ×
+//!   input + 64 MB, output ≤ 16 × input + 16 MB, wall ≤ 5 s). Report in
+//!   `target/hostile-report.txt`.
 //! - `cargo xtask postgres [COMMAND ARGS]`: a throwaway PostgreSQL (the one `test` starts for
 //!   the database tests); runs COMMAND with `MPP2XML_TEST_POSTGRES_URL` set, or prints the URL
 //!   and waits for Enter.
@@ -25,6 +32,7 @@
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
+mod hostile;
 mod load;
 mod postgres;
 mod web;
@@ -39,9 +47,10 @@ Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
   test           fmt, clippy (host, then wasm32 for the browser crates), doc tests, tests,
-                 wasm32 check, corpus score (no crashes), then the release binaries, the
-                 browser app (release), end-to-end tests in headless Chromium against
-                 mpp2xml-server (and a second one selling Pro through a fake Stripe), load test
+                 wasm32 check, corpus score (no crashes), hostile inputs (small), then
+                 the release binaries, the browser app (release), end-to-end tests in
+                 headless Chromium against mpp2xml-server (and a second one selling Pro
+                 through a fake Stripe), load test
   dist           install the missing web tools (wasm32 target, Trunk, wasm-bindgen-cli, npm
                  packages), build mpp2xml-server (it prints the licence public key of
                  data/licence.key) and the app in release mode into dist/
@@ -53,6 +62,11 @@ Commands:
   score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
                  corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
   bench [ARGS]   run the criterion benchmarks; ARGS go to criterion
+  hostile [--size small|large] [--only NAME] [--keep DIR] [--no-server] [--list]
+                 hostile .mpp files crafted from the corpus at run time, through the
+                 release CLI (prlimit --as=6GiB, time -v) and server: XML or a typed error,
+                 peak RSS <= 8 x input + 64 MB, output <= 16 x input + 16 MB, wall <= 5 s;
+                 table in target/hostile-report.txt (small: inputs <= ~1 MB; large: <= 8 MB)
   postgres [COMMAND ARGS]
                  start a throwaway PostgreSQL (as `test` does for the database tests) and
                  run COMMAND with MPP2XML_TEST_POSTGRES_URL set, e.g.
@@ -80,6 +94,7 @@ fn main() -> ExitCode {
         Some("bench-web") if rest.is_empty() => web::bench_web(),
         Some("load") if rest.is_empty() => load::command(),
         Some("postgres") => postgres::command(&rest),
+        Some("hostile") => hostile::command(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -168,7 +183,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(11);
+    let mut steps = Steps::new(12);
     let result = test_steps(&mut steps);
     steps.summary();
     result
@@ -184,6 +199,10 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("tests", || tests(nextest))?;
     steps.run("wasm32 build of the engine", wasm_check)?;
     steps.run("corpus score (no crashes)", || score(&[]))?;
+    steps.run(
+        "hostile inputs (cargo xtask hostile --size small)",
+        hostile::step,
+    )?;
     // The server first: it gives the licence public key the app is built with.
     steps.run(
         "release build of mpp2xml and mpp2xml-server",
