@@ -178,9 +178,7 @@ pub struct ReadProject {
 impl ReadProject {
     /// Writes the MSPDI document into memory.
     pub fn write_mspdi(&self) -> Result<Vec<u8>, ConvertError> {
-        let mut xml = Vec::new();
-        self.write_mspdi_to(&mut xml)?;
-        Ok(xml)
+        mspdi::write_to_vec(&self.project, self.output_limit, &self.budget)
     }
 
     /// Writes the MSPDI document to `dest` as it goes (a file needs no copy in memory);
@@ -227,9 +225,7 @@ pub fn read_project(input: &[u8], options: &mut Options<'_>) -> Result<ReadProje
 /// the memory the XML takes. (A model read from a file is written with
 /// [`ReadProject::write_mspdi`], under its file's budgets.)
 pub fn write_mspdi(project: &Project) -> Result<Vec<u8>, ConvertError> {
-    let mut xml = Vec::new();
-    mspdi::write(project, &mut xml, u64::MAX, &Budget::unlimited())?;
-    Ok(xml)
+    mspdi::write_to_vec(project, u64::MAX, &Budget::unlimited())
 }
 
 /// Converts an `.mpp`/`.mpt` file to MSPDI XML.

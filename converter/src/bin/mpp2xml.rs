@@ -1,7 +1,7 @@
 //! `mpp2xml`: converts Microsoft Project files to MSPDI XML from the command line.
 
 use converter::{ConvertError, Limits, Options, ReadProject, Summary, Usage, read_project};
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -181,6 +181,9 @@ fn read_input(input: &str, limit: usize) -> Result<Vec<u8>, Failure> {
         if size > cap {
             return Err(Failure::TooLarge(size, limit));
         }
+        // `take` hides the file's size from `read_to_end`: reserve it, or the buffer grows
+        // by doubling and copies the input over and over.
+        buf.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
         file.take(cap.saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(Failure::Read)?;
@@ -199,14 +202,11 @@ fn write_file(read: &ReadProject, path: &Path) -> Result<u64, Failure> {
     partial.push(".partial");
     let partial = PathBuf::from(partial);
     let written = (|| {
-        let file =
+        // The writer hands the file 64 KiB chunks: no second buffer needed.
+        let mut file =
             std::fs::File::create(&partial).map_err(|e| Failure::Write(partial.clone(), e))?;
-        let mut out = BufWriter::with_capacity(256 * 1024, file);
-        let written = read.write_mspdi_to(&mut out).map_err(Failure::Convert)?;
-        out.into_inner()
-            .map_err(|e| Failure::Write(partial.clone(), e.into_error()))?
-            .sync_all()
-            .map_err(|e| Failure::Write(partial.clone(), e))?;
+        let written = read.write_mspdi_to(&mut file).map_err(Failure::Convert)?;
+        drop(file);
         std::fs::rename(&partial, path).map_err(|e| Failure::Write(path.to_owned(), e))?;
         Ok(written)
     })();
@@ -222,8 +222,7 @@ fn write_file(read: &ReadProject, path: &Path) -> Result<u64, Failure> {
 fn write_stdout(read: &ReadProject) -> Result<u64, Failure> {
     read.write_mspdi_to(&mut std::io::sink())
         .map_err(Failure::Convert)?;
-    let stdout = std::io::stdout().lock();
-    let mut out = BufWriter::with_capacity(256 * 1024, stdout);
+    let mut out = std::io::stdout().lock();
     let shown = || PathBuf::from("standard output");
     let written = read.write_mspdi_to(&mut out).map_err(|e| match e {
         ConvertError::Write(message) => Failure::Write(shown(), std::io::Error::other(message)),

@@ -28,13 +28,29 @@ pub fn write(
     budget: &Budget,
 ) -> Result<u64, ConvertError> {
     let mut out = Out::new(dest, limit, budget)?;
-    out.start_ns("Project", Some(NAMESPACE))?;
-    project::write_properties(&mut out, project)?;
-    custom::write_definitions(&mut out, project)?;
-    calendars::write(&mut out, project)?;
-    tasks::write(&mut out, project)?;
-    resources::write(&mut out, project)?;
-    assignments::write(&mut out, project)?;
-    out.end("Project")?;
+    write_document(&mut out, project)?;
     out.finish()
+}
+
+/// Writes `project` as an MSPDI document into memory, at most `limit` bytes, spending
+/// `budget` in loops.
+pub fn write_to_vec(
+    project: &Project,
+    limit: u64,
+    budget: &Budget,
+) -> Result<Vec<u8>, ConvertError> {
+    let mut out = Out::in_memory(limit, budget)?;
+    write_document(&mut out, project)?;
+    out.into_bytes()
+}
+
+fn write_document(out: &mut Out<'_>, project: &Project) -> Result<(), ConvertError> {
+    out.start_ns("Project", Some(NAMESPACE))?;
+    project::write_properties(out, project)?;
+    custom::write_definitions(out, project)?;
+    calendars::write(out, project)?;
+    tasks::write(out, project)?;
+    resources::write(out, project)?;
+    assignments::write(out, project)?;
+    out.end("Project")
 }

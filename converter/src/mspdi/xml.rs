@@ -9,52 +9,95 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::io::Write;
 
-/// Bytes gathered before they are handed to the destination: quick-xml writes in many small
-/// pieces, and the destination may be a file.
+/// Bytes gathered before they are handed to a streamed destination: quick-xml writes in
+/// many small pieces, and the destination may be a file.
 const CHUNK: usize = 64 * 1024;
 
-/// The destination behind a counter that refuses to pass the output budget.
+/// Where the XML goes, behind a counter that refuses to pass the output budget. Every
+/// piece lands in `buf` (the whole document when there is no `dest`), so the hot path is one
+/// comparison and a copy; draining and the budget's refusal sit on the cold path.
 struct Sink<'w> {
-    dest: &'w mut dyn Write,
+    /// A streamed destination; `None` keeps the document in `buf`.
+    dest: Option<&'w mut dyn Write>,
     buf: Vec<u8>,
-    written: u64,
+    /// Bytes already handed to `dest`.
+    drained: u64,
+    /// Most bytes `buf` may hold before a spill: a chunk, or what the budget has left.
+    room: usize,
     limit: u64,
     over: bool,
 }
 
 impl Sink<'_> {
+    fn written(&self) -> u64 {
+        self.drained
+            .saturating_add(u64::try_from(self.buf.len()).unwrap_or(u64::MAX))
+    }
+
+    fn set_room(&mut self) {
+        let left = usize::try_from(self.limit.saturating_sub(self.drained)).unwrap_or(usize::MAX);
+        self.room = if self.dest.is_some() {
+            left.min(CHUNK)
+        } else {
+            left
+        };
+    }
+
     fn drain(&mut self) -> std::io::Result<()> {
-        if !self.buf.is_empty() {
-            self.dest.write_all(&self.buf)?;
-            self.buf.clear();
+        if let Some(dest) = self.dest.as_mut() {
+            if !self.buf.is_empty() {
+                dest.write_all(&self.buf)?;
+                let len = u64::try_from(self.buf.len()).unwrap_or(u64::MAX);
+                self.drained = self.drained.saturating_add(len);
+                self.buf.clear();
+            }
+        }
+        self.set_room();
+        Ok(())
+    }
+
+    #[cold]
+    fn spill(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
+        if self.written().saturating_add(len) > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("the output budget is spent"));
+        }
+        self.drain()?;
+        match self.dest.as_mut() {
+            Some(dest) if data.len() >= CHUNK => {
+                dest.write_all(data)?;
+                self.drained = self.drained.saturating_add(len);
+                self.set_room();
+            }
+            _ => self.buf.extend_from_slice(data),
         }
         Ok(())
     }
 }
 
 impl Write for Sink<'_> {
+    #[inline]
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
-        let total = self.written.saturating_add(len);
-        if total > self.limit {
-            self.over = true;
-            return Err(std::io::Error::other("the output budget is spent"));
-        }
-        self.written = total;
-        if self.buf.len() + data.len() > CHUNK {
-            self.drain()?;
-        }
-        if data.len() >= CHUNK {
-            self.dest.write_all(data)?;
-        } else {
-            self.buf.extend_from_slice(data);
-        }
+        self.write_all(data)?;
         Ok(data.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        if self.buf.len().saturating_add(data.len()) > self.room {
+            return self.spill(data);
+        }
+        self.buf.extend_from_slice(data);
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.drain()?;
-        self.dest.flush()
+        match self.dest.as_mut() {
+            Some(dest) => dest.flush(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -84,13 +127,29 @@ impl<'w> Out<'w> {
         limit: u64,
         budget: &'w Budget,
     ) -> Result<Self, ConvertError> {
-        let sink = Sink {
+        Self::with_sink(Some(dest), limit, budget)
+    }
+
+    /// Starts a document kept in memory (see [`Out::into_bytes`]).
+    pub fn in_memory(limit: u64, budget: &'w Budget) -> Result<Self, ConvertError> {
+        Self::with_sink(None, limit, budget)
+    }
+
+    fn with_sink(
+        dest: Option<&'w mut dyn Write>,
+        limit: u64,
+        budget: &'w Budget,
+    ) -> Result<Self, ConvertError> {
+        let capacity = if dest.is_some() { CHUNK } else { 1 << 16 };
+        let mut sink = Sink {
             dest,
-            buf: Vec::with_capacity(CHUNK),
-            written: 0,
+            buf: Vec::with_capacity(capacity),
+            drained: 0,
+            room: 0,
             limit,
             over: false,
         };
+        sink.set_room();
         let mut out = Self {
             w: Writer::new_with_indent(sink, b'\t', 1),
             budget,
@@ -105,7 +164,15 @@ impl<'w> Out<'w> {
     pub fn finish(mut self) -> Result<u64, ConvertError> {
         let result = self.w.get_mut().flush();
         self.check(result)?;
-        Ok(self.w.get_ref().written)
+        Ok(self.w.get_ref().written())
+    }
+
+    /// The document written in memory (everything written so far, for a streamed one, is
+    /// already at its destination).
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, ConvertError> {
+        let result = self.w.get_mut().flush();
+        self.check(result)?;
+        Ok(self.w.into_inner().buf)
     }
 
     /// The conversion's budgets, for writer loops whose length the file chose.
@@ -123,6 +190,7 @@ impl<'w> Out<'w> {
     }
 
     /// Turns a write failure into the error that says why: the budget or the destination.
+    #[inline]
     fn check<T, E: std::fmt::Display>(&self, result: Result<T, E>) -> Result<(), ConvertError> {
         match result {
             Ok(_) => Ok(()),
@@ -278,11 +346,9 @@ pub fn xml_of(
     write: impl FnOnce(&mut Out<'_>) -> Result<(), ConvertError>,
 ) -> Result<String, ConvertError> {
     let budget = Budget::unlimited();
-    let mut dest = Vec::new();
-    let mut out = Out::new(&mut dest, u64::MAX, &budget)?;
+    let mut out = Out::in_memory(u64::MAX, &budget)?;
     write(&mut out)?;
-    out.finish()?;
-    Ok(String::from_utf8(dest).unwrap_or_default())
+    Ok(String::from_utf8(out.into_bytes()?).unwrap_or_default())
 }
 
 #[cfg(test)]
