@@ -129,8 +129,8 @@ pub fn read(
 
     let mut seen = HashSet::new();
     let mut assignments = Vec::new();
-    // Each item copies a record padded to the map's size: charged by the kilobyte.
-    let item_work = 1 + u64::try_from(min_size / 1024).unwrap_or(u64::MAX);
+    // Each item copies a record padded to the map's size: a unit per 64 bytes.
+    let item_work = 1 + u64::try_from(min_size / 64).unwrap_or(u64::MAX);
     for item_index in 0..count {
         if !ctx.budget.work(item_work) {
             break;

@@ -514,8 +514,8 @@ pub fn read(
     let id_offset = fixed_offset(map, field::ID).unwrap_or(4);
 
     let mut out = Collected::default();
-    // A short record is copied into one of the map's size: charged by the kilobyte.
-    let row_work = 1 + u64::try_from(record_size / 1024).unwrap_or(u64::MAX);
+    // A short record is copied into one of the map's size: a unit per 64 bytes.
+    let row_work = 1 + u64::try_from(record_size / 64).unwrap_or(u64::MAX);
     for (&uid, &index) in &chosen {
         if !ctx.budget.work(row_work) || !ctx.budget.alloc_items::<Task>(1) {
             break;
