@@ -255,6 +255,16 @@ fn day_of_month(first: NaiveDate, day: u16) -> Option<NaiveDate> {
     first.with_day(u32::from(day).clamp(1, last))
 }
 
+/// The first and last days Microsoft Project's calendars hold.
+const FIRST_CALENDAR_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1984, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+const LAST_CALENDAR_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2149, 12, 31) {
+    Some(day) => day,
+    None => NaiveDate::MAX,
+};
+
 impl CalendarException {
     /// The days this exception changes: one span per occurrence for a recurring exception,
     /// its whole span otherwise. Expanding takes from `budget` (one per day), so that a file
@@ -264,7 +274,11 @@ impl CalendarException {
         let whole = (self.from.date(), self.to.date());
         match &self.recurrence {
             Some(r) if *budget > 0 => {
-                let dates = r.dates(whole.0, whole.1, *budget);
+                // Project's calendars end with 2149: occurrences past its range are none it
+                // could show, and expanding them would only multiply a crafted span.
+                let first = whole.0.max(FIRST_CALENDAR_DAY);
+                let last = whole.1.min(LAST_CALENDAR_DAY);
+                let dates = r.dates(first, last, *budget);
                 *budget = budget.saturating_sub(dates.len() + 1);
                 dates.into_iter().map(|d| (d, d)).collect()
             }
