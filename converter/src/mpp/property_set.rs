@@ -61,14 +61,23 @@ enum Value {
     Time(DateTime),
 }
 
-/// The decoded properties of one section, by property id.
+/// One section's properties, decoded when asked for: a crafted section may point thousands of
+/// entries at one long string, and decoding each would copy it thousands of times.
 #[derive(Debug, Default)]
 struct Section {
-    values: HashMap<u32, Value>,
+    /// The section's bytes (offsets are relative to its start).
+    data: Vec<u8>,
+    /// The section's code page, for 8-bit strings.
+    codepage: u16,
+    /// Where each property id's entries point, the first few of each id in table order.
+    offsets: HashMap<u32, Vec<usize>>,
 }
 
+/// Entries of one id tried before giving up: a real section has one per id.
+const TRIED_PER_ID: usize = 4;
+
 impl Section {
-    /// Finds the section `fmtid` in a property-set stream and decodes its properties.
+    /// Finds the section `fmtid` in a property-set stream and indexes its properties.
     fn find(data: &[u8], fmtid: &[u8; 16]) -> Option<Self> {
         if u16_at(data, 0)? != 0xFFFE {
             return None;
@@ -84,49 +93,62 @@ impl Section {
         })
     }
 
-    /// Decodes a section that starts at the beginning of `data`. Offsets inside a section are
-    /// relative to its start, and nothing may lie beyond its declared size.
+    /// Indexes a section that starts at the beginning of `data`. Offsets inside a section
+    /// are relative to its start, and nothing may lie beyond its declared size.
     fn parse(data: &[u8]) -> Self {
-        let mut section = Self::default();
         let declared = u32_at(data, 0).map_or(0, |n| n as usize);
         let data = data.get(..declared.min(data.len())).unwrap_or_default();
         let count = u32_at(data, 4).unwrap_or(0).min(MAX_PROPERTIES) as usize;
-        let entries: Vec<(u32, usize)> = (0..count)
-            .map_while(|i| {
-                let at = 8 + i * 8;
-                Some((u32_at(data, at)?, u32_at(data, at + 4)? as usize))
-            })
-            .collect();
+        let mut offsets: HashMap<u32, Vec<usize>> = HashMap::new();
+        for i in 0..count {
+            let at = 8 + i * 8;
+            let (Some(id), Some(off)) = (u32_at(data, at), u32_at(data, at + 4)) else {
+                break;
+            };
+            let tried = offsets.entry(id).or_default();
+            if tried.len() < TRIED_PER_ID {
+                tried.push(off as usize);
+            }
+        }
+        let mut section = Self {
+            data: data.to_vec(),
+            codepage: 0,
+            offsets,
+        };
         // The code page decides how the 8-bit strings read, wherever it sits in the table.
-        let codepage = entries
-            .iter()
-            .find(|(id, _)| *id == PID_CODEPAGE)
-            .and_then(|(_, off)| match u16_at(data, *off)? {
-                VT_I2 | VT_UI2 => u16_at(data, off + 4),
+        // (Read raw: code page 65001, UTF-8, is stored as a VT_I2 and would read negative.)
+        section.codepage = section
+            .offsets
+            .get(&PID_CODEPAGE)
+            .and_then(|offs| offs.first())
+            .and_then(|&off| match u16_at(&section.data, off)? {
+                VT_I2 | VT_UI2 => u16_at(&section.data, off + 4),
                 _ => None,
             })
             .unwrap_or(0);
-        for (id, off) in entries {
-            // The first entry of an id wins: a lying count makes later "entries" garbage.
-            if let Some(value) = decode(data, off, codepage) {
-                section.values.entry(id).or_insert(value);
-            }
-        }
         section
+    }
+
+    /// The first entry of `id` that decodes (a lying count makes later "entries" garbage).
+    fn value(&self, id: u32) -> Option<Value> {
+        self.offsets
+            .get(&id)?
+            .iter()
+            .find_map(|off| decode(&self.data, *off, self.codepage))
     }
 
     /// A non-empty text property.
     fn text(&self, id: u32) -> Option<String> {
-        match self.values.get(&id)? {
-            Value::Text(s) if !s.is_empty() => Some(s.clone()),
+        match self.value(id)? {
+            Value::Text(s) if !s.is_empty() => Some(s),
             _ => None,
         }
     }
 
     /// A date property.
     fn time(&self, id: u32) -> Option<DateTime> {
-        match self.values.get(&id)? {
-            Value::Time(t) => Some(*t),
+        match self.value(id)? {
+            Value::Time(t) => Some(t),
             _ => None,
         }
     }
@@ -432,6 +454,29 @@ mod tests {
             Summary::parse(&[0xFE, 0xFF, 0, 0, 0xFF, 0xFF]),
             Summary::default()
         );
+    }
+
+    #[test]
+    fn entries_sharing_one_long_string_are_not_decoded_each() {
+        // 4,096 ids (the real ones first), every entry on one 64 KB string.
+        let long = vec![b'a'; 64 * 1024];
+        let count = 4_096u32;
+        let table = 8 + 8 * count as usize;
+        let mut section = Vec::new();
+        section.extend_from_slice(&0u32.to_le_bytes());
+        section.extend_from_slice(&count.to_le_bytes());
+        for id in 0..count {
+            section.extend_from_slice(&(id + 2).to_le_bytes());
+            section.extend_from_slice(&(table as u32).to_le_bytes());
+        }
+        section.extend_from_slice(&u32::from(VT_LPSTR).to_le_bytes());
+        section.extend_from_slice(&(long.len() as u32).to_le_bytes());
+        section.extend_from_slice(&long);
+        let size = section.len() as u32;
+        section.splice(0..4, size.to_le_bytes());
+        let parsed = Section::parse(&section);
+        assert_eq!(parsed.data.len(), section.len(), "one copy of the section");
+        assert_eq!(parsed.text(2).map(|t| t.len()), Some(long.len()));
     }
 
     fn base_2000() -> DateTime {
