@@ -284,6 +284,25 @@ fn add_rows(
     Ok(())
 }
 
+/// [`add_tasks`] copying the task of unique id `template`.
+pub(super) fn add_tasks_from(
+    m: &mut Mpp,
+    template: i32,
+    n: usize,
+    edit: impl FnMut(usize, u32, &mut Vec<u8>, &mut super::mpp::Var),
+) -> Result<(), String> {
+    add_rows(
+        m,
+        TASK,
+        MAP_TASK,
+        (T_UID, T_ID, T_NAME),
+        template,
+        100_000,
+        n,
+        edit,
+    )
+}
+
 pub(super) fn add_tasks(
     m: &mut Mpp,
     n: usize,

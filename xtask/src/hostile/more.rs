@@ -34,13 +34,13 @@ pub fn all() -> Vec<Class> {
         ),
         c(
             "many-links",
-            "~250,000 links: duplicates, self-links, links to summaries, cycles, lag variants",
+            "~220,000 links: duplicates, self-links, links to summaries, cycles, lag variants",
             MPP14_LINKS,
             many_links,
         ),
         c(
             "many-work-weeks",
-            "calendars holding thousands of named work weeks",
+            "16,000 named work weeks (2,000 small) in 101 calendars",
             MPP14,
             many_work_weeks,
         ),
@@ -167,7 +167,7 @@ fn widen_map(value: &[u8], class: u32, offset: u16) -> Vec<u8> {
 fn huge_record_size(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = Mpp::read(source)?;
     let before = m.fixed(TASK, false).items.len();
-    let n = size.pick(8_000, 80_000);
+    let n = size.pick(2_500, 20_000);
     add_tasks(&mut m, n, |_, _, _, _| {})?;
     // Field maps: a field at 65,531 in block 0 of tasks and assignments.
     let (raw, mut items) = project_props(&m);
@@ -191,7 +191,8 @@ fn huge_record_size(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
         .ok_or("no task stride")?;
     let records: Vec<Vec<u8>> = (before..fixed.items.len())
         .step_by(2)
-        .map(|i| fixed.record(i, stride))
+        .filter_map(|i| fixed.offset(i))
+        .map(|o| fixed.data.get(o..o + stride).unwrap_or_default().to_vec())
         .collect();
     let mut data = fixed.data.get(..first).unwrap_or_default().to_vec();
     let base = data.len();
@@ -213,10 +214,10 @@ fn huge_record_size(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let template = assn
         .items
         .iter()
-        .find(|i| u32_at(i, 0) == Some(0))
+        .find(|i| i.first() == Some(&0))
         .cloned()
         .ok_or("no assignment row")?;
-    for _ in 0..size.pick(5_000, 50_000) {
+    for _ in 0..size.pick(5_000, 40_000) {
         assn.items.push(template.clone());
     }
     m.set_fixed(ASSN, false, &assn);
@@ -272,7 +273,7 @@ fn many_links(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut fixed = m.fixed(CONS, false);
     let meta = fixed.items.first().cloned().unwrap_or_else(|| vec![0; 10]);
     let first_new = 100_000u32;
-    let links = size.pick(30_000, 250_000);
+    let links = size.pick(30_000, 220_000);
     let pick = |k: usize| uids.get(k % uids.len()).copied().unwrap_or(1);
     for (link_uid, i) in (1_000_000i32..).zip(0..links) {
         let (pred, succ, lag) = match i % 8 {
@@ -405,8 +406,8 @@ fn lookup_table_flood(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
         .unwrap_or_default()
         .to_vec();
     fixed2.items.truncate(fixed.items.len());
-    let n = size.pick(30_000, 200_000);
-    let ids = size.pick(10_000, 60_000);
+    let n = size.pick(8_000, 50_000);
+    let ids = size.pick(3_000, 20_000);
     for i in 0..n {
         let id = 1_000 + (i % ids) as u16;
         let mut rec = record.clone();
@@ -428,8 +429,14 @@ fn lookup_table_flood(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     m.set_fixed(OUTL, true, &fixed2);
     m.set_var(OUTL, &var);
     // Tasks whose every text field references a value of the list.
-    let tasks = size.pick(1_000, 8_000);
-    add_tasks(&mut m, tasks, |_, _, _, _| {})?;
+    // The file has only the project summary task: new tasks copy it, one level down.
+    let tasks = size.pick(300, 2_000);
+    let level_at = m.field_map(MAP_TASK).fixed0(T_LEVEL);
+    classes::add_tasks_from(&mut m, 0, tasks, |_, _, rec, _| {
+        if let Some(at) = level_at {
+            put_u16(rec, at, 1);
+        }
+    })?;
     let types = m.field_map(MAP_TASK).text_vars();
     let mut tvar = m.var(TASK);
     for (k, uid) in task_uids(&m).into_iter().enumerate() {
@@ -463,7 +470,7 @@ fn filler(n: usize, first_key: u32, value_len: usize) -> Vec<(u32, Vec<u8>)> {
 
 fn props_flood(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = Mpp::read(source)?;
-    let big = size.pick(200_000, 2_000_000);
+    let big = size.pick(200_000, 1_000_000);
     // The project Props: a long title, currency symbol and a field map with 50,000 more
     // entries, then filler items up to 65,535.
     let (raw, mut items) = project_props(&m);
@@ -483,7 +490,7 @@ fn props_flood(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
         }
     }
     items.push((0x0240_0008, utf16z(&"T".repeat(big / 2))));
-    let room = 65_535 - items.len();
+    let room = size.pick(30_000, 65_535) - items.len();
     items.extend(filler(room, 0x7000_0000, size.pick(2, 40)));
     m.set("", "Props", write_props(&raw, &items));
     // The task Props (custom field definitions): filler and a huge definitions value.
@@ -491,7 +498,7 @@ fn props_flood(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     if !raw.is_empty() {
         let mut items = Props::parse(&raw).items;
         items.push((0x0440_0002, vec![0xFF; big]));
-        let room = 65_535usize.saturating_sub(items.len());
+        let room = size.pick(20_000, 65_534).saturating_sub(items.len());
         items.extend(filler(room, 0x7100_0000, 2));
         // The same key again at the end, with a value claiming thousands of definitions.
         let mut defs = vec![0u8; 64];
@@ -587,7 +594,7 @@ fn var_data_many_owners(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     add_tasks(&mut m, tasks, |_, _, _, _| {})?;
     add_resources(&mut m, size.pick(200, 1_000), |_, _, _, _| {})?;
     let types = m.field_map(MAP_TASK).text_vars();
-    let per_task = size.pick(40, 60).min(types.len());
+    let per_task = size.pick(40, 40).min(types.len());
     let mut var = m.var(TASK);
     // Every task: a text value in many of its fields.
     for uid in task_uids(&m) {
@@ -597,7 +604,7 @@ fn var_data_many_owners(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     }
     // Owners that are no task: the name key under hundreds of thousands of uids, some equal
     // to resource uids.
-    let strangers = size.pick(25_000, 150_000);
+    let strangers = size.pick(25_000, 100_000);
     let name_ty = m
         .field_map(MAP_TASK)
         .var(super::classes::T_NAME)
