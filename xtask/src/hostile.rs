@@ -14,6 +14,7 @@
 mod bytes;
 mod cfb;
 mod classes;
+mod more;
 mod mpp;
 
 use crate::web::{self, Server};

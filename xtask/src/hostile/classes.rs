@@ -23,7 +23,7 @@ impl Size {
         }
     }
 
-    fn pick(self, small: usize, large: usize) -> usize {
+    pub(super) fn pick(self, small: usize, large: usize) -> usize {
         match self {
             Self::Small => small,
             Self::Large => large,
@@ -57,7 +57,7 @@ pub fn all() -> Vec<Class> {
         source,
         craft,
     };
-    vec![
+    let mut classes = vec![
         c(
             "exception-names",
             "calendar exceptions whose names run to the end of the data or claim 2 GB",
@@ -172,7 +172,9 @@ pub fn all() -> Vec<Class> {
             MPP14,
             truncated_streams,
         ),
-    ]
+    ];
+    classes.extend(super::more::all());
+    classes
 }
 
 // ---------------------------------------------------------------------------------------
@@ -193,23 +195,23 @@ fn timestamp(day: u16) -> [u8; 4] {
 // Tasks and resources.
 
 /// Task fields (MPP12/14 indices; field id = 0x0B400000 | index).
-const T_UID: u32 = 0x0B40_0056;
-const T_ID: u32 = 0x0B40_0017;
-const T_NAME: u32 = 0x0B40_000E;
-const T_NOTES: u32 = 0x0B40_000F;
-const T_WBS: u32 = 0x0B40_0010;
-const T_LEVEL: u32 = 0x0B40_00F9;
-const T_PARENT: u32 = 0x0B40_00A0;
+pub(super) const T_UID: u32 = 0x0B40_0056;
+pub(super) const T_ID: u32 = 0x0B40_0017;
+pub(super) const T_NAME: u32 = 0x0B40_000E;
+pub(super) const T_NOTES: u32 = 0x0B40_000F;
+pub(super) const T_WBS: u32 = 0x0B40_0010;
+pub(super) const T_LEVEL: u32 = 0x0B40_00F9;
+pub(super) const T_PARENT: u32 = 0x0B40_00A0;
 const T_START: u32 = 0x0B40_0023;
 const T_FINISH: u32 = 0x0B40_0024;
 const T_START14: u32 = 0x0B40_0503;
 const T_FINISH14: u32 = 0x0B40_0504;
-const T_OC1_INDEX: u32 = 0x0B40_01A1;
-const R_UID: u32 = 0x0C40_001B;
-const R_ID: u32 = 0x0C40_0000;
-const R_NAME: u32 = 0x0C40_0001;
-const A_START: u32 = 0x0F40_0014;
-const A_FINISH: u32 = 0x0F40_0015;
+pub(super) const T_OC1_INDEX: u32 = 0x0B40_01A1;
+pub(super) const R_UID: u32 = 0x0C40_001B;
+pub(super) const R_ID: u32 = 0x0C40_0000;
+pub(super) const R_NAME: u32 = 0x0C40_0001;
+pub(super) const A_START: u32 = 0x0F40_0014;
+pub(super) const A_FINISH: u32 = 0x0F40_0015;
 
 /// Appends `n` rows to an entity by copying the row of unique id `template_uid` (FixedData,
 /// Fixed2Data by index, a Name in var data); `edit` changes each new block-0 record and the
@@ -282,7 +284,26 @@ fn add_rows(
     Ok(())
 }
 
-fn add_tasks(
+/// [`add_tasks`] copying the task of unique id `template`.
+pub(super) fn add_tasks_from(
+    m: &mut Mpp,
+    template: i32,
+    n: usize,
+    edit: impl FnMut(usize, u32, &mut Vec<u8>, &mut super::mpp::Var),
+) -> Result<(), String> {
+    add_rows(
+        m,
+        TASK,
+        MAP_TASK,
+        (T_UID, T_ID, T_NAME),
+        template,
+        100_000,
+        n,
+        edit,
+    )
+}
+
+pub(super) fn add_tasks(
     m: &mut Mpp,
     n: usize,
     edit: impl FnMut(usize, u32, &mut Vec<u8>, &mut super::mpp::Var),
@@ -300,9 +321,9 @@ fn add_tasks(
 }
 
 /// New resources' unique ids start here: the engine reads resource ids as `u16`.
-const FIRST_RESOURCE: u32 = 1_000;
+pub(super) const FIRST_RESOURCE: u32 = 1_000;
 
-fn add_resources(
+pub(super) fn add_resources(
     m: &mut Mpp,
     n: usize,
     edit: impl FnMut(usize, u32, &mut Vec<u8>, &mut super::mpp::Var),
@@ -341,7 +362,7 @@ fn outline(source: &[u8], size: Size, wbs: bool) -> Result<Vec<u8>, String> {
     Ok(m.cfb.write())
 }
 
-fn outline_chain(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
+pub(super) fn outline_chain(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     outline(source, size, false)
 }
 
@@ -492,19 +513,19 @@ fn calendar_data(week: Option<&[u8]>, exceptions: &[Exception], count: Option<u1
 }
 
 /// The calendars' rows: (calendar uid, base uid, resource uid) per 12-byte step.
-struct Calendars {
+pub(super) struct Calendars {
     fixed: super::mpp::Fixed,
     fixed2: super::mpp::Fixed,
-    var: super::mpp::Var,
+    pub(super) var: super::mpp::Var,
     from_2013: bool,
-    data_key: u16,
+    pub(super) data_key: u16,
     meta: Vec<u8>,
     meta2: Vec<u8>,
     record2: Vec<u8>,
 }
 
 impl Calendars {
-    fn open(m: &Mpp) -> Result<Self, String> {
+    pub(super) fn open(m: &Mpp) -> Result<Self, String> {
         if m.version == 9 {
             return Err("calendar classes need an MPP12/14 source".to_owned());
         }
@@ -537,7 +558,7 @@ impl Calendars {
     }
 
     /// The first base calendar's uid.
-    fn standard(&self) -> i32 {
+    pub(super) fn standard(&self) -> i32 {
         (0..self.fixed.items.len())
             .filter_map(|i| {
                 let r = self.fixed.record(i, 12);
@@ -552,7 +573,14 @@ impl Calendars {
             .unwrap_or(1)
     }
 
-    fn add(&mut self, uid: i32, base: i32, resource: i32, name: &str, data: Option<&[u8]>) {
+    pub(super) fn add(
+        &mut self,
+        uid: i32,
+        base: i32,
+        resource: i32,
+        name: &str,
+        data: Option<&[u8]>,
+    ) {
         let mut rec = [0u8; 12];
         let order = if self.from_2013 {
             [base, resource, uid]
@@ -575,11 +603,11 @@ impl Calendars {
         }
     }
 
-    fn week(&self, uid: i32) -> Option<Vec<u8>> {
+    pub(super) fn week(&self, uid: i32) -> Option<Vec<u8>> {
         self.var.get(uid as u32, self.data_key).map(<[u8]>::to_vec)
     }
 
-    fn save(self, m: &mut Mpp) {
+    pub(super) fn save(self, m: &mut Mpp) {
         m.set_fixed(CAL, false, &self.fixed);
         m.set_fixed(CAL, true, &self.fixed2);
         m.set_var(CAL, &self.var);
@@ -709,7 +737,7 @@ fn many_calendars(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     Ok(m.cfb.write())
 }
 
-fn many_resources(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
+pub(super) fn many_resources(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = Mpp::read(source)?;
     add_resources(&mut m, size.pick(2_000, 22_000), |_, _, _, _| {})?;
     Ok(m.cfb.write())
@@ -859,7 +887,7 @@ fn outline_code_cycle(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
 // ---------------------------------------------------------------------------------------
 // Notes.
 
-fn rtf_nesting(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
+pub(super) fn rtf_nesting(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = Mpp::read(source)?;
     let fm = m.field_map(MAP_TASK);
     let ty = fm.var(T_NOTES).ok_or("no notes field")?;
@@ -898,7 +926,7 @@ fn grown(source: &[u8], size: Size) -> Result<Mpp, String> {
     Ok(m)
 }
 
-fn byte_flips(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
+pub(super) fn byte_flips(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = grown(source, size)?;
     let mut rng = Rng::new(9);
     for e in m.cfb.entries.iter_mut().filter(|e| !e.storage) {
@@ -916,7 +944,7 @@ fn byte_flips(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     Ok(m.cfb.write())
 }
 
-fn huge_counts(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
+pub(super) fn huge_counts(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = grown(source, size)?;
     let version = m.version;
     let mut cal_data = Vec::new();
@@ -958,7 +986,7 @@ fn huge_counts(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     Ok(m.cfb.write())
 }
 
-fn truncated_streams(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
+pub(super) fn truncated_streams(source: &[u8], size: Size) -> Result<Vec<u8>, String> {
     let mut m = grown(source, size)?;
     for e in m.cfb.entries.iter_mut().filter(|e| !e.storage) {
         if !e.path.contains("CompObj") {
