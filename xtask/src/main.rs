@@ -3,7 +3,7 @@
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
 //!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
-//!   converter, never on the score itself), then the release binaries, the browser app built
+//!   converter, never on the score itself), the fuzz targets briefly, then the release binaries, the browser app built
 //!   in release (with the licence public key the release server prints), served by
 //!   `mpp2xml-server` (a default one, and one selling Pro through a local fake of Stripe) and
 //!   tested end to end in headless Chromium, and the server under load.
@@ -18,6 +18,10 @@
 //! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
 //!   (e.g. `--against msproject`, `--filter REGEX`, `--json OUT.json`).
 //! - `cargo xtask bench [ARGS]`: the criterion benchmarks; ARGS go to criterion.
+//! - `cargo xtask fuzz [--time SECONDS] [--seed] [TARGET...]`: the cargo-fuzz targets of
+//!   `fuzz/` (`convert`, `compound`, `mspdi_writer`), each for SECONDS (default 60), on the
+//!   stable toolchain; fails on a crash, a timeout or an out-of-memory (see `fuzz.rs`).
+//!   `test` runs each for 20 s.
 //! - `cargo xtask postgres [COMMAND ARGS]`: a throwaway PostgreSQL (the one `test` starts for
 //!   the database tests); runs COMMAND with `MPP2XML_TEST_POSTGRES_URL` set, or prints the URL
 //!   and waits for Enter.
@@ -25,6 +29,7 @@
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
+mod fuzz;
 mod load;
 mod postgres;
 mod web;
@@ -39,9 +44,10 @@ Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
   test           fmt, clippy (host, then wasm32 for the browser crates), doc tests, tests,
-                 wasm32 check, corpus score (no crashes), then the release binaries, the
-                 browser app (release), end-to-end tests in headless Chromium against
-                 mpp2xml-server (and a second one selling Pro through a fake Stripe), load test
+                 wasm32 check, corpus score (no crashes), fuzz targets (20 s each), then
+                 the release binaries, the browser app (release), end-to-end tests in
+                 headless Chromium against mpp2xml-server (and a second one selling Pro
+                 through a fake Stripe), load test
   dist           install the missing web tools (wasm32 target, Trunk, wasm-bindgen-cli, npm
                  packages), build mpp2xml-server (it prints the licence public key of
                  data/licence.key) and the app in release mode into dist/
@@ -53,6 +59,14 @@ Commands:
   score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
                  corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
   bench [ARGS]   run the criterion benchmarks; ARGS go to criterion
+  fuzz [--time SECONDS] [--seed] [TARGET...]
+                 run the cargo-fuzz targets of fuzz/ (convert, compound, mspdi_writer; all
+                 by default) one after the other, SECONDS each (default 60), on stable Rust
+                 (RUSTC_BOOTSTRAP=1, --sanitizer none -O --debug-assertions; cargo-fuzz is
+                 installed when missing); prints executions, exec/s, cov, ft and corpus size
+                 per target and fails on a crash, timeout or out-of-memory, naming the input;
+                 --seed copies the corpus's .mpp files into fuzz/corpus/convert (done anyway
+                 when that folder is empty)
   postgres [COMMAND ARGS]
                  start a throwaway PostgreSQL (as `test` does for the database tests) and
                  run COMMAND with MPP2XML_TEST_POSTGRES_URL set, e.g.
@@ -75,6 +89,7 @@ fn main() -> ExitCode {
         Some("test") if rest.is_empty() => test(),
         Some("score") => score_only(&rest),
         Some("bench") => bench(&rest),
+        Some("fuzz") => fuzz::command(&rest),
         Some("dist") if rest.is_empty() => web::dist(),
         Some("serve") => web::serve(&rest),
         Some("bench-web") if rest.is_empty() => web::bench_web(),
@@ -168,7 +183,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(11);
+    let mut steps = Steps::new(12);
     let result = test_steps(&mut steps);
     steps.summary();
     result
@@ -184,6 +199,7 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("tests", || tests(nextest))?;
     steps.run("wasm32 build of the engine", wasm_check)?;
     steps.run("corpus score (no crashes)", || score(&[]))?;
+    steps.run("fuzz targets (20 s each)", fuzz::step)?;
     // The server first: it gives the licence public key the app is built with.
     steps.run(
         "release build of mpp2xml and mpp2xml-server",
