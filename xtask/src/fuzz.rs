@@ -14,7 +14,8 @@
 //! The `convert` target's corpus is seeded from the MPP corpus (`$MPP_CORPUS/mpp`, else
 //! `../shared/corpus/mpp`) when it is empty, or always with `--seed`: mutating real files
 //! reaches far deeper than random bytes. Corpora and artifacts stay in `fuzz/corpus/` and
-//! `fuzz/artifacts/`, ignored by git.
+//! `fuzz/artifacts/`, ignored by git. Options after `--` go to libFuzzer, e.g.
+//! `cargo xtask fuzz compound -- -len_control=0`.
 
 use crate::{Done, StepResult, corpus_dir, describe, shown, succeeds, workspace_root};
 use std::io::{BufRead, BufReader, Read};
@@ -44,11 +45,29 @@ fn max_len(target: &str) -> u64 {
     }
 }
 
-/// `cargo xtask fuzz ARGS`.
+/// libFuzzer options of each target beyond the common ones. The structure-aware targets
+/// grow their length limit faster than libFuzzer's default (`-len_control=100`): their
+/// inputs are choices, and a few hundred bytes of choices are needed to reach past the
+/// first rows, which the default ramp only allows after minutes.
+fn target_options(target: &str) -> &'static [&'static str] {
+    match target {
+        "compound" | "mspdi_writer" => &["-len_control=10"],
+        _ => &[],
+    }
+}
+
+/// `cargo xtask fuzz ARGS`; options after `--` go to libFuzzer.
 pub fn command(args: &[String]) -> Result<(), String> {
     let mut seconds = DEFAULT_SECONDS;
     let mut seed = false;
     let mut targets = Vec::new();
+    let (args, extra) = match args.iter().position(|a| a == "--") {
+        Some(i) => (
+            args.get(..i).unwrap_or_default(),
+            args.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (args, &[][..]),
+    };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -72,7 +91,7 @@ pub fn command(args: &[String]) -> Result<(), String> {
         targets = TARGETS.iter().map(|t| (*t).to_owned()).collect();
     }
     let mut steps = crate::Steps::new(1);
-    let result = steps.run("fuzzing", || run_targets(&targets, seconds, seed));
+    let result = steps.run("fuzzing", || run_targets(&targets, seconds, seed, extra));
     steps.summary();
     result
 }
@@ -101,7 +120,7 @@ pub fn step() -> StepResult {
     clippy.env("RUSTC_BOOTSTRAP", "1");
     crate::run(&mut clippy).map_err(|e| format!("{e}; fix the errors above"))?;
     let targets: Vec<String> = TARGETS.iter().map(|t| (*t).to_owned()).collect();
-    run_targets(&targets, TEST_SECONDS, false)
+    run_targets(&targets, TEST_SECONDS, false, &[])
 }
 
 /// What one run reported.
@@ -173,7 +192,7 @@ fn fuzz_dir() -> PathBuf {
 
 /// Installs cargo-fuzz, builds the targets, seeds the corpus and runs each target in turn.
 /// All run even when one fails, so one report shows every target.
-fn run_targets(targets: &[String], seconds: u64, seed: bool) -> StepResult {
+fn run_targets(targets: &[String], seconds: u64, seed: bool, extra: &[String]) -> StepResult {
     ensure_cargo_fuzz()?;
     let build = fuzz_command(&["build"]);
     crate::run(&mut { build }).map_err(|e| format!("{e}; the fuzz targets do not build"))?;
@@ -183,7 +202,7 @@ fn run_targets(targets: &[String], seconds: u64, seed: bool) -> StepResult {
     let mut reports = Vec::new();
     for target in targets {
         println!("\n--- fuzz target `{target}` for {seconds} s");
-        reports.push((target.clone(), run_target(target, seconds)?));
+        reports.push((target.clone(), run_target(target, seconds, extra)?));
     }
     println!("\n== fuzzing ({seconds} s per target) ==");
     println!(
@@ -318,7 +337,7 @@ fn collect_inputs(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Runs one target, echoing libFuzzer's output without its per-input lines, and reads the
 /// figures from it. A target that stops on an input is a report with `failure` set; only a
 /// target that cannot be started at all is an error.
-fn run_target(target: &str, seconds: u64) -> Result<Report, String> {
+fn run_target(target: &str, seconds: u64, extra: &[String]) -> Result<Report, String> {
     std::fs::create_dir_all(fuzz_dir().join("corpus").join(target))
         .map_err(|e| format!("cannot create the corpus folder: {e}"))?;
     let mut command = fuzz_command(&["run", target]);
@@ -330,6 +349,8 @@ fn run_target(target: &str, seconds: u64) -> Result<Report, String> {
         format!("-max_len={}", max_len(target)),
         "-print_final_stats=1".to_owned(),
     ]);
+    command.args(target_options(target));
+    command.args(extra); // after ours, so that the caller's options win
     println!("$ {}", describe(&command));
     let mut child = command
         .stdin(Stdio::null())
@@ -371,7 +392,7 @@ fn run_target(target: &str, seconds: u64) -> Result<Report, String> {
     Ok(report)
 }
 
-/// libFuzzer's lines worth showing: not one per new input, not the dictionary.
+/// libFuzzer's lines worth showing: not one per new input or function, not the dictionary.
 fn shown_line(line: &str) -> bool {
     // `#5280\tNEW    cov: …`: the event is the second word.
     let per_input = line.starts_with('#')
@@ -379,8 +400,9 @@ fn shown_line(line: &str) -> bool {
             line.split_whitespace().nth(1),
             Some("NEW" | "REDUCE" | "RELOAD")
         );
+    let new_function = line.trim_start().starts_with("NEW_FUNC[");
     let dictionary = line.contains("# Uses: ") || line.contains("dictionary. ######");
-    !per_input && !dictionary
+    !per_input && !new_function && !dictionary
 }
 
 #[cfg(test)]
@@ -433,6 +455,7 @@ mod tests {
             "#5280\tNEW    cov: 3228 ft: 5445 corp: 247/5217b lim: 29 exec/s: 1056"
         ));
         assert!(!shown_line("\"\\377i\" # Uses: 20"));
+        assert!(!shown_line("\tNEW_FUNC[1/5]: 0x5580cc6c1461"));
         assert!(!shown_line("#5958\tREDUCE cov: 3229 ft: 5452"));
         assert!(shown_line("#4096\tpulse  cov: 3228 ft: 5445"));
         assert!(shown_line(

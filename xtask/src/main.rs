@@ -3,10 +3,11 @@
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
 //!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
-//!   converter, never on the score itself), the fuzz targets briefly, then the release binaries, the browser app built
-//!   in release (with the licence public key the release server prints), served by
-//!   `mpp2xml-server` (a default one, and one selling Pro through a local fake of Stripe) and
-//!   tested end to end in headless Chromium, and the server under load.
+//!   converter, never on the score itself), the fuzz targets briefly, then the release
+//!   binaries, the browser app built in release (with the licence public key the release
+//!   server prints), served by `mpp2xml-server` (a default one, and one selling Pro through a
+//!   local fake of Stripe) and tested end to end in headless Chromium, and the server under
+//!   load.
 //! - `cargo xtask dist`: installs the web tools that are missing, builds the release server
 //!   (it gives the licence public key, from `data/licence.key`) and the app into `dist/`.
 //! - `cargo xtask serve [ARGS]`: `dist`, then serves it on http://127.0.0.1:8080; ARGS go to
@@ -18,10 +19,10 @@
 //! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
 //!   (e.g. `--against msproject`, `--filter REGEX`, `--json OUT.json`).
 //! - `cargo xtask bench [ARGS]`: the criterion benchmarks; ARGS go to criterion.
-//! - `cargo xtask fuzz [--time SECONDS] [--seed] [TARGET...]`: the cargo-fuzz targets of
-//!   `fuzz/` (`convert`, `compound`, `mspdi_writer`), each for SECONDS (default 60), on the
-//!   stable toolchain; fails on a crash, a timeout or an out-of-memory (see `fuzz.rs`).
-//!   `test` runs each for 20 s.
+//! - `cargo xtask fuzz [--time SECONDS] [--seed] [TARGET...] [-- OPTIONS]`: the cargo-fuzz
+//!   targets of `fuzz/` (`convert`, `compound`, `mspdi_writer`), each for SECONDS (default
+//!   60), on the stable toolchain; fails on a crash, a timeout or an out-of-memory (see
+//!   `fuzz.rs`); OPTIONS go to libFuzzer. `test` runs each for 20 s.
 //! - `cargo xtask postgres [COMMAND ARGS]`: a throwaway PostgreSQL (the one `test` starts for
 //!   the database tests); runs COMMAND with `MPP2XML_TEST_POSTGRES_URL` set, or prints the URL
 //!   and waits for Enter.
@@ -59,14 +60,14 @@ Commands:
   score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
                  corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
   bench [ARGS]   run the criterion benchmarks; ARGS go to criterion
-  fuzz [--time SECONDS] [--seed] [TARGET...]
+  fuzz [--time SECONDS] [--seed] [TARGET...] [-- LIBFUZZER-OPTIONS]
                  run the cargo-fuzz targets of fuzz/ (convert, compound, mspdi_writer; all
                  by default) one after the other, SECONDS each (default 60), on stable Rust
                  (RUSTC_BOOTSTRAP=1, --sanitizer none -O --debug-assertions; cargo-fuzz is
                  installed when missing); prints executions, exec/s, cov, ft and corpus size
                  per target and fails on a crash, timeout or out-of-memory, naming the input;
                  --seed copies the corpus's .mpp files into fuzz/corpus/convert (done anyway
-                 when that folder is empty)
+                 when that folder is empty); options after -- go to libFuzzer
   postgres [COMMAND ARGS]
                  start a throwaway PostgreSQL (as `test` does for the database tests) and
                  run COMMAND with MPP2XML_TEST_POSTGRES_URL set, e.g.
