@@ -194,8 +194,8 @@ fn fuzz_dir() -> PathBuf {
 /// All run even when one fails, so one report shows every target.
 fn run_targets(targets: &[String], seconds: u64, seed: bool, extra: &[String]) -> StepResult {
     ensure_cargo_fuzz()?;
-    let build = fuzz_command(&["build"]);
-    crate::run(&mut { build }).map_err(|e| format!("{e}; the fuzz targets do not build"))?;
+    crate::run(&mut fuzz_command(&["build"]))
+        .map_err(|e| format!("{e}; the fuzz targets do not build"))?;
     if targets.iter().any(|t| t == "convert") {
         seed_convert_corpus(seed)?;
     }
