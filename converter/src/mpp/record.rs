@@ -89,9 +89,7 @@ impl<'a> Row<'a> {
     /// budget cannot hold (the reading then stops with that budget's error).
     pub fn string(&self, index: u16) -> Option<String> {
         let s = utf16_string(self.raw(index)?);
-        (!s.is_empty())
-            .then_some(s)
-            .and_then(|s| self.budget.keep_string(s))
+        (!s.is_empty()).then_some(s).and_then(|s| self.budget.keep_string(s))
     }
 
     /// A GUID field.
