@@ -264,7 +264,8 @@ fn the_writer_escapes_any_string_and_number_the_model_holds() {
 /// `FixedMeta`/`VarMeta` magic number.
 const MAGIC: u32 = 0xFADF_ADBA;
 
-/// (storage, FixedMeta item size, Fixed2Meta item size, VarMeta field class).
+/// (storage, FixedMeta item size, Fixed2Meta item size, VarMeta field class); TBkndCons's
+/// class is not documented, 0x0E40 follows the others.
 const ENTITIES: &[(&str, usize, usize, u16)] = &[
     ("TBkndTask", 47, 93, 0x0B40),
     ("TBkndRsc", 37, 50, 0x0C40),

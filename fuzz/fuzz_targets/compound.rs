@@ -69,7 +69,8 @@ impl Kind {
             .unwrap_or(10)
     }
 
-    /// The `VarMeta` field class word of MPP12/14 entries.
+    /// The `VarMeta` field class word of MPP12/14 entries (format notes §2.4; TBkndCons's is
+    /// not documented, 0x0E40 follows the others).
     fn class(self) -> u16 {
         match self {
             Self::Task => 0x0B40,
