@@ -3,11 +3,11 @@
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
 //!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
-//!   converter, never on the score itself), the hostile inputs (`hostile --size small`), then
-//!   the release binaries, the browser app built
-//!   in release (with the licence public key the release server prints), served by
-//!   `mpp2xml-server` (a default one, and one selling Pro through a local fake of Stripe) and
-//!   tested end to end in headless Chromium, and the server under load.
+//!   converter, never on the score itself), the hostile inputs (`hostile --size small`), the
+//!   fuzz targets briefly, then the release binaries, the browser app built in release (with
+//!   the licence public key the release server prints), served by `mpp2xml-server` (a default
+//!   one, and one selling Pro through a local fake of Stripe) and tested end to end in
+//!   headless Chromium, and the server under load.
 //! - `cargo xtask dist`: installs the web tools that are missing, builds the release server
 //!   (it gives the licence public key, from `data/licence.key`) and the app into `dist/`.
 //! - `cargo xtask serve [ARGS]`: `dist`, then serves it on http://127.0.0.1:8080; ARGS go to
@@ -25,6 +25,10 @@
 //!   each must end with XML or a typed error within the bounds of issue 9 (peak RSS ≤ 8 ×
 //!   input + 64 MB, output ≤ 16 × input + 16 MB, wall ≤ 5 s). Report in
 //!   `target/hostile-report.txt`.
+//! - `cargo xtask fuzz [--time SECONDS] [--seed] [TARGET...] [-- OPTIONS]`: the cargo-fuzz
+//!   targets of `fuzz/` (`convert`, `compound`, `mspdi_writer`), each for SECONDS (default
+//!   60), on the stable toolchain; fails on a crash, a timeout or an out-of-memory (see
+//!   `fuzz.rs`); OPTIONS go to libFuzzer. `test` runs each for 20 s.
 //! - `cargo xtask postgres [COMMAND ARGS]`: a throwaway PostgreSQL (the one `test` starts for
 //!   the database tests); runs COMMAND with `MPP2XML_TEST_POSTGRES_URL` set, or prints the URL
 //!   and waits for Enter.
@@ -32,6 +36,7 @@
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
+mod fuzz;
 mod hostile;
 mod load;
 mod postgres;
@@ -47,7 +52,8 @@ Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
   test           fmt, clippy (host, then wasm32 for the browser crates), doc tests, tests,
-                 wasm32 check, corpus score (no crashes), hostile inputs (small), then
+                 wasm32 check, corpus score (no crashes), hostile inputs (small), fuzz
+                 targets (20 s each), then
                  the release binaries, the browser app (release), end-to-end tests in
                  headless Chromium against mpp2xml-server (and a second one selling Pro
                  through a fake Stripe), load test
@@ -67,6 +73,14 @@ Commands:
                  release CLI (prlimit --as=6GiB, time -v) and server: XML or a typed error,
                  peak RSS <= 8 x input + 64 MB, output <= 16 x input + 16 MB, wall <= 5 s;
                  table in target/hostile-report.txt (small: inputs <= ~1 MB; large: <= 8 MB)
+  fuzz [--time SECONDS] [--seed] [TARGET...] [-- LIBFUZZER-OPTIONS]
+                 run the cargo-fuzz targets of fuzz/ (convert, compound, mspdi_writer; all
+                 by default) one after the other, SECONDS each (default 60), on stable Rust
+                 (RUSTC_BOOTSTRAP=1, --sanitizer none -O --debug-assertions; cargo-fuzz is
+                 installed when missing); prints executions, exec/s, cov, ft and corpus size
+                 per target and fails on a crash, timeout or out-of-memory, naming the input;
+                 --seed copies the corpus's .mpp files into fuzz/corpus/convert (done anyway
+                 when that folder is empty); options after -- go to libFuzzer
   postgres [COMMAND ARGS]
                  start a throwaway PostgreSQL (as `test` does for the database tests) and
                  run COMMAND with MPP2XML_TEST_POSTGRES_URL set, e.g.
@@ -89,6 +103,7 @@ fn main() -> ExitCode {
         Some("test") if rest.is_empty() => test(),
         Some("score") => score_only(&rest),
         Some("bench") => bench(&rest),
+        Some("fuzz") => fuzz::command(&rest),
         Some("dist") if rest.is_empty() => web::dist(),
         Some("serve") => web::serve(&rest),
         Some("bench-web") if rest.is_empty() => web::bench_web(),
@@ -203,6 +218,7 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
         "hostile inputs (cargo xtask hostile --size small)",
         hostile::step,
     )?;
+    steps.run("fuzz targets (20 s each)", fuzz::step)?;
     // The server first: it gives the licence public key the app is built with.
     steps.run(
         "release build of mpp2xml and mpp2xml-server",
