@@ -44,13 +44,13 @@ impl Sink<'_> {
     }
 
     fn drain(&mut self) -> std::io::Result<()> {
-        if let Some(dest) = self.dest.as_mut() {
-            if !self.buf.is_empty() {
-                dest.write_all(&self.buf)?;
-                let len = u64::try_from(self.buf.len()).unwrap_or(u64::MAX);
-                self.drained = self.drained.saturating_add(len);
-                self.buf.clear();
-            }
+        if let Some(dest) = self.dest.as_mut()
+            && !self.buf.is_empty()
+        {
+            dest.write_all(&self.buf)?;
+            let len = u64::try_from(self.buf.len()).unwrap_or(u64::MAX);
+            self.drained = self.drained.saturating_add(len);
+            self.buf.clear();
         }
         self.set_room();
         Ok(())
