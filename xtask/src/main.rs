@@ -198,7 +198,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(12);
+    let mut steps = Steps::new(13);
     let result = test_steps(&mut steps);
     steps.summary();
     result
