@@ -196,8 +196,18 @@ fn read_input(input: &str, limit: usize) -> Result<Vec<u8>, Failure> {
 }
 
 /// Writes the XML into `path` through a temporary file beside it, renamed into place once
-/// whole: a failed conversion never leaves a partial document under the final name.
+/// whole: a failed conversion never leaves a partial document under the final name. A path
+/// that is not a regular file (`/dev/null`, a pipe, a terminal) is written as it is: a rename
+/// would replace the device with a file.
 fn write_file(read: &ReadProject, path: &Path) -> Result<u64, Failure> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if special {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Failure::Write(path.to_owned(), e))?;
+        return read.write_mspdi_to(&mut file).map_err(Failure::Convert);
+    }
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
