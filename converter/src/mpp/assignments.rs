@@ -13,10 +13,10 @@ use super::field_map::{Entity, FieldMap, Location};
 use super::fixed_data::{split_by_meta, split_fixed};
 use super::layout::Layout;
 use super::reader::{Context, EntityBlocks};
-use super::record::{Row, unit_from_code};
+use super::record::{Row, charge_parts, unit_from_code};
 use super::resources::hyperlink;
 use super::rtf;
-use crate::model::{Assignment, Baseline, CustomFieldValue, Duration, Resource, Task, TimeUnit};
+use crate::model::{Assignment, Baseline, Duration, Resource, Task, TimeUnit};
 use std::collections::{HashMap, HashSet};
 
 /// Assignment field indices (`0x0F40xxxx`), as Project numbers them.
@@ -192,9 +192,12 @@ pub fn read(
         assignment.custom_values = custom_fields::read_values(&row, Entity::Assignment, custom);
         let budget = &ctx.budget;
         let charged = budget.alloc_items::<Assignment>(1)
-            && budget.alloc_items::<Baseline>(assignment.baselines.len())
-            && budget.alloc_items::<CustomFieldValue>(assignment.custom_values.len())
-            && budget.alloc(assignment.notes.as_ref().map_or(0, String::len));
+            && charge_parts(
+                budget,
+                assignment.notes.as_ref(),
+                assignment.custom_values.len(),
+                assignment.baselines.len(),
+            );
         if !charged {
             break;
         }

@@ -326,10 +326,9 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
         fixed2_meta_size(&blocks.meta2_raw),
     );
     let guids = split_by_meta(&meta2, &blocks.data2, 0, FIXED2_SIZE);
+    // One copy, lent to every base calendar without data of its own.
+    let default_data = ctx.props.bytes(DEFAULT_WEEK).map(<[u8]>::to_vec);
     let default_week = default_week(ctx);
-    // Borrowed while `ctx` takes warnings; put back below.
-    let props = std::mem::take(&mut ctx.props);
-    let default_data = props.bytes(DEFAULT_WEEK);
     let [uid_at, base_at, resource_at] = layout.calendar_step;
 
     let mut calendars: Vec<Calendar> = Vec::new();
@@ -361,7 +360,7 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
         let data = blocks
             .var
             .get(step.uid, layout.calendar_data_key)
-            .or_else(|| default_data.filter(|_| is_base));
+            .or_else(|| default_data.as_deref().filter(|_| is_base));
         let guid = guids
             .get(index)
             .copied()
@@ -412,7 +411,6 @@ pub fn read(ctx: &mut Context, blocks: &EntityBlocks) -> Vec<Calendar> {
         }
         calendars.push(calendar);
     }
-    ctx.props = props;
 
     // A derived calendar needs a named base.
     let named: HashSet<i32> = calendars

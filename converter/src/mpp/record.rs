@@ -26,6 +26,19 @@ pub struct Row<'a> {
     pub budget: &'a Budget,
 }
 
+/// Charges what a row's entity holds beyond its inline size and the strings the row
+/// charged as it read them: its notes (RTF turned to text), custom values and baselines.
+pub fn charge_parts(
+    budget: &Budget,
+    notes: Option<&String>,
+    custom_values: usize,
+    baselines: usize,
+) -> bool {
+    budget.alloc(notes.map_or(0, String::len))
+        && budget.alloc_items::<crate::model::CustomFieldValue>(custom_values)
+        && budget.alloc_items::<crate::model::Baseline>(baselines)
+}
+
 impl<'a> Row<'a> {
     fn location(&self, index: u16) -> Option<Location> {
         self.map.get(self.entity.base() | u32::from(index))

@@ -9,11 +9,9 @@ use super::field_map::{Entity, FieldMap, Location};
 use super::fixed_data::{FixedMeta, split_by_meta};
 use super::layout::{Layout, MetaBit};
 use super::reader::{Context, EntityBlocks};
-use super::record::Row;
+use super::record::{Row, charge_parts};
 use super::rtf;
-use crate::model::{
-    AvailabilityPeriod, Baseline, CostRate, CustomFieldValue, DateTime, Resource, ResourceKind,
-};
+use crate::model::{AvailabilityPeriod, Baseline, CostRate, DateTime, Resource, ResourceKind};
 use chrono::{Duration as Span, NaiveDate, Timelike};
 use std::collections::BTreeMap;
 
@@ -158,11 +156,14 @@ pub fn read(
         let budget = &ctx.budget;
         let charged = budget.work(1)
             && budget.alloc_items::<Resource>(1)
-            && budget.alloc(resource.notes.as_ref().map_or(0, String::len))
             && budget.alloc_items::<CostRate>(resource.cost_rates.len())
             && budget.alloc_items::<AvailabilityPeriod>(resource.availability.len())
-            && budget.alloc_items::<Baseline>(resource.baselines.len())
-            && budget.alloc_items::<CustomFieldValue>(resource.custom_values.len());
+            && charge_parts(
+                budget,
+                resource.notes.as_ref(),
+                resource.custom_values.len(),
+                resource.baselines.len(),
+            );
         if !charged {
             break;
         }

@@ -14,7 +14,7 @@ use super::field_map::{Entity, FieldMap, Location};
 use super::fixed_data::{FixedMeta, split_by_meta};
 use super::layout::Layout;
 use super::reader::{Context, EntityBlocks};
-use super::record::{Row, unit_from_code};
+use super::record::{Row, charge_parts, unit_from_code};
 use super::rtf;
 use crate::budget::Budget;
 use crate::model::{Baseline, DateTime, DottedCode, Duration, FileFormat, Task, TimeUnit};
@@ -599,7 +599,8 @@ pub fn read(
         let mut task = decode(&env, &row);
         task.id = id;
         task.custom_values = custom_fields::read_values(&row, Entity::Task, custom);
-        if !charge_parts(&ctx.budget, &task) {
+        let parts = (task.custom_values.len(), task.baselines.len());
+        if !charge_parts(&ctx.budget, task.notes.as_ref(), parts.0, parts.1) {
             break;
         }
 
@@ -635,14 +636,6 @@ pub fn read(
     tasks.sort_by_key(|t| t.id);
     build_hierarchy(&mut tasks, &ctx.budget);
     tasks
-}
-
-/// Charges what a task holds beyond its inline size and the strings its row charged: its
-/// notes (RTF turned to text), custom values and baselines.
-fn charge_parts(budget: &Budget, task: &Task) -> bool {
-    budget.alloc(task.notes.as_ref().map_or(0, String::len))
-        && budget.alloc_items::<crate::model::CustomFieldValue>(task.custom_values.len())
-        && budget.alloc_items::<Baseline>(task.baselines.len())
 }
 
 /// Decodes one live row.
