@@ -18,8 +18,8 @@ use super::reader::{Context, EntityBlocks};
 use super::record::unit_from_code;
 use super::var_data::VarData;
 use crate::model::{
-    Assignment, CustomFieldDefinition, DateTime, Duration, FileFormat, Guid, LookupTable, Resource,
-    Task, TimeUnit,
+    Assignment, CustomFieldDefinition, CustomValue, DateTime, Duration, FileFormat, Guid,
+    LookupTable, Resource, Task, TimeUnit,
 };
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -87,6 +87,30 @@ impl ValueKey {
         let hundredths = (minutes * 100.0).round();
         // NaN equals nothing; −0 equals 0.
         (!hundredths.is_nan()).then(|| Self::Duration((hundredths + 0.0).to_bits()))
+    }
+
+    /// The key of a lookup entry's value; flags and empty dates match nothing.
+    fn of_item(value: &ItemValue) -> Option<Self> {
+        match value {
+            ItemValue::Text(t) => Some(Self::Text(t.clone())),
+            ItemValue::Number(n) | ItemValue::Cost(n) => Some(Self::Number(lookup::decimal2(*n))),
+            ItemValue::Date(Some(d)) => Some(Self::Date(*d)),
+            ItemValue::Duration(d) => Self::duration(d.minutes),
+            ItemValue::Date(None) | ItemValue::Flag(_) => None,
+        }
+    }
+
+    /// The key of a row's custom field value (numbers and costs match either kind).
+    fn of_value(value: &CustomValue) -> Option<Self> {
+        match value {
+            CustomValue::Text(a) => Some(Self::Text(a.clone())),
+            CustomValue::Number(a) | CustomValue::Cost(a) => {
+                Some(Self::Number(lookup::decimal2(*a)))
+            }
+            CustomValue::Date(a) => Some(Self::Date(*a)),
+            CustomValue::Duration(a) => Self::duration(a.minutes),
+            _ => None,
+        }
     }
 }
 
@@ -238,16 +262,7 @@ impl CustomFields {
             let Some(item) = self.items.get(&v.id) else {
                 continue;
             };
-            let key = match &item.value {
-                ItemValue::Text(t) => Some(ValueKey::Text(t.clone())),
-                ItemValue::Number(n) | ItemValue::Cost(n) => {
-                    Some(ValueKey::Number(lookup::decimal2(*n)))
-                }
-                ItemValue::Date(Some(d)) => Some(ValueKey::Date(*d)),
-                ItemValue::Duration(d) => ValueKey::duration(d.minutes),
-                ItemValue::Date(None) | ItemValue::Flag(_) => None,
-            };
-            if let Some(key) = key {
+            if let Some(key) = ValueKey::of_item(&item.value) {
                 index.guid_of_value.insert(key, v.guid);
             }
         }

@@ -12,7 +12,7 @@ use super::super::field_map::Entity;
 use super::super::layout::FlagBits;
 use super::super::record::{Row, unit_from_code};
 use super::fields::{self, Family, Kind};
-use super::lookup::{self, is_reference, item_text, reference_date, referenced_item};
+use super::lookup::{is_reference, item_text, reference_date, referenced_item};
 use super::{CustomFields, ItemValue, ValueKey};
 use crate::budget::Budget;
 use crate::model::{CustomFieldValue, CustomValue, Duration, FileFormat, Guid, TimeUnit};
@@ -265,13 +265,7 @@ fn value_guid(custom: &CustomFields, field_id: u32, value: &CustomValue) -> Opti
             .flatten()
             .flatten();
     }
-    let key = match value {
-        CustomValue::Text(a) => ValueKey::Text(a.clone()),
-        CustomValue::Number(a) | CustomValue::Cost(a) => ValueKey::Number(lookup::decimal2(*a)),
-        CustomValue::Date(a) => ValueKey::Date(*a),
-        CustomValue::Duration(a) => ValueKey::duration(a.minutes)?,
-        _ => return None,
-    };
+    let key = ValueKey::of_value(value)?;
     custom
         .with_index(field_id, |index| index.guid_of_value.get(&key).copied())
         .flatten()
