@@ -22,7 +22,7 @@ use converter::model::{
 };
 use converter::write_mspdi;
 use std::time::Duration as Wait;
-use support::{Entries, Outcome, Rng, check_mspdi, convert_guarded};
+use support::{Entries, Outcome, Rng, check_mspdi, comp_obj, convert_guarded, props};
 
 /// Longest one conversion may take (debug build, slow CI machine) before it counts as a hang.
 const TIME_LIMIT: Wait = Wait::from_secs(60);
@@ -277,33 +277,6 @@ const ENTITIES: &[(&str, usize, usize, u16)] = &[
     ("TBkndOutlCode", 10, 10, 0x1640),
 ];
 
-/// A `\1CompObj` stream naming `format`.
-fn comp_obj(application: &str, format: &str) -> Vec<u8> {
-    let mut out = vec![0u8; 28];
-    for text in [application, format, "MSProject.Project.9"] {
-        out.extend_from_slice(&u32::try_from(text.len() + 1).unwrap().to_le_bytes());
-        out.extend_from_slice(text.as_bytes());
-        out.push(0);
-    }
-    out
-}
-
-/// A `Props` stream holding `items` (key, value).
-fn props(items: &[(u32, Vec<u8>)]) -> Vec<u8> {
-    let mut out = vec![0u8; 16];
-    out.splice(12..14, u16::try_from(items.len()).unwrap().to_le_bytes());
-    for (key, value) in items {
-        out.extend_from_slice(&u32::try_from(value.len()).unwrap().to_le_bytes());
-        out.extend_from_slice(&key.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
-        out.extend_from_slice(value);
-        if value.len() % 2 == 1 {
-            out.push(0);
-        }
-    }
-    out
-}
-
 fn bytes(rng: &mut Rng, len: usize) -> Vec<u8> {
     (0..len).map(|_| rng.next_u64() as u8).collect()
 }
@@ -405,7 +378,7 @@ fn mpp_shaped(rng: &mut Rng, number: &str, rows: usize) -> Vec<u8> {
                     &format!("MSProject.MPP{number}"),
                 ),
             ),
-            (format!("/Props{number}"), props(&[])),
+            (format!("/Props{number}"), props::<Vec<u8>>(&[])),
             (
                 format!("{dir}/Props"),
                 props(&[(0x0240_0002, bytes(rng, 4)), (0x0240_0010, bytes(rng, 6))]),

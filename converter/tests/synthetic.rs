@@ -8,43 +8,13 @@ mod support;
 
 use converter::{ConvertError, Limits, Options, convert};
 use std::time::Duration;
-use support::{Entries, Outcome, Rng, check_mspdi, convert_guarded};
+use support::{Entries, Outcome, Rng, check_mspdi, comp_obj, convert_guarded, props};
 
 /// Root `Props` key of the password flags (bit 0: a password is needed to open the file).
 const PASSWORD_FLAG: u32 = 0x3540_0000;
 
 fn convert_bytes(bytes: &[u8]) -> Result<converter::Conversion, ConvertError> {
     convert(bytes, &mut Options::default())
-}
-
-/// A `\1CompObj` stream: a 28-byte header, then the user type (the saving application) and
-/// the clipboard format name (`MSProject.MPP9`, …) as length-prefixed ANSI strings.
-fn comp_obj(application: &str, format: &str) -> Vec<u8> {
-    let mut out = vec![0u8; 28];
-    for text in [application, format, "MSProject.Project.9"] {
-        let len = u32::try_from(text.len() + 1).unwrap();
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(text.as_bytes());
-        out.push(0);
-    }
-    out
-}
-
-/// A `Props` stream holding `items` (key, value).
-fn props(items: &[(u32, &[u8])]) -> Vec<u8> {
-    let mut out = vec![0u8; 16];
-    let count = u16::try_from(items.len()).unwrap();
-    out.splice(12..14, count.to_le_bytes());
-    for (key, value) in items {
-        out.extend_from_slice(&u32::try_from(value.len()).unwrap().to_le_bytes());
-        out.extend_from_slice(&key.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
-        out.extend_from_slice(value);
-        if value.len() % 2 == 1 {
-            out.push(0);
-        }
-    }
-    out
 }
 
 fn compound(storages: &[&str], streams: Vec<(&str, Vec<u8>)>) -> Vec<u8> {
@@ -100,7 +70,7 @@ fn random_bytes_behind_the_compound_file_signature_fail_cleanly() {
 
 #[test]
 fn a_compound_file_without_comp_obj_is_not_mpp() {
-    let bytes = compound(&["/   19"], vec![("/Props9", props(&[]))]);
+    let bytes = compound(&["/   19"], vec![("/Props9", props::<&[u8]>(&[]))]);
     let result = convert_bytes(&bytes);
     assert!(matches!(result, Err(ConvertError::NotMpp(_))), "{result:?}");
 }

@@ -298,3 +298,34 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
 }
+
+/// A `\1CompObj` stream: a 28-byte header, then the user type (the saving application) and
+/// the clipboard format name (`MSProject.MPP9`, …) as length-prefixed ANSI strings.
+pub fn comp_obj(application: &str, format: &str) -> Vec<u8> {
+    let mut out = vec![0u8; 28];
+    for text in [application, format, "MSProject.Project.9"] {
+        let len = u32::try_from(text.len() + 1).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+        out.push(0);
+    }
+    out
+}
+
+/// A `Props` stream holding `items` (key, value).
+pub fn props<V: AsRef<[u8]>>(items: &[(u32, V)]) -> Vec<u8> {
+    let mut out = vec![0u8; 16];
+    let count = u16::try_from(items.len()).unwrap_or(u16::MAX);
+    out.splice(12..14, count.to_le_bytes());
+    for (key, value) in items {
+        let value = value.as_ref();
+        out.extend_from_slice(&u32::try_from(value.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(&key.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(value);
+        if value.len() % 2 == 1 {
+            out.push(0);
+        }
+    }
+    out
+}
