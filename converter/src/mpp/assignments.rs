@@ -17,7 +17,7 @@ use super::record::{Row, charge_parts, unit_from_code};
 use super::resources::hyperlink;
 use super::rtf;
 use crate::model::{Assignment, Baseline, Duration, Resource, Task, TimeUnit};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// Assignment field indices (`0x0F40xxxx`), as Project numbers them.
 mod field {

@@ -10,7 +10,7 @@ use crate::model::{
     Calendar, CalendarException, DayHours, FileFormat, Recurrence, Resource, TimeRange, WorkWeek,
 };
 use chrono::Duration as Span;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// Var2Data key of a calendar's name.
 const NAME_KEY: u16 = 1;
@@ -586,7 +586,7 @@ fn flatten(
         return Calendar::default();
     };
     let mut chain = Vec::new();
-    let mut seen = HashSet::from([uid]);
+    let mut seen: HashSet<i32> = std::iter::once(uid).collect();
     let mut next = flat.base_calendar_uid;
     while let Some(base) = next.and_then(by_uid) {
         if !seen.insert(base.uid) || !budget.work(1) {

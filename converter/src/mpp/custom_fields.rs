@@ -21,8 +21,9 @@ use crate::model::{
     Assignment, CustomFieldDefinition, CustomValue, DateTime, Duration, FileFormat, Guid,
     LookupTable, Resource, Task, TimeUnit,
 };
+use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub use values::read_values;
 

@@ -5,7 +5,7 @@
 use super::bytes::{u8_at, u16_at, u32_at};
 use super::props::Props;
 use crate::model::FileFormat;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Entity class of a field id (the high 16 bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

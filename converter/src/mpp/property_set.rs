@@ -11,7 +11,7 @@
 use super::bytes::{ansi_string, slice, u16_at, u32_at, utf16_string};
 use crate::model::DateTime;
 use chrono::{NaiveDate, TimeDelta};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// FMTID of the summary information section, in its on-disk byte order.
 const SUMMARY_FMTID: [u8; 16] = [

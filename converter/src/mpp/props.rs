@@ -4,7 +4,7 @@
 use super::bytes::{f64_at, i32_at, u16_at, u32_at, utf16_string};
 use super::encoding;
 use crate::model::{DateTime, Guid, Time};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// A parsed `Props` stream.
 #[derive(Debug, Default, Clone)]

@@ -5,7 +5,7 @@ use super::reader::{Context, EntityBlocks};
 use super::record::unit_from_code;
 use crate::budget::Budget;
 use crate::model::{DottedCode, Duration, Relation, RelationKind, Task, TimeUnit};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Size of a link record.
 const RECORD_SIZE: usize = 20;

@@ -5,7 +5,8 @@
 //! The selection and numbering rules follow MPXJ's readers (`MPP9Reader`, `MPP12Reader`,
 //! `MPP14Reader`), because the MSPDI they produce is the reference this converter is held to.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 use super::bytes::{ansi_string, f64_at, i32_at, i64_at, u16_at, u32_at, utf16_string};
 use super::custom_fields::{self, CustomFields};

@@ -3,7 +3,7 @@
 
 use super::bytes::{slice, u8_at, u16_at, u32_at};
 use crate::model::FileFormat;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 const MAGIC: u32 = 0xFADF_ADBA;
 

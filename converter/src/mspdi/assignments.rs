@@ -15,7 +15,7 @@ use crate::error::ConvertError;
 use crate::model::{
     Assignment, Calendar, DateTime, Duration, Project, ResourceKind, Task, TimeUnit,
 };
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Resource uid of an assignment without a resource.
 const NULL_RESOURCE: i32 = -65535;

@@ -5,7 +5,7 @@ use super::custom;
 use super::xml::{Out, number};
 use crate::error::ConvertError;
 use crate::model::{Baseline, DateTime, Project, Resource, ResourceKind};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Writes the `Resources` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {

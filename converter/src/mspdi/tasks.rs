@@ -6,7 +6,7 @@ use super::custom;
 use super::xml::Out;
 use crate::error::ConvertError;
 use crate::model::{Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit};
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// Writes the `Tasks` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {

@@ -11,7 +11,7 @@
 use crate::budget::Budget;
 use crate::model::{Calendar, DateTime, DayHours, TimeRange};
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Spans longer than this are not measured: the answer would cost a walk of decades for a
 /// value nobody reads.

@@ -462,7 +462,7 @@ mod tests {
     #[test]
     fn families_are_consistent() {
         for entity in [Entity::Task, Entity::Resource, Entity::Assignment] {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = foldhash::HashSet::default();
             for f in families(entity) {
                 assert!(
                     f.companions.is_empty() || f.companions.len() == f.indices.len(),

@@ -20,7 +20,8 @@ use super::{CustomFields, Item, ItemValue, definition};
 use crate::model::{
     CustomFieldDefinition, DateTime, Duration, Guid, LookupTable, LookupValue, TimeUnit,
 };
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 /// `TBkndOutlCode` Var2Data keys of a value, its description (MPP12/14).
 const VALUE: u16 = 22;
