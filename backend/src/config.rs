@@ -34,6 +34,17 @@ pub const DEFAULT_RATE: f64 = 50.0;
 /// may be a whole office behind NAT.
 pub const DEFAULT_BURST: NonZeroU32 = nonzero(200);
 
+/// Default of `--metrics-addr`: Prometheus' conventional exporter port, on loopback only.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
+/// Default of `--checkout-rate`: one Checkout session every 20 s, refilled.
+pub const DEFAULT_CHECKOUT_RATE: f64 = 0.05;
+/// Default of `--checkout-burst`: a buyer who goes back and forth a few times.
+pub const DEFAULT_CHECKOUT_BURST: NonZeroU32 = nonzero(5);
+/// Default of `--telemetry-rate`: reports per second per client, refilled.
+pub const DEFAULT_TELEMETRY_RATE: f64 = 2.0;
+/// Default of `--telemetry-burst`: a batch of files dropped at once reports each.
+pub const DEFAULT_TELEMETRY_BURST: NonZeroU32 = nonzero(100);
+
 /// `n`, or 1 for 0: the defaults above are written as plain numbers.
 const fn nonzero(n: u32) -> NonZeroU32 {
     match NonZeroU32::new(n) {
@@ -63,7 +74,7 @@ pub struct Config {
     /// The database: `sqlite:<file>` (created with its folder when missing) or
     /// `postgres://user:password@host/name` when several instances share one.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
 
     /// The largest file `POST /api/v1/convert` accepts, in bytes; a larger body gets 413
     /// before the rest of it is read.
@@ -131,9 +142,93 @@ pub struct Config {
     #[arg(long, env = "MPP2XML_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Where `GET /metrics` is served: its own listener, so sales, refunds and signature
+    /// failures are not public. Keep it on a private address; port 0 takes any free port.
+    #[arg(long, env = "MPP2XML_METRICS_ADDR", default_value = DEFAULT_METRICS_ADDR)]
+    pub metrics_addr: SocketAddr,
+
+    /// Send `Strict-Transport-Security`: set it when the site is reached over HTTPS (a proxy
+    /// terminating TLS in front of this server), never on plain HTTP.
+    #[arg(long, env = "MPP2XML_HSTS")]
+    pub hsts: bool,
+
+    /// Checkout sessions per second one client may start, refilled continuously; each one
+    /// costs a request to Stripe's API, whose rate limit the whole site shares.
+    #[arg(long, env = "MPP2XML_CHECKOUT_RATE", default_value_t = DEFAULT_CHECKOUT_RATE,
+          value_parser = positive_rate)]
+    pub checkout_rate: f64,
+
+    /// Checkout sessions one client may start at once before `--checkout-rate` applies.
+    #[arg(long, env = "MPP2XML_CHECKOUT_BURST", default_value_t = DEFAULT_CHECKOUT_BURST)]
+    pub checkout_burst: NonZeroU32,
+
+    /// Telemetry reports per second one client may send, refilled continuously.
+    #[arg(long, env = "MPP2XML_TELEMETRY_RATE", default_value_t = DEFAULT_TELEMETRY_RATE,
+          value_parser = positive_rate)]
+    pub telemetry_rate: f64,
+
+    /// Telemetry reports one client may send at once (a batch of files converted together).
+    #[arg(long, env = "MPP2XML_TELEMETRY_BURST", default_value_t = DEFAULT_TELEMETRY_BURST)]
+    pub telemetry_burst: NonZeroU32,
+
     /// Payments and Pro licences (`--stripe-*`, `--public-url`, `--licence-*`).
     #[command(flatten)]
     pub payments: crate::payments::PaymentsConfig,
+}
+
+/// The database's URL. A PostgreSQL URL may carry a password, so `Debug` (and with it any
+/// log of the configuration) shows the URL with its password replaced by `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself, for the one place that connects with it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with the password of its `user:password@` part replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let url = &self.0;
+        let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+            return url.clone();
+        };
+        let rest = url.get(scheme_end..).unwrap_or_default();
+        // The authority ends at the first `/`, `?` or `#`; its user part at the last `@`.
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = rest.get(..authority_end).unwrap_or_default();
+        let Some(at) = authority.rfind('@') else {
+            return url.clone();
+        };
+        let user_info = authority.get(..at).unwrap_or_default();
+        let Some(colon) = user_info.find(':') else {
+            return url.clone();
+        };
+        format!(
+            "{}{}:***{}",
+            url.get(..scheme_end).unwrap_or_default(),
+            user_info.get(..colon).unwrap_or_default(),
+            rest.get(at..).unwrap_or_default()
+        )
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({:?})", self.redacted())
+    }
 }
 
 /// The format of the log lines.
@@ -167,7 +262,7 @@ impl Config {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             dist: dist.into(),
-            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            database_url: DatabaseUrl::from(DEFAULT_DATABASE_URL),
             upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
             browser_max_bytes: DEFAULT_BROWSER_MAX_BYTES,
             convert_workers: None,
@@ -181,6 +276,12 @@ impl Config {
             burst: DEFAULT_BURST,
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
+            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            hsts: false,
+            checkout_rate: DEFAULT_CHECKOUT_RATE,
+            checkout_burst: DEFAULT_CHECKOUT_BURST,
+            telemetry_rate: DEFAULT_TELEMETRY_RATE,
+            telemetry_burst: DEFAULT_TELEMETRY_BURST,
             payments: crate::payments::PaymentsConfig::default(),
         }
     }
@@ -279,7 +380,7 @@ mod tests {
         let parsed = parse(&[]).unwrap();
         let built = Config::with_defaults("dist");
         assert_eq!(format!("{parsed:?}"), format!("{built:?}"));
-        assert_eq!(parsed.database_url, "sqlite:data/mpp2xml.db");
+        assert_eq!(parsed.database_url.expose(), "sqlite:data/mpp2xml.db");
         assert_eq!(parsed.upload_max_bytes, 64 * 1024 * 1024);
         assert_eq!(parsed.convert_memory_bytes, 128 * 1024 * 1024);
         assert_eq!(parsed.browser_max_bytes, 32 * 1024 * 1024);
@@ -316,7 +417,12 @@ mod tests {
             "40",
         ])
         .unwrap();
-        assert_eq!(config.database_url, "postgres://u:p@db/mpp2xml");
+        assert_eq!(config.database_url.expose(), "postgres://u:p@db/mpp2xml");
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("postgres://u:***@db/mpp2xml") && !shown.contains("u:p@"),
+            "the password shows in {shown}"
+        );
         assert_eq!(config.upload_max_bytes, 1000);
         assert_eq!(config.browser_max_bytes, 500);
         assert_eq!(config.workers(), 3);
@@ -360,6 +466,29 @@ mod tests {
                 upload: 2000
             })
         );
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        for (url, shown) in [
+            ("sqlite:data/mpp2xml.db", "sqlite:data/mpp2xml.db"),
+            ("postgres://db/x", "postgres://db/x"),
+            ("postgres://user@db/x", "postgres://user@db/x"),
+            (
+                "postgres://user:s3cret@db:5432/x",
+                "postgres://user:***@db:5432/x",
+            ),
+            (
+                "postgres://user:p@ss@db/x?sslmode=require",
+                "postgres://user:***@db/x?sslmode=require",
+            ),
+            (
+                "postgres://user:pw@db/x?note=a@b",
+                "postgres://user:***@db/x?note=a@b",
+            ),
+        ] {
+            assert_eq!(DatabaseUrl::from(url).redacted(), shown, "{url}");
+        }
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub fn policy(inline: &InlineHashes) -> String {
         "connect-src 'self'".to_owned(),
         "object-src 'none'".to_owned(),
         "base-uri 'self'".to_owned(),
+        "form-action 'self'".to_owned(),
         "frame-ancestors 'none'".to_owned(),
     ]
     .join("; ")
@@ -270,7 +271,7 @@ mod tests {
             policy(&InlineHashes::default()),
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
              style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; \
-             object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         );
         let inline = InlineHashes {
             scripts: vec!["'sha256-A'".into(), "'sha256-B'".into()],

@@ -1,10 +1,11 @@
-//! The headers every response gets: caching by file name, the CSP, and the two small
-//! hardening headers.
+//! The headers every response gets: caching by file name (and never for the API), the CSP,
+//! the small hardening headers, and HSTS when the site is served over HTTPS.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -17,6 +18,19 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` for everything else (`index.html`, `sw.js`, the manifest, the worker files,
 /// icons): the browser may keep a copy but asks the server before using it.
 pub const NO_CACHE: &str = "no-cache";
+/// `Cache-Control` for the API: its answers carry licence tokens and converted projects,
+/// which no browser cache or proxy may keep.
+pub const NO_STORE: &str = "no-store";
+/// `Strict-Transport-Security` with `--hsts`: a year, the subdomains too. Not `preload`: that
+/// is a commitment the operator makes by submitting the domain, not one a flag should make.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// What [`apply`] adds beyond the fixed headers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeaderPolicy {
+    /// Send [`HSTS`]: the site is reached over HTTPS.
+    pub hsts: bool,
+}
 
 /// The largest HTML page whose inline scripts are hashed; a bigger page is refused (the app's
 /// `index.html` is a few kilobytes).
@@ -53,11 +67,18 @@ fn hex_run(text: &str) -> (&str, &str) {
     text.split_at(end)
 }
 
-/// The `Cache-Control` value for a response to `path` with `status`: immutable only for a
-/// hashed file actually served (200, 206 or 304).
+/// Whether `path` is the API's (or the metrics'), whose answers are never stored.
+fn is_api(path: &str) -> bool {
+    path == crate::API_ROOT || path.starts_with(crate::API_SLASH) || path == "/metrics"
+}
+
+/// The `Cache-Control` value for a response to `path` with `status`: never stored for the
+/// API, immutable only for a hashed file actually served (200, 206 or 304).
 pub fn cache_control(path: &str, status: StatusCode) -> &'static str {
     let served = status.is_success() || status == StatusCode::NOT_MODIFIED;
-    if served && is_hashed(path) {
+    if is_api(path) {
+        NO_STORE
+    } else if served && is_hashed(path) {
         IMMUTABLE
     } else {
         NO_CACHE
@@ -65,8 +86,8 @@ pub fn cache_control(path: &str, status: StatusCode) -> &'static str {
 }
 
 /// Middleware: sets `Cache-Control`, `Content-Security-Policy` (with the hashes of an HTML
-/// page's inline scripts; not on a 304, see below), `X-Content-Type-Options` and
-/// `Referrer-Policy` on every response.
+/// page's inline scripts; not on a 304, see below), `X-Content-Type-Options`,
+/// `Referrer-Policy`, and with `policy.hsts` `Strict-Transport-Security` on every response.
 ///
 /// A response that already carries its policy (the app's files, whose headers are computed
 /// once when they are loaded) keeps it and its `Cache-Control`, and is passed on as it is:
@@ -74,7 +95,11 @@ pub fn cache_control(path: &str, status: StatusCode) -> &'static str {
 ///
 /// A `HEAD` request is answered as a `GET` without its body, so that its headers, the page's
 /// hashes included, are the ones a `GET` gets.
-pub async fn apply(mut request: Request, next: Next) -> Response {
+pub async fn apply(
+    State(policy): State<HeaderPolicy>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     let head = request.method() == Method::HEAD;
     if head {
@@ -84,7 +109,7 @@ pub async fn apply(mut request: Request, next: Next) -> Response {
     let status = response.status();
     let (mut parts, body) = response.into_parts();
     if parts.headers.contains_key(CONTENT_SECURITY_POLICY) {
-        harden(&mut parts.headers);
+        harden(&mut parts.headers, policy);
         return Response::from_parts(parts, if head { Body::empty() } else { body });
     }
     let is_html = parts
@@ -106,11 +131,17 @@ pub async fn apply(mut request: Request, next: Next) -> Response {
     } else {
         (body, InlineHashes::default())
     };
-    set_headers(&mut parts.headers, &path, status, &inline);
+    set_headers(&mut parts.headers, &path, status, &inline, policy);
     Response::from_parts(parts, if head { Body::empty() } else { body })
 }
 
-fn set_headers(headers: &mut HeaderMap, path: &str, status: StatusCode, inline: &InlineHashes) {
+fn set_headers(
+    headers: &mut HeaderMap,
+    path: &str,
+    status: StatusCode,
+    inline: &InlineHashes,
+    policy: HeaderPolicy,
+) {
     headers.insert(
         CACHE_CONTROL,
         HeaderValue::from_static(cache_control(path, status)),
@@ -123,13 +154,16 @@ fn set_headers(headers: &mut HeaderMap, path: &str, status: StatusCode, inline: 
     } else {
         set_policy(headers, path, inline);
     }
-    harden(headers);
+    harden(headers, policy);
 }
 
-/// The two small hardening headers.
-fn harden(headers: &mut HeaderMap) {
+/// The small hardening headers.
+fn harden(headers: &mut HeaderMap, policy: HeaderPolicy) {
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if policy.hsts {
+        headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
 }
 
 fn set_policy(headers: &mut HeaderMap, path: &str, inline: &InlineHashes) {
@@ -199,5 +233,25 @@ mod tests {
         );
         assert_eq!(cache_control(hashed, StatusCode::NOT_FOUND), NO_CACHE);
         assert_eq!(cache_control("/index.html", StatusCode::OK), NO_CACHE);
+    }
+
+    #[test]
+    fn api_answers_are_never_stored() {
+        for path in [
+            "/api",
+            "/api/",
+            "/api/v1/license",
+            "/api/v1/convert",
+            "/metrics",
+        ] {
+            for status in [
+                StatusCode::OK,
+                StatusCode::NOT_FOUND,
+                StatusCode::NOT_MODIFIED,
+            ] {
+                assert_eq!(cache_control(path, status), NO_STORE, "{path} {status}");
+            }
+        }
+        assert_eq!(cache_control("/apidocs.html", StatusCode::OK), NO_CACHE);
     }
 }

@@ -16,8 +16,10 @@
 //! Beside the app it serves the API (see `api`): `POST /api/v1/convert` converts on the server
 //! for files too large for the browser, `POST /api/v1/telemetry` counts the browser's own
 //! conversions, `GET /api/v1/config` tells the app the size limits; and for operators
-//! `GET /healthz`, `GET /readyz` and `GET /metrics`. Errors are RFC 9457 problem documents,
-//! requests are rate-limited per client, and each is logged once with its request id.
+//! `GET /healthz` and `GET /readyz`, with `GET /metrics` on a listener of its own
+//! (`--metrics-addr`, loopback by default). Errors are RFC 9457 problem documents, requests
+//! are rate-limited per client, API answers are never stored (`no-store`), and each request
+//! is logged once with its request id.
 //!
 //! [`app`] builds the whole service as a [`Router`] over an [`AppState`], so tests drive it
 //! without a socket; [`run`] serves it until Ctrl-C or SIGTERM.
@@ -29,6 +31,9 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get, post};
+use client_ip::TrustedProxies;
+use headers::HeaderPolicy;
+use same_origin::SiteOrigins;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 
@@ -44,6 +49,7 @@ pub mod payments;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_log;
+pub mod same_origin;
 pub mod state;
 pub mod static_files;
 pub mod storage;
@@ -96,26 +102,35 @@ pub enum ServeError {
 /// `ConnectInfo` into each request's extensions when driving it directly.
 pub fn app(state: AppState) -> Router {
     let limits = state.rate_limits().clone();
+    let config = state.config();
+    let site = SiteOrigins::new(config.payments.public_url.as_deref());
+    let header_policy = HeaderPolicy { hsts: config.hsts };
+    let proxies = TrustedProxies::new(&config.trusted_proxies);
     let conversion = Router::new()
         .route("/api/v1/convert", post(api::convert::convert))
         .route_layer(from_fn_with_state(state.clone(), licensing::require_pro))
         .route_layer(limits.convert_layer());
     let general = Router::new()
-        .route("/api/v1/telemetry", post(api::telemetry::report))
+        .route(
+            "/api/v1/telemetry",
+            post(api::telemetry::report)
+                .route_layer(limits.telemetry_layer())
+                .route_layer(from_fn_with_state(site.clone(), same_origin::require)),
+        )
         .route("/api/v1/config", get(api::client_config))
-        .merge(payments::routes())
+        .merge(payments::routes(&limits, site))
         .route(API_ROOT, any(api::not_found))
         .route(API_SLASH, any(api::not_found))
         .route(API_ANY, any(api::not_found))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         .fallback(static_files::serve)
         .layer(limits.general_layer());
     conversion
         .merge(general)
+        .merge(payments::webhook_routes())
         .layer(from_fn(problem::describe_bare_errors))
-        .layer(from_fn(headers::apply))
+        .layer(from_fn_with_state(header_policy, headers::apply))
         .layer(
             CompressionLayer::new()
                 .compress_when(DefaultPredicate::new().and(static_files::not_a_static_file)),
@@ -123,8 +138,17 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn(metrics::track))
         .layer(request_log::trace())
         .layer(request_log::propagate_id())
-        .layer(request_log::set_id())
+        .layer(from_fn_with_state(proxies, request_log::assign_id))
         .with_state(state)
+}
+
+/// The metrics listener's service (`--metrics-addr`): `GET /metrics` alone, so that what it
+/// tells (sales, refunds, signature failures, conversions in flight) stays off the public
+/// listener.
+pub fn metrics_app() -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
+        .layer(from_fn_with_state(HeaderPolicy::default(), headers::apply))
 }
 
 /// Serves [`app`] for `config` until Ctrl-C or SIGTERM: opens the database (running its
@@ -136,7 +160,7 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
         return Err(ServeError::NoApp(config.dist.clone()));
     }
     config.validate().map_err(StateError::from)?;
-    let store = storage::Store::connect(&config.database_url)
+    let store = storage::Store::connect(config.database_url.expose())
         .await
         .map_err(StateError::from)?;
     tracing::info!(database = store.kind(), "database open");
@@ -162,7 +186,15 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
             source,
         })?;
     let local = listener.local_addr().map_err(ServeError::Serve)?;
+    let metrics_listener = tokio::net::TcpListener::bind(config.metrics_addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.metrics_addr,
+            source,
+        })?;
+    let metrics_local = metrics_listener.local_addr().map_err(ServeError::Serve)?;
     let background = [
+        tokio::spawn(serve_metrics(metrics_listener)),
         tokio::spawn(flush_counts_every(state.clone(), FLUSH_PERIOD)),
         tokio::spawn(
             state
@@ -182,6 +214,7 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
         workers = config.workers(),
         "serving the app on http://{local}/"
     );
+    tracing::info!("serving the metrics on http://{metrics_local}/metrics");
     let served = axum::serve(
         listener,
         app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
@@ -204,6 +237,13 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
     served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves [`metrics_app`] on `listener` until the server stops (the task is aborted then).
+async fn serve_metrics(listener: tokio::net::TcpListener) {
+    if let Err(error) = axum::serve(listener, metrics_app()).await {
+        tracing::error!(%error, "the metrics listener stopped");
+    }
 }
 
 /// Compresses the app's files ahead of the first visitors.

@@ -1,5 +1,8 @@
 //! Per-client rate limits (tower_governor): one quota for conversions, which cost CPU
-//! seconds, and one for everything else.
+//! seconds; one for starting a Checkout, which costs a request to Stripe's API (whose rate
+//! limit the whole site shares); one for telemetry, which writes counts; and one for
+//! everything else. Stripe's signed webhook is under none: a delivery refused would be
+//! retried for days, and its signature is checked before it costs anything.
 //!
 //! "Everything else" includes the app's static files on purpose: each is cheap to read but is
 //! compressed on the fly (brotli of a multi-megabyte wasm), so an unlimited client could keep
@@ -26,10 +29,12 @@ pub type Layer = GovernorLayer<ClientKey, NoOpMiddleware, Body>;
 
 type Quota = Arc<GovernorConfig<ClientKey, NoOpMiddleware>>;
 
-/// The two quotas; clones share the same counters.
+/// The quotas; clones share the same counters.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
     convert: Quota,
+    checkout: Quota,
+    telemetry: Quota,
     general: Quota,
 }
 
@@ -48,6 +53,18 @@ impl RateLimits {
                 config.convert_rate,
                 config.convert_burst.get(),
             )?,
+            checkout: quota(
+                "checkout",
+                key,
+                config.checkout_rate,
+                config.checkout_burst.get(),
+            )?,
+            telemetry: quota(
+                "telemetry",
+                key,
+                config.telemetry_rate,
+                config.telemetry_burst.get(),
+            )?,
             general: quota("general", key, config.rate, config.burst.get())?,
         })
     }
@@ -55,6 +72,16 @@ impl RateLimits {
     /// The layer for `POST /api/v1/convert`.
     pub fn convert_layer(&self) -> Layer {
         GovernorLayer::new(Arc::clone(&self.convert)).error_handler(|e| refuse("convert", e))
+    }
+
+    /// The layer for `POST /api/v1/checkout` (inside the general one).
+    pub fn checkout_layer(&self) -> Layer {
+        GovernorLayer::new(Arc::clone(&self.checkout)).error_handler(|e| refuse("checkout", e))
+    }
+
+    /// The layer for `POST /api/v1/telemetry` (inside the general one).
+    pub fn telemetry_layer(&self) -> Layer {
+        GovernorLayer::new(Arc::clone(&self.telemetry)).error_handler(|e| refuse("telemetry", e))
     }
 
     /// The layer for every other route and the static files.
@@ -65,16 +92,25 @@ impl RateLimits {
     /// Forgets clients whose quota is full again, so the state stays as large as the set of
     /// recently active clients; the limiters never drop a key by themselves.
     pub fn forget_idle_clients(&self) {
-        for quota in [&self.convert, &self.general] {
+        for quota in self.all() {
             let limiter = quota.limiter();
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
     }
 
-    /// Clients currently tracked, both quotas together.
+    /// Clients currently tracked, all quotas together.
     pub fn tracked_clients(&self) -> usize {
-        self.convert.limiter().len() + self.general.limiter().len()
+        self.all().iter().map(|quota| quota.limiter().len()).sum()
+    }
+
+    fn all(&self) -> [&Quota; 4] {
+        [
+            &self.convert,
+            &self.checkout,
+            &self.telemetry,
+            &self.general,
+        ]
     }
 
     /// Calls [`forget_idle_clients`](Self::forget_idle_clients) every `period`, forever.
@@ -165,6 +201,21 @@ mod tests {
         // Both clients are still waiting for their refill: nothing is forgotten yet.
         limits.forget_idle_clients();
         assert_eq!(limits.tracked_clients(), 2);
+    }
+
+    #[test]
+    fn checkout_and_telemetry_have_their_own_quotas() {
+        let mut config = Config::with_defaults("dist");
+        config.checkout_rate = 1e-6;
+        config.checkout_burst = std::num::NonZeroU32::new(1).unwrap();
+        let limits = RateLimits::new(&config, &ClientKey::new(TrustedProxies::default())).unwrap();
+        assert!(check(&limits.checkout, [192, 0, 2, 1]));
+        assert!(!check(&limits.checkout, [192, 0, 2, 1]));
+        assert!(
+            check(&limits.telemetry, [192, 0, 2, 1]),
+            "telemetry is apart"
+        );
+        assert!(check(&limits.general, [192, 0, 2, 1]), "the rest is apart");
     }
 
     #[test]

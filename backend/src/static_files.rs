@@ -574,10 +574,22 @@ fn bare(status: StatusCode) -> Response {
 }
 
 /// 307 to the folder's path with its slash, as `ServeDir` does, keeping the query.
+///
+/// The location is built from the path's segments, never copied: `//evil.example` would be a
+/// protocol-relative URL (another host), and browsers read `\` as `/` in it.
 fn redirect_to_folder(uri: &Uri) -> Response {
+    if uri.path().contains('\\') {
+        return bare(StatusCode::NOT_FOUND);
+    }
+    let mut path = String::with_capacity(uri.path().len() + 1);
+    for segment in uri.path().split('/').filter(|s| !s.is_empty()) {
+        path.push('/');
+        path.push_str(segment);
+    }
+    path.push('/');
     let location = match uri.query() {
-        Some(query) => format!("{}/?{query}", uri.path()),
-        None => format!("{}/", uri.path()),
+        Some(query) => format!("{path}?{query}"),
+        None => path,
     };
     match HeaderValue::try_from(location) {
         Ok(location) => {
@@ -790,6 +802,13 @@ mod tests {
         let (status, headers, _) = get(&files, "/docs?x=1").await;
         assert_eq!(status, StatusCode::TEMPORARY_REDIRECT);
         assert_eq!(headers[LOCATION], "/docs/?x=1");
+        // Never a protocol-relative location (another host) from a doubled slash.
+        for doubled in ["//docs", "///docs", "/docs//"] {
+            let (status, headers, _) = get(&files, doubled).await;
+            if status == StatusCode::TEMPORARY_REDIRECT {
+                assert_eq!(headers[LOCATION], "/docs/", "{doubled}");
+            }
+        }
         let (status, _, _) = get(&files, "/icons/").await;
         assert_eq!(status, StatusCode::NOT_FOUND, "a folder without an index");
         let (status, _, _) = get(&files, "/index.html/").await;

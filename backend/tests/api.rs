@@ -586,7 +586,7 @@ async fn the_config_tells_the_app_the_limits() {
     let answer = call(&app, get("/api/v1/config")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.header("content-type"), "application/json");
-    assert_eq!(answer.header("cache-control"), "no-cache");
+    assert_eq!(answer.header("cache-control"), "no-store");
     assert_eq!(
         answer.json(),
         serde_json::json!({
@@ -666,7 +666,7 @@ async fn metrics_show_requests_conversions_reports_and_refusals() {
     )
     .await;
     call(&app, get("/nothing-here.js")).await;
-    let answer = call(&app, get("/metrics")).await;
+    let answer = call(&backend::metrics_app(), get("/metrics")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(answer.header("content-type").starts_with("text/plain"));
     let text = String::from_utf8(answer.body).unwrap();
@@ -723,22 +723,199 @@ async fn metrics_show_requests_conversions_reports_and_refusals() {
 }
 
 #[tokio::test]
-async fn every_response_carries_a_request_id_and_keeps_the_callers() {
+async fn every_response_carries_a_request_id_and_only_a_trusted_proxy_may_set_it() {
+    const PROXY: [u8; 4] = [10, 0, 0, 1];
     let dist = dist();
-    let app = default_service(dist.path()).await;
+    let mut config = Config::with_defaults(dist.path());
+    config.trusted_proxies = vec!["10.0.0.1/32".parse().unwrap()];
+    let app = service(config).await;
     let fresh = call(&app, get("/healthz")).await;
     let id = fresh.header("x-request-id");
     assert_eq!(id.len(), 36, "{id}");
     let other = call(&app, get("/api/v1/nothing")).await;
     assert_ne!(other.header("x-request-id"), id);
-    let request = Request::get("/api/v1/config")
-        .header("x-request-id", "trace-abc-123")
-        .body(Body::empty())
-        .unwrap();
+    let with_id = |id: &str| {
+        Request::get("/api/v1/config")
+            .header("x-request-id", id)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // A client cannot choose the id its requests are logged under.
+    let forged = call(&app, with_id("trace-abc-123")).await;
+    assert_ne!(forged.header("x-request-id"), "trace-abc-123");
+    assert_eq!(forged.header("x-request-id").len(), 36);
+    // The proxy's id is kept, so a request can be followed through both logs.
     assert_eq!(
-        call(&app, request).await.header("x-request-id"),
+        call(&app, from(PROXY, with_id("trace-abc-123")))
+            .await
+            .header("x-request-id"),
         "trace-abc-123"
     );
+    // Even from the proxy, an id too long or with odd characters is replaced.
+    for odd in ["a".repeat(65), "two words".to_owned(), "x\"y".to_owned()] {
+        let answer = call(&app, from(PROXY, with_id(&odd))).await;
+        assert_eq!(answer.header("x-request-id").len(), 36, "{odd}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile traffic: what the public listener tells and whom it serves
+
+#[tokio::test]
+async fn metrics_are_not_on_the_public_listener() {
+    let dist = dist();
+    let app = default_service(dist.path()).await;
+    let public = call(&app, get("/metrics")).await;
+    assert_eq!(public.status, StatusCode::NOT_FOUND);
+    assert!(!public.text().contains("http_requests_total"));
+    let private = call(&backend::metrics_app(), get("/metrics")).await;
+    assert_eq!(private.status, StatusCode::OK);
+    assert_eq!(private.header("cache-control"), "no-store");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_stored_and_pages_are() {
+    let dist = dist();
+    let app = default_service(dist.path()).await;
+    for request in [
+        get("/api/v1/config"),
+        get("/api/v1/license?session_id=cs_x"),
+        get("/api/v1/nothing"),
+        post("/api/v1/convert", "application/octet-stream", "junk"),
+        report(r#"{"outcome":"ok","version":"MPP9","size_bucket":"100k_1m","duration_ms":1}"#),
+    ] {
+        let path = request.uri().path().to_owned();
+        let answer = call(&app, request).await;
+        assert_eq!(answer.header("cache-control"), "no-store", "{path}");
+    }
+    assert_eq!(
+        call(&app, get("/")).await.header("cache-control"),
+        "no-cache"
+    );
+}
+
+#[tokio::test]
+async fn hsts_is_sent_only_when_asked() {
+    let dist = dist();
+    let plain = default_service(dist.path()).await;
+    for path in ["/", "/api/v1/config"] {
+        assert!(
+            call(&plain, get(path))
+                .await
+                .headers
+                .get("strict-transport-security")
+                .is_none()
+        );
+    }
+    let mut config = Config::with_defaults(dist.path());
+    config.hsts = true;
+    let tls = service(config).await;
+    for path in ["/", "/api/v1/config", "/nothing-here"] {
+        assert_eq!(
+            call(&tls, get(path))
+                .await
+                .header("strict-transport-security"),
+            "max-age=31536000; includeSubDomains",
+            "{path}"
+        );
+    }
+}
+
+/// `request` as another site's page would send it.
+fn cross_site(mut request: Request<Body>) -> Request<Body> {
+    let headers = request.headers_mut();
+    headers.insert("host", "mpp2xml.example".parse().unwrap());
+    headers.insert("origin", "https://evil.example".parse().unwrap());
+    headers.insert("sec-fetch-site", "cross-site".parse().unwrap());
+    request
+}
+
+/// `request` as the site's own page would send it.
+fn same_site(mut request: Request<Body>) -> Request<Body> {
+    let headers = request.headers_mut();
+    headers.insert("host", "mpp2xml.example".parse().unwrap());
+    headers.insert("origin", "http://mpp2xml.example".parse().unwrap());
+    headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
+    request
+}
+
+#[tokio::test]
+async fn checkout_and_telemetry_are_refused_to_other_sites() {
+    let dist = dist();
+    let app = default_service(dist.path()).await;
+    let checkout = || post("/api/v1/checkout", "application/json", "{}");
+    let telemetry =
+        || report(r#"{"outcome":"ok","version":"MPP9","size_bucket":"100k_1m","duration_ms":1}"#);
+    call(&app, cross_site(checkout()))
+        .await
+        .problem(403, "cross_origin");
+    call(&app, cross_site(telemetry()))
+        .await
+        .problem(403, "cross_origin");
+    // A free server: the page's own checkout reaches the handler, which says so.
+    call(&app, same_site(checkout()))
+        .await
+        .problem(503, "payments_not_configured");
+    assert_eq!(
+        call(&app, same_site(telemetry())).await.status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn checkout_and_telemetry_have_their_own_quotas_and_the_webhook_none() {
+    let dist = dist();
+    let mut config = Config::with_defaults(dist.path());
+    config.checkout_rate = 1e-6;
+    config.checkout_burst = std::num::NonZeroU32::new(2).unwrap();
+    config.telemetry_rate = 1e-6;
+    config.telemetry_burst = std::num::NonZeroU32::new(3).unwrap();
+    let app = service(config).await;
+    let checkout = || post("/api/v1/checkout", "application/json", "{}");
+    for _ in 0..2 {
+        call(&app, checkout())
+            .await
+            .problem(503, "payments_not_configured");
+    }
+    call(&app, checkout()).await.problem(429, "rate_limited");
+    let telemetry =
+        || report(r#"{"outcome":"ok","version":"MPP9","size_bucket":"100k_1m","duration_ms":1}"#);
+    for _ in 0..3 {
+        assert_eq!(call(&app, telemetry()).await.status, StatusCode::NO_CONTENT);
+    }
+    call(&app, telemetry()).await.problem(429, "rate_limited");
+    // The rest of the site is not held by either.
+    assert_eq!(
+        call(&app, get("/api/v1/config")).await.status,
+        StatusCode::OK
+    );
+
+    // Stripe's deliveries are never refused by a per-client limiter, even from a client
+    // that used up the general quota.
+    let mut config = Config::with_defaults(dist.path());
+    config.rate = 1e-6;
+    config.burst = std::num::NonZeroU32::new(1).unwrap();
+    let app = service(config).await;
+    assert_eq!(
+        call(&app, get("/api/v1/config")).await.status,
+        StatusCode::OK
+    );
+    call(&app, get("/api/v1/config"))
+        .await
+        .problem(429, "rate_limited");
+    for _ in 0..5 {
+        let delivery = call(
+            &app,
+            post("/api/v1/stripe/webhook", "application/json", "{}"),
+        )
+        .await;
+        assert_ne!(
+            delivery.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            delivery.text()
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------

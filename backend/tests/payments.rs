@@ -407,7 +407,7 @@ async fn a_paid_checkout_issues_one_licence_that_opens_the_gate() {
         .await
         .problem(400, "bad_request");
 
-    let metrics = call(&app, get("/metrics")).await.text();
+    let metrics = call(&backend::metrics_app(), get("/metrics")).await.text();
     assert!(metrics.contains("licences_issued_total 1"), "{metrics}");
     assert!(
         metrics.contains(
@@ -482,7 +482,7 @@ async fn bad_signatures_are_refused_and_change_nothing() {
         .problem(409, "not_paid_yet");
     // The genuine delivery still works afterwards.
     deliver(&app, &body, false).await;
-    let metrics = call(&app, get("/metrics")).await.text();
+    let metrics = call(&backend::metrics_app(), get("/metrics")).await.text();
     assert!(
         metrics.contains(r#"webhook_events_total{type="unknown",outcome="bad_signature"} 9"#),
         "{metrics}"
@@ -643,7 +643,7 @@ async fn a_refund_revokes_the_licence_on_every_instance() {
     call(&other, convert(Some(&kept)))
         .await
         .problem(400, "bad_request");
-    let metrics = call(&app, get("/metrics")).await.text();
+    let metrics = call(&backend::metrics_app(), get("/metrics")).await.text();
     assert!(metrics.contains("licences_revoked_total 1"), "{metrics}");
 }
 

@@ -190,7 +190,8 @@ async fn the_page_is_html_and_its_policy_allows_exactly_its_inline_scripts() {
         format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {SW_REGISTER_HASH} \
              {LOADER_HASH}; worker-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
-             connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+             connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+             frame-ancestors 'none'"
         )
     );
     assert!(!csp.contains("unsafe-inline"));

@@ -206,7 +206,7 @@ test('the app converts under a strict CSP: no inline script or style, nothing ex
     test.skip(true, `no built app at ${distDir} (set DIST_DIR); skipping the CSP test`);
   }
   const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
-    + "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+    + "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
   const { server, url } = await serveFolder(distDir, { 'content-security-policy': csp });
   const violations = [];
   page.on('console', (m) => {

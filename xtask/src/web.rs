@@ -499,6 +499,10 @@ impl Server {
             .arg(dist)
             .arg("--licence-key-file")
             .arg(licence_key_file())
+            // Several servers run at once (the app's and the one selling Pro): each takes
+            // a free port for its metrics instead of the fixed default.
+            .arg("--metrics-addr")
+            .arg("127.0.0.1:0")
             .args(args)
             .env("DATABASE_URL", format!("sqlite:{}", database.display()));
         clear_payment_env(&mut command);

@@ -6,7 +6,7 @@ use axum::http::header::CACHE_CONTROL;
 use axum::response::IntoResponse;
 use serde::Serialize;
 
-use crate::headers::NO_CACHE;
+use crate::headers::NO_STORE;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -32,7 +32,7 @@ pub struct ClientConfig {
 pub async fn client_config(State(state): State<AppState>) -> impl IntoResponse {
     let config = state.config();
     (
-        [(CACHE_CONTROL, NO_CACHE)],
+        [(CACHE_CONTROL, NO_STORE)],
         Json(ClientConfig {
             browser_max_bytes: config.browser_max_bytes,
             upload_max_bytes: config.upload_max_bytes,

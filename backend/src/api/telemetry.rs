@@ -21,6 +21,9 @@ use crate::storage::Origin;
 
 /// A report is about a hundred bytes.
 const MAX_REPORT_BYTES: u64 = 1024;
+/// The longest duration a report may add to the histogram: a worker that runs longer has
+/// been given up on by the app. A larger value (the field holds 49 days) is counted as this.
+pub const MAX_REPORTED_DURATION: Duration = Duration::from_secs(600);
 
 /// One in-browser conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -212,7 +215,9 @@ fn refusal(error: serde_json::Error) -> Problem {
 
 fn record(state: &AppState, report: &Report) {
     let origin = Origin::Browser.as_str();
-    let seconds = Duration::from_millis(u64::from(report.duration_ms)).as_secs_f64();
+    let seconds = Duration::from_millis(u64::from(report.duration_ms))
+        .min(MAX_REPORTED_DURATION)
+        .as_secs_f64();
     metrics::record_conversion(
         origin,
         report.outcome.as_str(),

@@ -23,6 +23,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -32,6 +33,8 @@ use stripe_checkout::checkout_session::{CreateCheckoutSession, CreateCheckoutSes
 
 use crate::licensing::{self, KeyError, KeyOrigin, Licensing};
 use crate::problem::Problem;
+use crate::rate_limit::RateLimits;
+use crate::same_origin::{self, SiteOrigins};
 use crate::state::AppState;
 use crate::storage::{EventEffect, EventOutcome, NewLicence, NewPayment};
 
@@ -132,12 +135,23 @@ impl Payments {
     }
 }
 
-/// The payment routes, for the general router.
-pub fn routes() -> Router<AppState> {
+/// The buyer's routes, for the general router: starting a Checkout (also under its own
+/// quota, and only from the site's own pages) and fetching the licence it bought.
+pub fn routes(limits: &RateLimits, site: SiteOrigins) -> Router<AppState> {
     Router::new()
-        .route("/api/v1/checkout", post(checkout))
-        .route("/api/v1/stripe/webhook", post(webhook))
+        .route(
+            "/api/v1/checkout",
+            post(checkout)
+                .route_layer(limits.checkout_layer())
+                .route_layer(from_fn_with_state(site, same_origin::require)),
+        )
         .route("/api/v1/license", get(license))
+}
+
+/// Stripe's webhook, outside the per-client limiters (see `rate_limit`): its deliveries come
+/// in bursts from a few addresses, and the signature is checked before anything is done.
+pub fn webhook_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/stripe/webhook", post(webhook))
 }
 
 /// 503 `payments_not_configured`.
@@ -399,7 +413,8 @@ pub async fn license(
     if licence.revoked_at.is_some() {
         return Err(crate::licensing::Refusal::Revoked.problem());
     }
-    // `headers::apply` marks every answer `no-cache`: a browser revalidates rather than reuse it.
+    // `headers::apply` marks every answer under /api `no-store`: the token is kept by the app
+    // alone, never by a browser cache or a proxy.
     Ok(Json(json!({
         "token": licence.token,
         "plan": licence.plan,
