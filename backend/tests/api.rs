@@ -978,3 +978,28 @@ async fn conversions_and_reports_reach_the_daily_counts() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_reported_duration_counts_as_at_most_ten_minutes() {
+    let dist = dist();
+    let app = default_service(dist.path()).await;
+    // u32::MAX milliseconds are 49 days: one such report would swamp every mean and sum.
+    let huge =
+        r#"{"outcome":"ok","version":"MPP12","size_bucket":"lt_100k","duration_ms":4294967295}"#;
+    assert_eq!(
+        call(&app, report(huge)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let text = call(&backend::metrics_app(), get("/metrics")).await.text();
+    let sum: f64 = text
+        .lines()
+        .find(|line| {
+            line.starts_with("conversion_duration_seconds_sum{")
+                && line.contains("where=\"browser\"")
+        })
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no browser duration sum in\n{text}"));
+    // Other tests of this binary may have reported a few seconds too (one recorder).
+    assert!((600.0..1000.0).contains(&sum), "sum {sum}");
+}
