@@ -49,6 +49,10 @@ const RAISED_LIMITS: &[&str] = &[
     "1000000",
     "--burst",
     "1000000",
+    "--telemetry-rate",
+    "1000000",
+    "--telemetry-burst",
+    "1000000",
     "--convert-queue",
     "64",
 ];
