@@ -101,6 +101,21 @@ export async function download(page, locator) {
   return { name: dl.suggestedFilename(), bytes: fs.readFileSync(file) };
 }
 
+/**
+ * Whether the page can reach its server: a fresh API request (the service worker always sends
+ * the API to the network). With the network cut it fails, whatever `navigator.onLine` says.
+ */
+export async function serverReachable(page) {
+  return page.evaluate(async () => {
+    try {
+      await fetch(`/api/v1/config?reachable=${Date.now()}`, { cache: 'no-store' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
