@@ -1,11 +1,14 @@
 //! Pro licences on the server: the signing key, issuing tokens, and the gate in front of
 //! `POST /api/v1/convert` when payments are configured.
 //!
-//! The gate checks a `Authorization: Bearer <token>` with the public key (signature, expiry,
-//! features) and against the revoked licences. Those are held in memory, loaded from the
-//! database at start and every [`REVOKED_REFRESH`] after, so a refund processed by another
+//! The gate checks a `Authorization: Bearer <token>` with the public key (signature, audience,
+//! expiry, features) and against the revoked licences. Those are held in memory, loaded from
+//! the database at start and every [`REVOKED_REFRESH`] after, so a refund processed by another
 //! instance reaches this one within seconds; one processed here counts at once. A conversion
 //! request thus never waits on the database.
+//!
+//! The audience is the origin of `--public-url`: a token signed by a staging server that
+//! shares the key names the staging origin, and is refused here.
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -33,11 +36,33 @@ pub const PLAN: &str = "pro";
 /// Why the licence key could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    /// `--licence-key` is not a key.
+    /// `MPP2XML_LICENCE_KEY` is not a key.
     #[error(
-        "--licence-key (MPP2XML_LICENCE_KEY) is not a licence key: it must be the base64url text of a 32-byte seed"
+        "MPP2XML_LICENCE_KEY is not a licence key: it must be the base64url text of a 32-byte seed"
     )]
     BadConfigured,
+    /// A live Stripe key and no licence key: a fresh one made now would be lost with the
+    /// container, and every licence sold with it would stop working.
+    #[error(
+        "Stripe is in live mode but no licence key is configured: set MPP2XML_LICENCE_KEY, or \
+         MPP2XML_LICENCE_KEY_FILE to the existing key file ({} does not exist); a key made up \
+         now would invalidate every licence sold so far the next time it is lost",
+        .0.display()
+    )]
+    LiveWithoutKey(PathBuf),
+    /// The key file can be read by other users of the machine, who could sign licences.
+    #[error(
+        "the licence key file {} can be read by other users (mode {mode:03o}): make it private \
+         with `chmod 600 {}`",
+        path.display(),
+        path.display()
+    )]
+    OpenToOthers {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// The key file holds something else.
     #[error(
         "the licence key file {} does not hold a licence key (the base64url text of a 32-byte seed); restore it from a backup, or delete it to start with a new key, which makes every licence issued so far invalid",
@@ -62,7 +87,7 @@ pub enum KeyError {
 /// Where the key came from, for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyOrigin {
-    /// `--licence-key`.
+    /// `MPP2XML_LICENCE_KEY`.
     Configured,
     /// The existing key file.
     File(PathBuf),
@@ -70,7 +95,8 @@ pub enum KeyOrigin {
     Created(PathBuf),
 }
 
-/// The signing key: `--licence-key`, else the key file, created with a fresh key when missing.
+/// The signing key: `MPP2XML_LICENCE_KEY`, else the key file, which must be private; created
+/// with a fresh key when missing, unless Stripe is live (a fresh key then is a mistake).
 pub fn load_or_create_key(config: &PaymentsConfig) -> Result<(SigningKey, KeyOrigin), KeyError> {
     if let Some(text) = &config.licence_key {
         let key =
@@ -78,15 +104,43 @@ pub fn load_or_create_key(config: &PaymentsConfig) -> Result<(SigningKey, KeyOri
         return Ok((key, KeyOrigin::Configured));
     }
     let path = &config.licence_key_file;
-    match std::fs::read_to_string(path) {
+    match read_private(path) {
         Ok(text) => key_from_file(&text, path).map(|key| (key, KeyOrigin::File(path.clone()))),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => create_key_file(path),
-        Err(source) => Err(KeyError::Io {
-            action: "read",
-            path: path.clone(),
-            source,
-        }),
+        Err(KeyError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            if config.is_live() {
+                Err(KeyError::LiveWithoutKey(path.clone()))
+            } else {
+                create_key_file(path)
+            }
+        }
+        Err(error) => Err(error),
     }
+}
+
+/// The text of the key file at `path`, refused when others than its owner may read it. The
+/// mode is read from the open file, so it is the mode of the file that is read.
+fn read_private(path: &Path) -> Result<String, KeyError> {
+    use std::io::Read as _;
+    let io = |source| KeyError::Io {
+        action: "read",
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = file.metadata().map_err(io)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(KeyError::OpenToOthers {
+                path: path.to_owned(),
+                mode,
+            });
+        }
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(io)?;
+    Ok(text)
 }
 
 fn key_from_file(text: &str, path: &Path) -> Result<SigningKey, KeyError> {
@@ -110,7 +164,7 @@ fn create_key_file(path: &Path) -> Result<(SigningKey, KeyOrigin), KeyError> {
         .parent()
         .filter(|folder| !folder.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder).map_err(io("create the folder of", path))?;
+    crate::storage::create_private_folder(folder).map_err(io("create the folder of", path))?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|error| KeyError::Random(error.to_string()))?;
     let key = SigningKey::from_bytes(&seed);
@@ -132,7 +186,7 @@ fn create_key_file(path: &Path) -> Result<(SigningKey, KeyOrigin), KeyError> {
     if linked? {
         Ok((key, KeyOrigin::Created(path.to_owned())))
     } else {
-        let text = std::fs::read_to_string(path).map_err(io("read", path))?;
+        let text = read_private(path)?;
         key_from_file(&text, path).map(|key| (key, KeyOrigin::File(path.to_owned())))
     }
 }
@@ -246,11 +300,12 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// The licence keys, the licence length, and the revoked licences as last read.
+/// The licence keys, the licence length, the audience, and the revoked licences as last read.
 pub struct Licensing {
     signing: SigningKey,
     public: VerifyingKey,
     days: u32,
+    audience: String,
     revoked: RwLock<HashSet<String>>,
 }
 
@@ -259,17 +314,20 @@ impl std::fmt::Debug for Licensing {
         f.debug_struct("Licensing")
             .field("public", &licence::public_key_to_text(&self.public))
             .field("days", &self.days)
+            .field("audience", &self.audience)
             .finish_non_exhaustive()
     }
 }
 
 impl Licensing {
-    /// Licences signed with `signing`, lasting `days` when bought with a one-off payment.
-    pub fn new(signing: SigningKey, days: u32) -> Self {
+    /// Licences signed with `signing` for the site `audience` (its origin, as
+    /// [`licence::audience`] writes it), lasting `days` when bought with a one-off payment.
+    pub fn new(signing: SigningKey, days: u32, audience: impl Into<String>) -> Self {
         Self {
             public: signing.verifying_key(),
             signing,
             days,
+            audience: audience.into(),
             revoked: RwLock::new(HashSet::new()),
         }
     }
@@ -279,9 +337,19 @@ impl Licensing {
         &self.public
     }
 
+    /// The audience every licence of this server names.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
     /// A new Pro licence issued at `now`: a fresh id and every Pro feature, lasting the
     /// configured number of days.
     pub fn issue(&self, now: u64) -> Result<Issued, KeyError> {
+        self.issue_until(now, now.saturating_add(u64::from(self.days) * 86_400))
+    }
+
+    /// A new Pro licence issued at `now`, expiring at `exp`.
+    pub fn issue_until(&self, now: u64, exp: u64) -> Result<Issued, KeyError> {
         let mut random = [0u8; 16];
         getrandom::fill(&mut random).map_err(|error| KeyError::Random(error.to_string()))?;
         let claims = Claims {
@@ -289,16 +357,18 @@ impl Licensing {
             plan: PLAN.to_owned(),
             features: PRO_FEATURES.to_vec(),
             iat: now,
-            exp: now.saturating_add(u64::from(self.days) * 86_400),
+            exp,
+            aud: self.audience.clone(),
         };
         let token = licence::sign(&claims, &self.signing);
         Ok(Issued { claims, token })
     }
 
-    /// Checks `token` at `now` for a route that needs one of `features`: signature, expiry,
-    /// revocation (as last read), features.
+    /// Checks `token` at `now` for a route that needs one of `features`: signature, audience,
+    /// expiry, revocation (as last read), features.
     pub fn check(&self, token: &str, now: u64, features: &[Feature]) -> Result<Claims, Refusal> {
-        let claims = licence::verify(token, &self.public, now).map_err(|error| match error {
+        let verified = licence::verify(token, &self.public, &self.audience, now);
+        let claims = verified.map_err(|error| match error {
             LicenceError::Expired { .. } => Refusal::Expired,
             other => Refusal::Invalid(other),
         })?;
@@ -362,18 +432,21 @@ pub async fn require_pro(State(state): State<AppState>, request: Request, next: 
     let Some(licensing) = state.licensing() else {
         return next.run(request).await;
     };
-    let token = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(bearer);
-    let Some(token) = token else {
+    let Some(token) = bearer_token(request.headers()) else {
         return Refusal::Missing.into_response();
     };
     match licensing.check(token, now(), &[Feature::Fallback, Feature::Api]) {
         Ok(_) => next.run(request).await,
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// The bearer token of a request's `Authorization` header, if any.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer)
 }
 
 /// The token of an `Authorization: Bearer <token>` value (the scheme in any case).
@@ -390,8 +463,10 @@ mod tests {
     use super::*;
     use crate::payments::config::Secret;
 
+    const SITE: &str = "https://mpp2xml.example";
+
     fn licensing() -> Licensing {
-        Licensing::new(SigningKey::from_bytes(&[7; 32]), 365)
+        Licensing::new(SigningKey::from_bytes(&[7; 32]), 365, SITE)
     }
 
     #[test]
@@ -428,7 +503,7 @@ mod tests {
             licensing.check(&issued.token, 2_000, &features),
             Err(Refusal::Revoked)
         );
-        let other = Licensing::new(SigningKey::from_bytes(&[8; 32]), 365);
+        let other = Licensing::new(SigningKey::from_bytes(&[8; 32]), 365, SITE);
         let foreign = other.issue(1_000).unwrap();
         assert_eq!(
             licensing.check(&foreign.token, 2_000, &features),
@@ -518,7 +593,7 @@ mod tests {
     fn a_corrupt_key_file_is_a_clear_error_and_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("licence.key");
-        std::fs::write(&path, "not a key\n").unwrap();
+        write_private(&path, "not a key").unwrap();
         let error = load_or_create_key(&file_config(&path)).unwrap_err();
         assert!(matches!(error, KeyError::BadFile(_)), "{error}");
         assert!(error.to_string().contains("licence.key"), "{error}");
@@ -546,5 +621,108 @@ mod tests {
             load_or_create_key(&bad),
             Err(KeyError::BadConfigured)
         ));
+    }
+
+    #[test]
+    fn a_token_for_another_site_is_refused_at_the_gate_with_a_sentence() {
+        let here = licensing();
+        let staging = Licensing::new(
+            SigningKey::from_bytes(&[7; 32]),
+            365,
+            "https://staging.mpp2xml.example",
+        );
+        let issued = staging.issue(1_000).unwrap();
+        assert_eq!(issued.claims.aud, "https://staging.mpp2xml.example");
+        let refusal = here
+            .check(&issued.token, 2_000, &[Feature::Fallback])
+            .unwrap_err();
+        assert!(
+            matches!(
+                &refusal,
+                Refusal::Invalid(LicenceError::WrongAudience { .. })
+            ),
+            "{refusal:?}"
+        );
+        let problem = refusal.problem();
+        assert_eq!(problem.status().as_u16(), 401);
+        assert_eq!(problem.code(), "invalid_licence");
+        let detail = LicenceError::WrongAudience {
+            found: "https://staging.mpp2xml.example".into(),
+            expected: SITE.into(),
+        }
+        .to_string();
+        assert!(detail.contains("issued for another site"), "{detail}");
+        // Its own tokens carry its audience.
+        let own = here.issue(1_000).unwrap();
+        assert_eq!(own.claims.aud, SITE);
+    }
+
+    #[test]
+    fn a_key_file_readable_by_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("licence.key");
+        let seed = licence::signing_key_to_text(&SigningKey::from_bytes(&[3; 32]));
+        std::fs::write(&path, format!("{seed}\n")).unwrap();
+        for mode in [0o644, 0o640, 0o604, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = load_or_create_key(&file_config(&path)).unwrap_err();
+            assert!(
+                matches!(error, KeyError::OpenToOthers { mode: m, .. } if m == mode),
+                "{mode:o}: {error}"
+            );
+            assert!(error.to_string().contains("chmod 600"), "{error}");
+        }
+        for mode in [0o600, 0o400] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let (key, _) = load_or_create_key(&file_config(&path)).unwrap();
+            assert_eq!(key.to_bytes(), [3; 32]);
+        }
+    }
+
+    #[test]
+    fn with_a_live_stripe_key_no_key_is_made_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("licence.key");
+        let live = PaymentsConfig {
+            stripe_secret_key: Some(Secret::from("sk_live_1")),
+            ..file_config(&path)
+        };
+        let error = load_or_create_key(&live).unwrap_err();
+        assert!(matches!(error, KeyError::LiveWithoutKey(_)), "{error}");
+        assert!(error.to_string().contains("MPP2XML_LICENCE_KEY"), "{error}");
+        assert!(!path.exists());
+        assert!(public_key_text(&live).is_err());
+        // A configured key, or an existing private key file, is used.
+        let seed = licence::signing_key_to_text(&SigningKey::from_bytes(&[4; 32]));
+        let configured = PaymentsConfig {
+            licence_key: Some(Secret::from(seed.as_str())),
+            ..live.clone()
+        };
+        assert_eq!(
+            load_or_create_key(&configured).unwrap().1,
+            KeyOrigin::Configured
+        );
+        let test_mode = PaymentsConfig {
+            stripe_secret_key: Some(Secret::from("sk_test_1")),
+            ..file_config(&path)
+        };
+        assert_eq!(
+            load_or_create_key(&test_mode).unwrap().1,
+            KeyOrigin::Created(path.clone())
+        );
+        assert_eq!(load_or_create_key(&live).unwrap().1, KeyOrigin::File(path));
+    }
+
+    #[test]
+    fn the_key_folder_is_created_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a").join("b").join("licence.key");
+        load_or_create_key(&file_config(&path)).unwrap();
+        for folder in [dir.path().join("a"), dir.path().join("a").join("b")] {
+            let mode = std::fs::metadata(&folder).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}", folder.display());
+        }
     }
 }

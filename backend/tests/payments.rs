@@ -387,7 +387,8 @@ async fn a_paid_checkout_issues_one_licence_that_opens_the_gate() {
     assert_eq!(json["plan"], "pro");
     let token = json["token"].as_str().unwrap();
     let public = SigningKey::from_bytes(&SEED).verifying_key();
-    let claims = licence::verify(token, &public, now()).unwrap();
+    let claims = licence::verify(token, &public, PUBLIC_URL, now()).unwrap();
+    assert_eq!(claims.aud, PUBLIC_URL);
     assert!(claims.lid.starts_with("lic_"));
     assert_eq!(claims.features, licence::PRO_FEATURES.to_vec());
     assert_eq!(json["expires_at"], claims.exp);
@@ -684,6 +685,7 @@ fn claims(exp: u64, features: Vec<Feature>) -> Claims {
         features,
         iat: now() - 10,
         exp,
+        aud: PUBLIC_URL.to_owned(),
     }
 }
 
@@ -745,4 +747,146 @@ async fn forged_foreign_expired_and_narrow_tokens_are_refused() {
         .body(Body::empty())
         .unwrap();
     call(&app, basic).await.problem(401, "licence_required");
+}
+
+// ---------------------------------------------------------------------------------------
+// The audience.
+
+#[tokio::test]
+async fn a_token_for_another_site_sharing_the_key_is_refused_with_a_sentence() {
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), None).await;
+    let key = SigningKey::from_bytes(&SEED);
+    let staging = Claims {
+        aud: "https://staging.app.example".to_owned(),
+        ..claims(now() + 3_600, licence::PRO_FEATURES.to_vec())
+    };
+    let answer = call(&app, convert(Some(&licence::sign(&staging, &key)))).await;
+    let problem = answer.problem(401, "invalid_licence");
+    assert_eq!(
+        problem["detail"],
+        "this licence was issued for another site (https://staging.app.example) and cannot be \
+         used on https://app.example"
+    );
+    // A token from before audiences (an empty one; the licence crate's tests cover a token
+    // with no `aud` at all): refused, saying so.
+    let old = licence::sign(
+        &Claims {
+            aud: String::new(),
+            ..claims(now() + 3_600, licence::PRO_FEATURES.to_vec())
+        },
+        &key,
+    );
+    let problem = call(&app, convert(Some(&old)))
+        .await
+        .problem(401, "invalid_licence");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("an old token"),
+        "{problem}"
+    );
+    // This site's own token passes.
+    let own = licence::sign(&claims(now() + 3_600, licence::PRO_FEATURES.to_vec()), &key);
+    call(&app, convert(Some(&own)))
+        .await
+        .problem(400, "bad_request");
+}
+
+// ---------------------------------------------------------------------------------------
+// Live mode, key files and secrets.
+
+#[tokio::test]
+async fn with_a_live_stripe_key_the_server_refuses_to_start_without_a_licence_key() {
+    let dist = dist();
+    let data = tempfile::tempdir().unwrap();
+    let key_file = data.path().join("licence.key");
+    let mut config = paid_config(dist.path(), None);
+    config.payments.stripe_secret_key = Some("sk_live_real_money".into());
+    config.payments.licence_key = None;
+    config.payments.licence_key_file = key_file.clone();
+    let error = AppState::in_memory(config.clone()).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("Stripe is in live mode but no licence key is configured"),
+        "{error}"
+    );
+    assert!(!key_file.exists(), "no key is made up");
+    // A key file readable by others is refused, whatever the mode.
+    let seed = licence::signing_key_to_text(&SigningKey::from_bytes(&SEED));
+    std::fs::write(&key_file, &seed).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let error = AppState::in_memory(config.clone()).await.unwrap_err();
+    assert!(
+        error.to_string().contains("can be read by other users"),
+        "{error}"
+    );
+    let mut test_mode = config.clone();
+    test_mode.payments.stripe_secret_key = Some(SECRET_KEY.into());
+    assert!(AppState::in_memory(test_mode).await.is_err());
+    // Private, it is used.
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let state = AppState::in_memory(config).await.unwrap();
+    assert_eq!(
+        state.licensing().unwrap().public_key(),
+        &SigningKey::from_bytes(&SEED).verifying_key()
+    );
+}
+
+/// The server binary, run with `args` and `env` only (nothing inherited), until it exits.
+fn server_process(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mpp2xml-server"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn secrets_are_refused_as_command_line_options_and_read_from_the_environment_or_files() {
+    for flag in [
+        "--stripe-secret-key",
+        "--stripe-webhook-secret",
+        "--licence-key",
+    ] {
+        let out = server_process(&[flag, "sk_live_visible_in_proc"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("unexpected argument"), "{flag}: {stderr}");
+    }
+    // From the environment: a live key, and no licence key, so the server refuses to start
+    // (after reading the secrets, before listening).
+    let dist = dist();
+    let data = tempfile::tempdir().unwrap();
+    let key_file = data.path().join("licence.key");
+    let webhook_file = data.path().join("webhook");
+    std::fs::write(&webhook_file, format!("{WEBHOOK_SECRET}\n")).unwrap();
+    let out = server_process(
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--dist",
+            dist.path().to_str().unwrap(),
+            "--stripe-webhook-secret-file",
+            webhook_file.to_str().unwrap(),
+            "--licence-key-file",
+            key_file.to_str().unwrap(),
+        ],
+        &[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("STRIPE_SECRET_KEY", "sk_live_from_the_environment"),
+            ("STRIPE_PRICE_ID", PRICE),
+            ("MPP2XML_PUBLIC_URL", "https://app.example"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Stripe is in live mode but no licence key is configured"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("sk_live_from_the_environment"), "{stdout}");
+    assert!(!key_file.exists());
 }

@@ -489,6 +489,13 @@ async fn a_sqlite_file_is_created_with_its_folders_in_wal_mode() {
     assert!(path.is_file());
     // In WAL mode a write goes to the write-ahead log beside the file first.
     assert!(path.with_extension("db-wal").is_file());
+    // Private: the folders made, the database and its log.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.path().join("a")), 0o700);
+    assert_eq!(mode(&dir.path().join("a").join("b")), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&path.with_extension("db-wal")), 0o600);
     store.close().await;
 }
 

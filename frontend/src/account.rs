@@ -27,6 +27,11 @@ pub fn now_seconds() -> u64 {
     (js_sys::Date::now() / 1000.0).max(0.0) as u64
 }
 
+/// This site's licence audience: the page's origin.
+pub fn site_audience() -> String {
+    pro::audience_of_origin(&window().location().origin().unwrap_or_default())
+}
+
 /// The stored licence and what it is worth now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Held {
@@ -46,7 +51,7 @@ impl Held {
             .and_then(|s| s.get_item(REFUSED_KEY).ok().flatten())
             .and_then(|code| Refusal::from_code(&code));
         let standing = match &token {
-            Some(t) => Standing::of(t, refused, key, now_seconds()),
+            Some(t) => Standing::of(t, refused, key, &site_audience(), now_seconds()),
             None => Standing::None,
         };
         Self { token, standing }
@@ -234,7 +239,7 @@ impl Pro {
         loop {
             match fetch_licence(session).await {
                 Fetched::Token(token) => {
-                    if licence::verify(&token, key, now_seconds()).is_ok() {
+                    if licence::verify(&token, key, &site_audience(), now_seconds()).is_ok() {
                         clear_query();
                         self.activate(&token);
                     } else {
@@ -365,7 +370,13 @@ pub fn LicencePanel(
             return;
         };
         let text = pasted.get_untracked();
-        match pro::check_pasted(lang.get_untracked().texts(), &text, &key, now_seconds()) {
+        match pro::check_pasted(
+            lang.get_untracked().texts(),
+            &text,
+            &key,
+            &site_audience(),
+            now_seconds(),
+        ) {
             Ok(_) => {
                 paste_error.set(None);
                 pasted.set(String::new());

@@ -93,7 +93,7 @@ impl Payments {
         };
         let (key, origin) = licensing::load_or_create_key(config)?;
         match &origin {
-            KeyOrigin::Configured => tracing::info!("licence key from --licence-key"),
+            KeyOrigin::Configured => tracing::info!("licence key from MPP2XML_LICENCE_KEY"),
             KeyOrigin::File(path) => {
                 tracing::info!(file = %path.display(), "licence key read");
             }
@@ -103,11 +103,13 @@ impl Payments {
                  in production), or the licences issued with it stop working"
             ),
         }
-        let licensing = Licensing::new(key, config.licence_days);
+        let licensing = Licensing::new(key, config.licence_days, settings.audience.clone());
         tracing::info!(
             public_key = %licence::public_key_to_text(licensing.public_key()),
             mode = settings.mode.as_str(),
-            "payments on: Pro features need a licence"
+            audience = %settings.audience,
+            live = settings.live,
+            "payments on: Pro features need a licence for this site"
         );
         let client = stripe::ClientBuilder::new(settings.secret_key.expose())
             .url(settings.api_base.clone())
