@@ -3,9 +3,10 @@
 //!
 //! The gate checks a `Authorization: Bearer <token>` with the public key (signature, audience,
 //! expiry, features) and against the revoked licences. Those are held in memory, loaded from
-//! the database at start and every [`REVOKED_REFRESH`] after, so a refund processed by another
-//! instance reaches this one within seconds; one processed here counts at once. A conversion
-//! request thus never waits on the database.
+//! the database at start and every [`REVOKED_REFRESH`] after, so a refund (or a dispute, or
+//! a won dispute restoring a licence) processed by another instance reaches this one within
+//! seconds; one processed here counts at once. A conversion request thus never waits on the
+//! database.
 //!
 //! The audience is the origin of `--public-url`: a token signed by a staging server that
 //! shares the key names the staging origin, and is refused here.
@@ -26,7 +27,7 @@ use licence::{Claims, Feature, LicenceError, PRO_FEATURES, SigningKey, Verifying
 use crate::payments::config::PaymentsConfig;
 use crate::problem::Problem;
 use crate::state::AppState;
-use crate::storage::{StorageError, Store};
+use crate::storage::{StorageError, Store, StoredLicence};
 
 /// How often the revoked licences are read again from the database.
 pub const REVOKED_REFRESH: Duration = Duration::from_secs(5);
@@ -306,7 +307,15 @@ pub struct Licensing {
     public: VerifyingKey,
     days: u32,
     audience: String,
-    revoked: RwLock<HashSet<String>>,
+    revoked: RwLock<Revoked>,
+}
+
+/// The revoked licence ids, and a count of the changes made here, so that a read of the
+/// database that raced with one does not undo it.
+#[derive(Default)]
+struct Revoked {
+    ids: HashSet<String>,
+    changes: u64,
 }
 
 impl std::fmt::Debug for Licensing {
@@ -328,7 +337,7 @@ impl Licensing {
             signing,
             days,
             audience: audience.into(),
-            revoked: RwLock::new(HashSet::new()),
+            revoked: RwLock::new(Revoked::default()),
         }
     }
 
@@ -364,6 +373,34 @@ impl Licensing {
         Ok(Issued { claims, token })
     }
 
+    /// The token of a stored licence as it stands now (its expiry may have moved since it was
+    /// issued: a subscription's renewal), for this server's audience. Signing is
+    /// deterministic, so the same row always gives the same token.
+    pub fn token_for(&self, licence: &StoredLicence) -> String {
+        let claims = Claims {
+            lid: licence.id.clone(),
+            plan: licence.plan.clone(),
+            features: features_from_text(&licence.features),
+            iat: u64::try_from(licence.issued_at).unwrap_or(0),
+            exp: u64::try_from(licence.expires_at).unwrap_or(0),
+            aud: self.audience.clone(),
+        };
+        licence::sign(&claims, &self.signing)
+    }
+
+    /// The claims of a token this server signed, for this audience, whatever its expiry: the
+    /// proof of possession of a licence whose renewed token is asked for.
+    pub fn genuine(&self, token: &str) -> Result<Claims, LicenceError> {
+        let claims = licence::verify_signature(token, &self.public)?;
+        if claims.aud != self.audience {
+            return Err(LicenceError::WrongAudience {
+                found: claims.aud,
+                expected: self.audience.clone(),
+            });
+        }
+        Ok(claims)
+    }
+
     /// Checks `token` at `now` for a route that needs one of `features`: signature, audience,
     /// expiry, revocation (as last read), features.
     pub fn check(&self, token: &str, now: u64, features: &[Feature]) -> Result<Claims, Refusal> {
@@ -386,27 +423,42 @@ impl Licensing {
         self.revoked
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .ids
             .contains(id)
     }
 
     /// Adds licences revoked here, so they are refused before the next read.
     pub fn mark_revoked(&self, ids: impl IntoIterator<Item = String>) {
-        self.revoked
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(ids);
+        let mut revoked = self.revoked.write().unwrap_or_else(PoisonError::into_inner);
+        revoked.ids.extend(ids);
+        revoked.changes = revoked.changes.wrapping_add(1);
+    }
+
+    /// Removes licences restored here (a dispute won), so they pass before the next read.
+    pub fn mark_restored(&self, ids: &[String]) {
+        let mut revoked = self.revoked.write().unwrap_or_else(PoisonError::into_inner);
+        for id in ids {
+            revoked.ids.remove(id);
+        }
+        revoked.changes = revoked.changes.wrapping_add(1);
     }
 
     /// Reads the revoked licences again from `store`; returns how many there are.
     pub async fn refresh_revoked(&self, store: &Store) -> Result<usize, StorageError> {
+        let before = self
+            .revoked
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .changes;
         let ids: HashSet<String> = store.revoked_licence_ids().await?.into_iter().collect();
         let count = ids.len();
-        // Revocations are never undone, so the union loses nothing and keeps ones marked here
-        // by a transaction whose commit the read did not see yet.
-        self.revoked
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(ids);
+        let mut revoked = self.revoked.write().unwrap_or_else(PoisonError::into_inner);
+        // A change made here during the read was committed before it was marked, but the read
+        // may not have seen it: then this read is dropped, and the next one (which sees it)
+        // replaces the set. Restorations make a plain union wrong, so the set is replaced.
+        if revoked.changes == before {
+            revoked.ids = ids;
+        }
         Ok(count)
     }
 }
@@ -439,6 +491,13 @@ pub async fn require_pro(State(state): State<AppState>, request: Request, next: 
         Ok(_) => next.run(request).await,
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// The features as stored (their names, comma-separated); unknown names are dropped.
+pub fn features_from_text(text: &str) -> Vec<Feature> {
+    text.split(',')
+        .filter_map(|name| serde_json::from_value(serde_json::Value::from(name.trim())).ok())
+        .collect()
 }
 
 /// The bearer token of a request's `Authorization` header, if any.
@@ -652,9 +711,49 @@ mod tests {
         }
         .to_string();
         assert!(detail.contains("issued for another site"), "{detail}");
-        // Its own tokens carry its audience.
+        assert!(here.genuine(&issued.token).is_err());
+        // Its own tokens carry its audience, and are genuine past their expiry.
         let own = here.issue(1_000).unwrap();
         assert_eq!(own.claims.aud, SITE);
+        assert_eq!(here.genuine(&own.token).unwrap(), own.claims);
+    }
+
+    #[test]
+    fn a_stored_licence_is_signed_as_it_stands_now() {
+        let licensing = licensing();
+        let issued = licensing.issue(1_000).unwrap();
+        let stored = StoredLicence {
+            id: issued.claims.lid.clone(),
+            session_id: "cs_1".into(),
+            plan: "pro".into(),
+            features: "batch,fallback,api".into(),
+            token: issued.token.clone(),
+            issued_at: 1_000,
+            expires_at: i64::try_from(issued.claims.exp).unwrap(),
+            revoked_at: None,
+        };
+        assert_eq!(licensing.token_for(&stored), issued.token);
+        let renewed = StoredLicence {
+            expires_at: 9_000_000_000,
+            ..stored
+        };
+        let token = licensing.token_for(&renewed);
+        let claims = licensing.genuine(&token).unwrap();
+        assert_eq!(claims.exp, 9_000_000_000);
+        assert_eq!(claims.lid, issued.claims.lid);
+        assert_eq!(
+            features_from_text("batch, api,unknown"),
+            [Feature::Batch, Feature::Api]
+        );
+    }
+
+    #[test]
+    fn restored_licences_pass_again() {
+        let licensing = licensing();
+        licensing.mark_revoked(["lic_a".to_owned(), "lic_b".to_owned()]);
+        licensing.mark_restored(&["lic_a".to_owned()]);
+        assert!(!licensing.is_revoked("lic_a"));
+        assert!(licensing.is_revoked("lic_b"));
     }
 
     #[test]

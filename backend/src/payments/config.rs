@@ -19,6 +19,9 @@ pub const STRIPE_SECRET_KEY_ENV: &str = "STRIPE_SECRET_KEY";
 pub const STRIPE_WEBHOOK_SECRET_ENV: &str = "STRIPE_WEBHOOK_SECRET";
 /// The environment variable of the licence signing key.
 pub const LICENCE_KEY_ENV: &str = "MPP2XML_LICENCE_KEY";
+/// How long a subscription licence outlives the period its last invoice paid for: Stripe
+/// renews a little after the period ends, and retries a failed card for days.
+pub const SUBSCRIPTION_GRACE_SECS: u64 = 3 * 86_400;
 
 /// A secret from the environment or a file: never shown by `Debug`, so logging the
 /// configuration cannot leak it. Secrets are never command-line options, which every local

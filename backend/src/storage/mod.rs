@@ -221,7 +221,7 @@ macro_rules! on_pool {
 
 // After `on_pool!`, which it uses.
 mod licences;
-pub use licences::{EventEffect, EventOutcome, NewLicence, NewPayment, StoredLicence};
+pub use licences::{EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal, StoredLicence};
 
 const UPSERT: &str = "\
 INSERT INTO daily_counts (day, origin, outcome, version, conversions, bytes) \
