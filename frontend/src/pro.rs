@@ -188,6 +188,27 @@ impl Standing {
     }
 }
 
+/// How close to its expiry a stored licence is renewed from the server: a subscription's
+/// token lasts its paid period plus a few days, and its renewal (the next invoice paid) is
+/// fetched in that margin.
+pub const RENEW_WITHIN_SECS: u64 = 7 * 86_400;
+
+/// Whether the app asks the server for the stored licence's current token at `now`: a genuine
+/// licence of this site that expires soon or has expired (a subscription renewed since). A
+/// licence the server refused is not asked for again.
+pub fn wants_renewal(standing: &Standing, now: u64) -> bool {
+    match standing {
+        Standing::Valid(claims) => claims.exp.saturating_sub(now) < RENEW_WITHIN_SECS,
+        Standing::Expired(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether `renewed` (verified) is a renewal of `held`: the same licence, expiring later.
+pub fn is_renewal(held: &Claims, renewed: &Claims) -> bool {
+    renewed.lid == held.lid && renewed.exp > held.exp
+}
+
 /// A plan's name as shown: `pro` is "Pro".
 pub fn plan_name(plan: &str) -> String {
     let mut chars = plan.trim().chars();
@@ -490,6 +511,28 @@ mod tests {
             Standing::of(&token, None, &other_key, SITE, EXP - 10),
             Standing::Invalid(LicenceError::BadSignature)
         );
+    }
+
+    #[test]
+    fn a_licence_near_or_past_its_expiry_is_renewed_from_the_server() {
+        let vk = key().verifying_key();
+        let token = licence::sign(&claims(EXP), &key());
+        let valid = Standing::of(&token, None, &vk, SITE, EXP - 30 * 86_400);
+        assert!(!wants_renewal(&valid, EXP - 30 * 86_400));
+        let soon = Standing::of(&token, None, &vk, SITE, EXP - 86_400);
+        assert!(wants_renewal(&soon, EXP - 86_400));
+        let expired = Standing::of(&token, None, &vk, SITE, EXP + 1);
+        assert!(wants_renewal(&expired, EXP + 1));
+        let revoked = Standing::of(&token, Some(Refusal::Revoked), &vk, SITE, EXP - 86_400);
+        assert!(!wants_renewal(&revoked, EXP - 86_400));
+        assert!(!wants_renewal(&Standing::None, 0));
+        assert!(is_renewal(&claims(EXP), &claims(EXP + 1)));
+        assert!(!is_renewal(&claims(EXP), &claims(EXP)));
+        let other = Claims {
+            lid: "lic_2".into(),
+            ..claims(EXP + 1)
+        };
+        assert!(!is_renewal(&claims(EXP), &other));
     }
 
     #[test]
