@@ -237,7 +237,7 @@ pub enum Refusal {
     Invalid(LicenceError),
     /// Past its expiry.
     Expired,
-    /// Revoked (refunded, or its subscription ended).
+    /// Revoked (refunded, disputed, or its subscription ended).
     Revoked,
     /// Valid, but without what the route needs.
     MissingFeature,
@@ -269,7 +269,7 @@ impl Refusal {
                 StatusCode::FORBIDDEN,
                 "licence_revoked",
                 "Licence revoked",
-                "this licence was revoked (its payment was refunded or its subscription ended)",
+                "this licence was revoked (its payment was refunded or disputed, or its subscription ended)",
             ),
             Self::MissingFeature => Problem::new(
                 StatusCode::FORBIDDEN,
