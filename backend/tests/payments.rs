@@ -387,7 +387,8 @@ async fn a_paid_checkout_issues_one_licence_that_opens_the_gate() {
     assert_eq!(json["plan"], "pro");
     let token = json["token"].as_str().unwrap();
     let public = SigningKey::from_bytes(&SEED).verifying_key();
-    let claims = licence::verify(token, &public, now()).unwrap();
+    let claims = licence::verify(token, &public, PUBLIC_URL, now()).unwrap();
+    assert_eq!(claims.aud, PUBLIC_URL);
     assert!(claims.lid.starts_with("lic_"));
     assert_eq!(claims.features, licence::PRO_FEATURES.to_vec());
     assert_eq!(json["expires_at"], claims.exp);
@@ -684,6 +685,7 @@ fn claims(exp: u64, features: Vec<Feature>) -> Claims {
         features,
         iat: now() - 10,
         exp,
+        aud: PUBLIC_URL.to_owned(),
     }
 }
 
@@ -745,4 +747,476 @@ async fn forged_foreign_expired_and_narrow_tokens_are_refused() {
         .body(Body::empty())
         .unwrap();
     call(&app, basic).await.problem(401, "licence_required");
+}
+
+// ---------------------------------------------------------------------------------------
+// Refunds, disputes and subscriptions, delivered in any order and more than once.
+
+fn dispute(id: &str, dispute: &str, intent: &str, status: &str, created: u64) -> Vec<u8> {
+    let kind = match status {
+        "won" | "lost" => "charge.dispute.closed",
+        _ => "charge.dispute.created",
+    };
+    let mut body: Value = serde_json::from_slice(&event(
+        id,
+        kind,
+        json!({"id": dispute, "object": "dispute", "amount": 4900, "charge": "ch_1",
+               "payment_intent": intent, "reason": "fraudulent", "status": status}),
+    ))
+    .unwrap();
+    body["created"] = json!(created);
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// Whether the gate lets `token` through (past it, the empty request is a 400).
+async fn passes(app: &Router, token: &str) -> bool {
+    let answer = call(app, convert(Some(token))).await;
+    match answer.status {
+        StatusCode::BAD_REQUEST => true,
+        StatusCode::FORBIDDEN => {
+            answer.problem(403, "licence_revoked");
+            false
+        }
+        other => panic!("{other}: {}", answer.text()),
+    }
+}
+
+#[tokio::test]
+async fn a_refund_before_its_purchase_event_gives_a_licence_born_revoked() {
+    let dist = dist();
+    let (app, state) = paid_service(dist.path(), None).await;
+    // Stripe delivers the refund first (the purchase event failed and is retried later), twice.
+    let refund = refunded("evt_refund", "pi_1");
+    deliver(&app, &refund, false).await;
+    deliver(&app, &refund, true).await;
+    // The purchase event arrives: the licence exists, revoked from birth.
+    deliver(&app, &completed("evt_paid", "cs_test_1", "pi_1"), false).await;
+    assert_eq!(state.store().licence_count().await.unwrap(), 1);
+    license(&app, "cs_test_1")
+        .await
+        .problem(403, "licence_revoked");
+    let stored = state
+        .store()
+        .licence_for_session("cs_test_1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.revoked_at.is_some());
+    // Its token, had anyone got it, is refused at once and after a re-read of the database.
+    let token = state.licensing().unwrap().token_for(&stored);
+    assert!(!passes(&app, &token).await);
+    state
+        .licensing()
+        .unwrap()
+        .refresh_revoked(state.store())
+        .await
+        .unwrap();
+    assert!(!passes(&app, &token).await);
+    // The retried purchase event changes nothing.
+    deliver(&app, &completed("evt_paid", "cs_test_1", "pi_1"), true).await;
+    // Another payment is untouched.
+    let other = buy(&app, "evt_other", "cs_test_2", "pi_2").await;
+    assert!(passes(&app, &other).await);
+}
+
+#[tokio::test]
+async fn a_dispute_revokes_and_a_won_dispute_restores() {
+    let dist = dist();
+    let (app, state) = paid_service(dist.path(), None).await;
+    let t = now();
+    let won = buy(&app, "evt_1", "cs_test_1", "pi_won").await;
+    let lost = buy(&app, "evt_2", "cs_test_2", "pi_lost").await;
+    assert!(passes(&app, &won).await && passes(&app, &lost).await);
+
+    // Opened: both revoked at once (a duplicate delivery changes nothing).
+    let opened = dispute("evt_3", "dp_won", "pi_won", "needs_response", t);
+    deliver(&app, &opened, false).await;
+    deliver(&app, &opened, true).await;
+    deliver(
+        &app,
+        &dispute("evt_4", "dp_lost", "pi_lost", "needs_response", t),
+        false,
+    )
+    .await;
+    assert!(!passes(&app, &won).await);
+    assert!(!passes(&app, &lost).await);
+    license(&app, "cs_test_1")
+        .await
+        .problem(403, "licence_revoked");
+
+    // Won: restored, here at once and on a re-read of the database; lost: stays revoked.
+    deliver(
+        &app,
+        &dispute("evt_5", "dp_won", "pi_won", "won", t + 10),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &dispute("evt_6", "dp_lost", "pi_lost", "lost", t + 10),
+        false,
+    )
+    .await;
+    assert!(passes(&app, &won).await);
+    assert!(!passes(&app, &lost).await);
+    state
+        .licensing()
+        .unwrap()
+        .refresh_revoked(state.store())
+        .await
+        .unwrap();
+    assert!(passes(&app, &won).await);
+    assert!(!passes(&app, &lost).await);
+    assert_eq!(license(&app, "cs_test_1").await.json()["token"], won);
+
+    // An `updated` event made before the win, delivered after it, does not revoke again.
+    let mut late: Value =
+        serde_json::from_slice(&dispute("evt_7", "dp_won", "pi_won", "under_review", t + 5))
+            .unwrap();
+    late["type"] = json!("charge.dispute.updated");
+    deliver(&app, &serde_json::to_vec(&late).unwrap(), false).await;
+    assert!(passes(&app, &won).await);
+
+    // Won before the opening arrived (out of order), for a third payment: never revoked.
+    let early = buy(&app, "evt_8", "cs_test_3", "pi_early").await;
+    deliver(
+        &app,
+        &dispute("evt_9", "dp_early", "pi_early", "won", t + 10),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &dispute("evt_10", "dp_early", "pi_early", "needs_response", t),
+        false,
+    )
+    .await;
+    assert!(passes(&app, &early).await);
+}
+
+fn subscription_completed(id: &str, session: &str, subscription: &str) -> Vec<u8> {
+    let mut body: Value = serde_json::from_slice(&completed(id, session, "pi_unused")).unwrap();
+    body["data"]["object"]["mode"] = json!("subscription");
+    body["data"]["object"]["payment_intent"] = Value::Null;
+    body["data"]["object"]["subscription"] = json!(subscription);
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// `invoice.paid` for `subscription`'s period `start..end`, in the shape of API versions since
+/// 2025-03-31 (`parent.subscription_details`), whose `period_end` is the period before.
+fn invoice_paid(id: &str, subscription: &str, start: u64, end: u64) -> Vec<u8> {
+    event(
+        id,
+        "invoice.paid",
+        json!({"id": format!("in_{id}"), "object": "invoice", "status": "paid",
+               "billing_reason": "subscription_cycle", "period_start": start - 1_000,
+               "period_end": start,
+               "parent": {"type": "subscription_details",
+                          "subscription_details": {"subscription": subscription}},
+               "lines": {"object": "list", "data": [
+                   {"id": "il_1", "object": "line_item", "amount": 4900,
+                    "period": {"start": start, "end": end}}]}}),
+    )
+}
+
+fn bearer_license(token: &str) -> Request<Body> {
+    Request::get("/api/v1/license")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn expiry(token: &str) -> u64 {
+    let public = SigningKey::from_bytes(&SEED).verifying_key();
+    licence::verify(token, &public, PUBLIC_URL, now())
+        .unwrap()
+        .exp
+}
+
+const GRACE: u64 = 3 * 86_400;
+
+#[tokio::test]
+async fn a_subscription_licence_follows_its_paid_period_and_ends_with_it() {
+    let dist = dist();
+    let mut config = paid_config(dist.path(), None);
+    config.payments.stripe_mode = backend::payments::StripeMode::Subscription;
+    let app = backend::app(AppState::in_memory(config).await.unwrap());
+    let t = now();
+    let month = 30 * 86_400;
+
+    // The first invoice's event arrives before the Checkout Session's (as Stripe often sends
+    // them): the licence lasts the period paid for, plus the grace, not 365 days.
+    deliver(&app, &invoice_paid("evt_1", "sub_1", t, t + month), false).await;
+    deliver(
+        &app,
+        &subscription_completed("evt_2", "cs_test_1", "sub_1"),
+        false,
+    )
+    .await;
+    let answer = license(&app, "cs_test_1").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let token = answer.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(expiry(&token), t + month + GRACE);
+    assert_eq!(answer.json()["expires_at"], t + month + GRACE);
+    assert!(passes(&app, &token).await);
+
+    // Renewed: the licence's current token, asked for with the one held, lasts a month more.
+    let renewal = invoice_paid("evt_3", "sub_1", t + month, t + 2 * month);
+    deliver(&app, &renewal, false).await;
+    deliver(&app, &renewal, true).await;
+    let renewed = call(&app, bearer_license(&token)).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.text());
+    let renewed = renewed.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(expiry(&renewed), t + 2 * month + GRACE);
+    assert_eq!(
+        license(&app, "cs_test_1").await.json()["token"],
+        renewed.as_str()
+    );
+    // The first invoice's event delivered again late (another id: a resend) shortens nothing.
+    deliver(&app, &invoice_paid("evt_4", "sub_1", t, t + month), false).await;
+    assert_eq!(
+        expiry(
+            license(&app, "cs_test_1").await.json()["token"]
+                .as_str()
+                .unwrap()
+        ),
+        t + 2 * month + GRACE
+    );
+
+    // A Checkout Session whose invoice comes later: the grace until then, then the period.
+    deliver(
+        &app,
+        &subscription_completed("evt_5", "cs_test_2", "sub_2"),
+        false,
+    )
+    .await;
+    let early = license(&app, "cs_test_2").await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let early_exp = expiry(&early);
+    assert!(
+        early_exp >= t + GRACE && early_exp <= now() + GRACE,
+        "{early_exp}"
+    );
+    deliver(&app, &invoice_paid("evt_6", "sub_2", t, t + month), false).await;
+    assert_eq!(
+        expiry(
+            call(&app, bearer_license(&early)).await.json()["token"]
+                .as_str()
+                .unwrap()
+        ),
+        t + month + GRACE
+    );
+
+    // Cancelled: revoked, and a renewal delivered after does not bring it back.
+    deliver(
+        &app,
+        &event(
+            "evt_7",
+            "customer.subscription.deleted",
+            json!({"id": "sub_1", "object": "subscription", "status": "canceled"}),
+        ),
+        false,
+    )
+    .await;
+    assert!(!passes(&app, &renewed).await);
+    deliver(
+        &app,
+        &invoice_paid("evt_8", "sub_1", t + 2 * month, t + 3 * month),
+        false,
+    )
+    .await;
+    assert!(!passes(&app, &renewed).await);
+    call(&app, bearer_license(&renewed))
+        .await
+        .problem(403, "licence_revoked");
+
+    // Ended before its Checkout Session's event arrived: born revoked.
+    deliver(
+        &app,
+        &event(
+            "evt_9",
+            "customer.subscription.deleted",
+            json!({"id": "sub_3", "object": "subscription", "status": "canceled"}),
+        ),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &subscription_completed("evt_10", "cs_test_3", "sub_3"),
+        false,
+    )
+    .await;
+    license(&app, "cs_test_3")
+        .await
+        .problem(403, "licence_revoked");
+}
+
+#[tokio::test]
+async fn the_licence_route_renews_only_genuine_tokens_of_this_site() {
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), None).await;
+    let token = buy(&app, "evt_1", "cs_test_1", "pi_1").await;
+    let answer = call(&app, bearer_license(&token)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["token"], token);
+    let key = SigningKey::from_bytes(&SEED);
+    let unknown = licence::sign(&claims(now() + 60, licence::PRO_FEATURES.to_vec()), &key);
+    call(&app, bearer_license(&unknown))
+        .await
+        .problem(404, "unknown_licence");
+    let foreign = licence::sign(
+        &claims(now() + 60, licence::PRO_FEATURES.to_vec()),
+        &SigningKey::from_bytes(&[1; 32]),
+    );
+    call(&app, bearer_license(&foreign))
+        .await
+        .problem(401, "invalid_licence");
+    call(&app, get("/api/v1/license"))
+        .await
+        .problem(400, "bad_request");
+}
+
+// ---------------------------------------------------------------------------------------
+// The audience.
+
+#[tokio::test]
+async fn a_token_for_another_site_sharing_the_key_is_refused_with_a_sentence() {
+    let dist = dist();
+    let (app, _) = paid_service(dist.path(), None).await;
+    let key = SigningKey::from_bytes(&SEED);
+    let staging = Claims {
+        aud: "https://staging.app.example".to_owned(),
+        ..claims(now() + 3_600, licence::PRO_FEATURES.to_vec())
+    };
+    let answer = call(&app, convert(Some(&licence::sign(&staging, &key)))).await;
+    let problem = answer.problem(401, "invalid_licence");
+    assert_eq!(
+        problem["detail"],
+        "this licence was issued for another site (https://staging.app.example) and cannot be \
+         used on https://app.example"
+    );
+    // A token from before audiences (an empty one; the licence crate's tests cover a token
+    // with no `aud` at all): refused, saying so.
+    let old = licence::sign(
+        &Claims {
+            aud: String::new(),
+            ..claims(now() + 3_600, licence::PRO_FEATURES.to_vec())
+        },
+        &key,
+    );
+    let problem = call(&app, convert(Some(&old)))
+        .await
+        .problem(401, "invalid_licence");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("an old token"),
+        "{problem}"
+    );
+    // This site's own token passes.
+    let own = licence::sign(&claims(now() + 3_600, licence::PRO_FEATURES.to_vec()), &key);
+    call(&app, convert(Some(&own)))
+        .await
+        .problem(400, "bad_request");
+}
+
+// ---------------------------------------------------------------------------------------
+// Live mode, key files and secrets.
+
+#[tokio::test]
+async fn with_a_live_stripe_key_the_server_refuses_to_start_without_a_licence_key() {
+    let dist = dist();
+    let data = tempfile::tempdir().unwrap();
+    let key_file = data.path().join("licence.key");
+    let mut config = paid_config(dist.path(), None);
+    config.payments.stripe_secret_key = Some("sk_live_real_money".into());
+    config.payments.licence_key = None;
+    config.payments.licence_key_file = key_file.clone();
+    let error = AppState::in_memory(config.clone()).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("Stripe is in live mode but no licence key is configured"),
+        "{error}"
+    );
+    assert!(!key_file.exists(), "no key is made up");
+    // A key file readable by others is refused, whatever the mode.
+    let seed = licence::signing_key_to_text(&SigningKey::from_bytes(&SEED));
+    std::fs::write(&key_file, &seed).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let error = AppState::in_memory(config.clone()).await.unwrap_err();
+    assert!(
+        error.to_string().contains("can be read by other users"),
+        "{error}"
+    );
+    let mut test_mode = config.clone();
+    test_mode.payments.stripe_secret_key = Some(SECRET_KEY.into());
+    assert!(AppState::in_memory(test_mode).await.is_err());
+    // Private, it is used.
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let state = AppState::in_memory(config).await.unwrap();
+    assert_eq!(
+        state.licensing().unwrap().public_key(),
+        &SigningKey::from_bytes(&SEED).verifying_key()
+    );
+}
+
+/// The server binary, run with `args` and `env` only (nothing inherited), until it exits.
+fn server_process(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mpp2xml-server"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn secrets_are_refused_as_command_line_options_and_read_from_the_environment_or_files() {
+    for flag in [
+        "--stripe-secret-key",
+        "--stripe-webhook-secret",
+        "--licence-key",
+    ] {
+        let out = server_process(&[flag, "sk_live_visible_in_proc"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("unexpected argument"), "{flag}: {stderr}");
+    }
+    // From the environment: a live key, and no licence key, so the server refuses to start
+    // (after reading the secrets, before listening).
+    let dist = dist();
+    let data = tempfile::tempdir().unwrap();
+    let key_file = data.path().join("licence.key");
+    let webhook_file = data.path().join("webhook");
+    std::fs::write(&webhook_file, format!("{WEBHOOK_SECRET}\n")).unwrap();
+    let out = server_process(
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--dist",
+            dist.path().to_str().unwrap(),
+            "--stripe-webhook-secret-file",
+            webhook_file.to_str().unwrap(),
+            "--licence-key-file",
+            key_file.to_str().unwrap(),
+        ],
+        &[
+            ("DATABASE_URL", "sqlite::memory:"),
+            ("STRIPE_SECRET_KEY", "sk_live_from_the_environment"),
+            ("STRIPE_PRICE_ID", PRICE),
+            ("MPP2XML_PUBLIC_URL", "https://app.example"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Stripe is in live mode but no licence key is configured"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("sk_live_from_the_environment"), "{stdout}");
+    assert!(!key_file.exists());
 }

@@ -15,8 +15,8 @@
 )]
 
 use backend::storage::{
-    CountBuffer, CountKey, Counts, EventEffect, EventOutcome, NewLicence, NewPayment, Origin,
-    StorageError, Store,
+    CountBuffer, CountKey, Counts, EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal,
+    Origin, StorageError, Store,
 };
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
@@ -185,6 +185,8 @@ on_every_database!(
     refunds_and_cancellations_revoke,
     concurrent_deliveries_apply_once,
     a_failed_event_leaves_no_trace,
+    refunds_and_disputes_count_in_any_order,
+    subscriptions_follow_their_paid_period_in_any_order,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -489,6 +491,13 @@ async fn a_sqlite_file_is_created_with_its_folders_in_wal_mode() {
     assert!(path.is_file());
     // In WAL mode a write goes to the write-ahead log beside the file first.
     assert!(path.with_extension("db-wal").is_file());
+    // Private: the folders made, the database and its log.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.path().join("a")), 0o700);
+    assert_eq!(mode(&dir.path().join("a").join("b")), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&path.with_extension("db-wal")), 0o600);
     store.close().await;
 }
 
@@ -565,6 +574,25 @@ fn applied(issued: bool, revoked: &[&str]) -> EventOutcome {
     EventOutcome::Applied {
         issued,
         revoked: revoked.iter().map(|id| (*id).to_owned()).collect(),
+        restored: Vec::new(),
+        extended: Vec::new(),
+    }
+}
+
+/// A full refund of the charge `charge` of `intent`.
+fn refund(charge: &str, intent: &str, at: i64) -> EventEffect {
+    EventEffect::Reversal {
+        reversal: Box::new(NewReversal {
+            id: charge.to_owned(),
+            kind: "refund",
+            payment_intent: Some(intent.to_owned()),
+            charge_id: Some(charge.to_owned()),
+            status: "refunded".to_owned(),
+            active: true,
+            settled: true,
+            event_created: at,
+        }),
+        at,
     }
 }
 
@@ -648,14 +676,10 @@ async fn refunds_and_cancellations_revoke(db: &Db) {
             .unwrap();
     }
     assert!(store.revoked_licence_ids().await.unwrap().is_empty());
-    let refund = EventEffect::RevokeByPaymentIntent {
-        payment_intent: "pi_1".to_owned(),
-        at: 1_500,
-        reason: "refund",
-    };
+    let first_refund = refund("ch_1", "pi_1", 1_500);
     assert_eq!(
         store
-            .apply_stripe_event("evt_4", "charge.refunded", 1_500, &refund)
+            .apply_stripe_event("evt_4", "charge.refunded", 1_500, &first_refund)
             .await
             .unwrap(),
         applied(false, &["lic_paid"])
@@ -663,7 +687,12 @@ async fn refunds_and_cancellations_revoke(db: &Db) {
     // A second refund event of the same payment revokes nothing more.
     assert_eq!(
         store
-            .apply_stripe_event("evt_5", "charge.refunded", 1_600, &refund)
+            .apply_stripe_event(
+                "evt_5",
+                "charge.refunded",
+                1_600,
+                &refund("ch_1", "pi_1", 1_600)
+            )
             .await
             .unwrap(),
         applied(false, &[])
@@ -681,11 +710,7 @@ async fn refunds_and_cancellations_revoke(db: &Db) {
         applied(false, &["lic_sub"])
     );
     // A payment this server never saw revokes nothing.
-    let unknown = EventEffect::RevokeByPaymentIntent {
-        payment_intent: "pi_other".to_owned(),
-        at: 1_800,
-        reason: "refund",
-    };
+    let unknown = refund("ch_other", "pi_other", 1_800);
     assert_eq!(
         store
             .apply_stripe_event("evt_7", "charge.refunded", 1_800, &unknown)
@@ -701,6 +726,235 @@ async fn refunds_and_cancellations_revoke(db: &Db) {
     assert_eq!(
         store.licence("lic_kept").await.unwrap().unwrap().revoked_at,
         None
+    );
+    store.close().await;
+}
+
+fn dispute(id: &str, intent: &str, status: &str, created: i64) -> EventEffect {
+    let settled = matches!(status, "won" | "lost" | "warning_closed");
+    EventEffect::Reversal {
+        reversal: Box::new(NewReversal {
+            id: id.to_owned(),
+            kind: "dispute",
+            payment_intent: Some(intent.to_owned()),
+            charge_id: Some(format!("ch_of_{intent}")),
+            status: status.to_owned(),
+            active: !matches!(status, "won" | "warning_closed"),
+            settled,
+            event_created: created,
+        }),
+        at: created,
+    }
+}
+
+fn outcome(issued: bool, revoked: &[&str], restored: &[&str], extended: &[&str]) -> EventOutcome {
+    let owned = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect();
+    EventOutcome::Applied {
+        issued,
+        revoked: owned(revoked),
+        restored: owned(restored),
+        extended: owned(extended),
+    }
+}
+
+async fn revoked_at(store: &Store, id: &str) -> Option<i64> {
+    store.licence(id).await.unwrap().unwrap().revoked_at
+}
+
+async fn refunds_and_disputes_count_in_any_order(db: &Db) {
+    let store = db.connect().await;
+    let mut n = 0;
+    let mut apply = async |kind: &str, effect: EventEffect| {
+        n += 1;
+        store
+            .apply_stripe_event(&format!("evt_{n}"), kind, 1_000 + n, &effect)
+            .await
+            .unwrap()
+    };
+    // A refund processed before its purchase event arrived (delayed, or retried): the licence
+    // is born revoked.
+    assert_eq!(
+        apply("charge.refunded", refund("ch_1", "pi_1", 900)).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(COMPLETED, issue("cs_1", Some("pi_1"), None, "lic_late")).await,
+        applied(true, &["lic_late"])
+    );
+    assert_eq!(revoked_at(&store, "lic_late").await, Some(1_000));
+    // The same for a dispute opened first.
+    apply(
+        "charge.dispute.created",
+        dispute("dp_0", "pi_0", "needs_response", 900),
+    )
+    .await;
+    assert_eq!(
+        apply(COMPLETED, issue("cs_0", Some("pi_0"), None, "lic_disputed")).await,
+        applied(true, &["lic_disputed"])
+    );
+
+    // A dispute lost: revoked, and stays revoked.
+    apply(COMPLETED, issue("cs_2", Some("pi_2"), None, "lic_lost")).await;
+    assert_eq!(
+        apply(
+            "charge.dispute.created",
+            dispute("dp_2", "pi_2", "needs_response", 2_000)
+        )
+        .await,
+        outcome(false, &["lic_lost"], &[], &[])
+    );
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_2", "pi_2", "lost", 2_100)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert!(revoked_at(&store, "lic_lost").await.is_some());
+
+    // A dispute won: revoked while open, restored when won.
+    apply(COMPLETED, issue("cs_3", Some("pi_3"), None, "lic_won")).await;
+    assert_eq!(
+        apply(
+            "charge.dispute.created",
+            dispute("dp_3", "pi_3", "needs_response", 3_000)
+        )
+        .await,
+        outcome(false, &["lic_won"], &[], &[])
+    );
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_3", "pi_3", "won", 3_100)
+        )
+        .await,
+        outcome(false, &[], &["lic_won"], &[])
+    );
+    assert_eq!(revoked_at(&store, "lic_won").await, None);
+    // The `created` of the dispute, delivered late, does not revoke it again.
+    assert_eq!(
+        apply(
+            "charge.dispute.created",
+            dispute("dp_3", "pi_3", "needs_response", 3_000)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert_eq!(revoked_at(&store, "lic_won").await, None);
+
+    // Won before its opening arrived: never revoked.
+    apply(
+        COMPLETED,
+        issue("cs_4", Some("pi_4"), None, "lic_early_win"),
+    )
+    .await;
+    apply(
+        "charge.dispute.closed",
+        dispute("dp_4", "pi_4", "won", 4_100),
+    )
+    .await;
+    apply(
+        "charge.dispute.created",
+        dispute("dp_4", "pi_4", "needs_response", 4_000),
+    )
+    .await;
+    assert_eq!(revoked_at(&store, "lic_early_win").await, None);
+
+    // A won dispute does not restore a payment that was also refunded.
+    apply(COMPLETED, issue("cs_5", Some("pi_5"), None, "lic_refunded")).await;
+    apply("charge.refunded", refund("ch_5", "pi_5", 5_000)).await;
+    apply(
+        "charge.dispute.created",
+        dispute("dp_5", "pi_5", "needs_response", 5_100),
+    )
+    .await;
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_5", "pi_5", "won", 5_200)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert!(revoked_at(&store, "lic_refunded").await.is_some());
+
+    let mut revoked = store.revoked_licence_ids().await.unwrap();
+    revoked.sort();
+    assert_eq!(
+        revoked,
+        ["lic_disputed", "lic_late", "lic_lost", "lic_refunded"]
+    );
+    store.close().await;
+}
+
+fn paid_until(subscription: &str, licence_until: i64) -> EventEffect {
+    EventEffect::SubscriptionPaid {
+        subscription_id: subscription.to_owned(),
+        licence_until,
+    }
+}
+
+fn ended(subscription: &str, at: i64) -> EventEffect {
+    EventEffect::RevokeBySubscription {
+        subscription_id: subscription.to_owned(),
+        at,
+        reason: "subscription_deleted",
+    }
+}
+
+async fn subscriptions_follow_their_paid_period_in_any_order(db: &Db) {
+    let store = db.connect().await;
+    let mut n = 0;
+    let mut apply = async |kind: &str, effect: EventEffect| {
+        n += 1;
+        store
+            .apply_stripe_event(&format!("evt_{n}"), kind, 1_000 + n, &effect)
+            .await
+            .unwrap()
+    };
+    let expires = async |id: &str| store.licence(id).await.unwrap().unwrap().expires_at;
+    // The first invoice is paid before the Checkout Session's event arrives.
+    assert_eq!(
+        apply("invoice.paid", paid_until("sub_1", 50_000)).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(COMPLETED, issue("cs_1", None, Some("sub_1"), "lic_sub")).await,
+        applied(true, &[])
+    );
+    assert_eq!(expires("lic_sub").await, 50_000);
+    // The renewal moves it on.
+    assert_eq!(
+        apply("invoice.paid", paid_until("sub_1", 90_000)).await,
+        outcome(false, &[], &[], &["lic_sub"])
+    );
+    assert_eq!(expires("lic_sub").await, 90_000);
+    // An older invoice's event, late, does not bring it back.
+    assert_eq!(
+        apply("invoice.paid", paid_until("sub_1", 50_000)).await,
+        applied(false, &[])
+    );
+    assert_eq!(expires("lic_sub").await, 90_000);
+    // A session whose invoice comes after keeps its own expiry until then.
+    apply(COMPLETED, issue("cs_2", None, Some("sub_2"), "lic_sub2")).await;
+    assert_eq!(expires("lic_sub2").await, 2_000);
+    assert_eq!(
+        apply("invoice.paid", paid_until("sub_2", 40_000)).await,
+        outcome(false, &[], &[], &["lic_sub2"])
+    );
+    // The subscription ends: revoked; a renewal event arriving after does not bring it back.
+    assert_eq!(
+        apply("customer.subscription.deleted", ended("sub_1", 60_000)).await,
+        applied(false, &["lic_sub"])
+    );
+    apply("invoice.paid", paid_until("sub_1", 120_000)).await;
+    assert_eq!(revoked_at(&store, "lic_sub").await, Some(60_000));
+    // Ended before its Checkout Session's event arrived: born revoked.
+    apply("customer.subscription.deleted", ended("sub_3", 70_000)).await;
+    assert_eq!(
+        apply(COMPLETED, issue("cs_3", None, Some("sub_3"), "lic_sub3")).await,
+        applied(true, &["lic_sub3"])
     );
     store.close().await;
 }

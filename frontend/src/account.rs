@@ -13,7 +13,7 @@ use licence::{Feature, VerifyingKey};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestCache, RequestInit, Response};
+use web_sys::{Headers, RequestCache, RequestInit, Response};
 
 /// Where the licence token is kept (as it came: `v1.<claims>.<signature>`).
 const LICENCE_KEY: &str = "mpp2xml.licence";
@@ -21,10 +21,17 @@ const LICENCE_KEY: &str = "mpp2xml.licence";
 /// licence stays off offline too. Storing a new token clears it.
 const REFUSED_KEY: &str = "mpp2xml.licence.refused";
 const CHECKOUT_URL: &str = "/api/v1/checkout";
+/// Where the current token of a held licence is asked for (with the token as the bearer).
+const LICENCE_URL: &str = "/api/v1/license";
 
 /// Seconds since the Unix epoch, by the device's clock.
 pub fn now_seconds() -> u64 {
     (js_sys::Date::now() / 1000.0).max(0.0) as u64
+}
+
+/// This site's licence audience: the page's origin.
+pub fn site_audience() -> String {
+    pro::audience_of_origin(&window().location().origin().unwrap_or_default())
 }
 
 /// The stored licence and what it is worth now.
@@ -46,7 +53,7 @@ impl Held {
             .and_then(|s| s.get_item(REFUSED_KEY).ok().flatten())
             .and_then(|code| Refusal::from_code(&code));
         let standing = match &token {
-            Some(t) => Standing::of(t, refused, key, now_seconds()),
+            Some(t) => Standing::of(t, refused, key, &site_audience(), now_seconds()),
             None => Standing::None,
         };
         Self { token, standing }
@@ -187,6 +194,55 @@ impl Pro {
         self.held.set(Held::load(&key));
     }
 
+    /// Asks the server for the stored licence's current token when it expires soon or has
+    /// expired (a subscription renewed since it was fetched), and keeps it; a revocation the
+    /// server reports marks the licence. Offline, or on any other answer, nothing changes.
+    pub fn renew(&self) {
+        let Some(key) = self.key else {
+            return;
+        };
+        let (token, held_claims) = self.held.with_untracked(|held| {
+            let claims = match &held.standing {
+                Standing::Valid(claims) | Standing::Expired(claims) => Some(claims.clone()),
+                _ => None,
+            };
+            (held.token.clone(), claims)
+        });
+        let (Some(token), Some(held_claims)) = (token, held_claims) else {
+            return;
+        };
+        if !self
+            .held
+            .with_untracked(|held| pro::wants_renewal(&held.standing, now_seconds()))
+        {
+            return;
+        }
+        let this = *self;
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some((status, json)) = request_with_bearer(LICENCE_URL, &token).await else {
+                return;
+            };
+            match status {
+                200 => {
+                    let renewed = get_str(&json, "token");
+                    let verified = licence::verify(&renewed, &key, &site_audience(), now_seconds());
+                    if let Ok(claims) = verified
+                        && pro::is_renewal(&held_claims, &claims)
+                    {
+                        store(&renewed);
+                        this.held.set(Held::load(&key));
+                    }
+                }
+                _ => {
+                    let refusal = Refusal::from_answer(status, &get_str(&json, "code"));
+                    if status == 403 && refusal == Refusal::Revoked {
+                        this.refused(refusal);
+                    }
+                }
+            }
+        });
+    }
+
     /// Asks the server for a payment page and goes there.
     pub fn buy(&self) {
         let note = self.note;
@@ -234,7 +290,7 @@ impl Pro {
         loop {
             match fetch_licence(session).await {
                 Fetched::Token(token) => {
-                    if licence::verify(&token, key, now_seconds()).is_ok() {
+                    if licence::verify(&token, key, &site_audience(), now_seconds()).is_ok() {
                         clear_query();
                         self.activate(&token);
                     } else {
@@ -288,6 +344,28 @@ async fn request(method: &str, url: &str) -> Option<(u16, JsValue)> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_cache(RequestCache::NoStore);
+    let response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
+        .await
+        .ok()?
+        .dyn_into::<Response>()
+        .ok()?;
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED),
+        Err(_) => JsValue::UNDEFINED,
+    };
+    Some((response.status(), json))
+}
+
+/// `GET url` with `Authorization: Bearer <token>`: its status and JSON body.
+async fn request_with_bearer(url: &str, token: &str) -> Option<(u16, JsValue)> {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_cache(RequestCache::NoStore);
+    let headers = Headers::new().ok()?;
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .ok()?;
+    init.set_headers(&headers);
     let response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
         .await
         .ok()?
@@ -365,7 +443,13 @@ pub fn LicencePanel(
             return;
         };
         let text = pasted.get_untracked();
-        match pro::check_pasted(lang.get_untracked().texts(), &text, &key, now_seconds()) {
+        match pro::check_pasted(
+            lang.get_untracked().texts(),
+            &text,
+            &key,
+            &site_audience(),
+            now_seconds(),
+        ) {
             Ok(_) => {
                 paste_error.set(None);
                 pasted.set(String::new());

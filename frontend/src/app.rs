@@ -64,6 +64,7 @@ fn App() -> impl IntoView {
     let bridge = StoredValue::new_local(bridge);
     pro.set_on_activated(Callback::new(move |()| bridge.with_value(|b| b.unlock())));
     pro.handle_return();
+    pro.renew();
     let payments =
         Signal::derive(move || pro.key.is_some() && config.get().is_some_and(|c| c.payments));
     let required = Signal::derive(move || config.get().is_some_and(|c| c.licence_required));

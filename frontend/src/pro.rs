@@ -124,10 +124,16 @@ pub enum Standing {
 }
 
 impl Standing {
-    /// Checks a stored `token` (and the server's refusal kept beside it) at `now` (seconds
-    /// since the Unix epoch).
-    pub fn of(token: &str, refused: Option<Refusal>, key: &VerifyingKey, now: u64) -> Self {
-        let checked = licence::verify(token, key, now);
+    /// Checks a stored `token` (and the server's refusal kept beside it) for this site
+    /// (`audience`, its origin) at `now` (seconds since the Unix epoch).
+    pub fn of(
+        token: &str,
+        refused: Option<Refusal>,
+        key: &VerifyingKey,
+        audience: &str,
+        now: u64,
+    ) -> Self {
+        let checked = licence::verify(token, key, audience, now);
         match (checked, refused) {
             (Ok(claims), Some(r)) if r.marks_stored() => Self::Refused(r, Some(claims)),
             (Ok(claims), _) => Self::Valid(claims),
@@ -182,6 +188,27 @@ impl Standing {
     }
 }
 
+/// How close to its expiry a stored licence is renewed from the server: a subscription's
+/// token lasts its paid period plus a few days, and its renewal (the next invoice paid) is
+/// fetched in that margin.
+pub const RENEW_WITHIN_SECS: u64 = 7 * 86_400;
+
+/// Whether the app asks the server for the stored licence's current token at `now`: a genuine
+/// licence of this site that expires soon or has expired (a subscription renewed since). A
+/// licence the server refused is not asked for again.
+pub fn wants_renewal(standing: &Standing, now: u64) -> bool {
+    match standing {
+        Standing::Valid(claims) => claims.exp.saturating_sub(now) < RENEW_WITHIN_SECS,
+        Standing::Expired(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether `renewed` (verified) is a renewal of `held`: the same licence, expiring later.
+pub fn is_renewal(held: &Claims, renewed: &Claims) -> bool {
+    renewed.lid == held.lid && renewed.exp > held.exp
+}
+
 /// A plan's name as shown: `pro` is "Pro".
 pub fn plan_name(plan: &str) -> String {
     let mut chars = plan.trim().chars();
@@ -214,17 +241,31 @@ pub fn token_error(t: &Texts, err: &LicenceError) -> String {
         LicenceError::BadSignature => t.token_signature.to_string(),
         LicenceError::Expired { exp } => fill(t.token_expired, &[("date", &unix_date(t, *exp))]),
         LicenceError::BadKey => t.token_key.to_string(),
+        LicenceError::WrongAudience { found, .. } if found.is_empty() => t.token_old.to_string(),
+        LicenceError::WrongAudience { found, .. } => fill(t.token_audience, &[("site", found)]),
     }
 }
 
-/// A token pasted by the user: checked before it is stored. Returns the claims, or the
-/// sentence saying why not.
-pub fn check_pasted(t: &Texts, text: &str, key: &VerifyingKey, now: u64) -> Result<Claims, String> {
+/// A token pasted by the user: checked (for this site, `audience`) before it is stored.
+/// Returns the claims, or the sentence saying why not.
+pub fn check_pasted(
+    t: &Texts,
+    text: &str,
+    key: &VerifyingKey,
+    audience: &str,
+    now: u64,
+) -> Result<Claims, String> {
     let token = text.trim();
     if token.is_empty() {
         return Err(t.paste_empty.to_string());
     }
-    licence::verify(token, key, now).map_err(|err| token_error(t, &err))
+    licence::verify(token, key, audience, now).map_err(|err| token_error(t, &err))
+}
+
+/// This site's licence audience from the page's origin (`location.origin`): a licence bought
+/// here names it, since the server's public URL is where the payment page sends the user back.
+pub fn audience_of_origin(origin: &str) -> String {
+    licence::audience(origin).unwrap_or_else(|| origin.trim().to_owned())
 }
 
 /// Why a file waits for Pro instead of converting.
@@ -377,16 +418,67 @@ mod tests {
             iat: 1_000,
             // 2027-03-14
             exp,
+            aud: SITE.into(),
         }
     }
 
     const EXP: u64 = 1_805_000_000;
+    const SITE: &str = "https://mpp2xml.example";
+
+    #[test]
+    fn a_licence_for_another_site_is_not_pro_here() {
+        let vk = key().verifying_key();
+        let staging = Claims {
+            aud: "https://staging.mpp2xml.example".into(),
+            ..claims(EXP)
+        };
+        let token = licence::sign(&staging, &key());
+        let standing = Standing::of(&token, None, &vk, SITE, EXP - 10);
+        assert!(
+            matches!(
+                standing,
+                Standing::Invalid(LicenceError::WrongAudience { .. })
+            ),
+            "{standing:?}"
+        );
+        assert!(!standing.allows(Feature::Batch));
+        assert_eq!(
+            standing.sentence(&EN),
+            "The licence stored on this device cannot be used: This licence was issued for \
+             another site (https://staging.mpp2xml.example), so it cannot be used here. The Pro \
+             features are off."
+        );
+        assert_eq!(
+            check_pasted(&EN, &token, &vk, SITE, 5),
+            Err(
+                "This licence was issued for another site (https://staging.mpp2xml.example), so \
+                 it cannot be used here."
+                    .to_string()
+            )
+        );
+        // A token from before audiences: refused, said so.
+        let old = licence::sign(
+            &Claims {
+                aud: String::new(),
+                ..claims(EXP)
+            },
+            &key(),
+        );
+        let pasted = check_pasted(&PT_BR, &old, &vk, SITE, 5).unwrap_err();
+        assert!(pasted.contains("versão anterior"), "{pasted}");
+        // The page's origin is this site's audience.
+        assert_eq!(audience_of_origin("https://mpp2xml.example"), SITE);
+        assert_eq!(
+            audience_of_origin("http://127.0.0.1:8093"),
+            "http://127.0.0.1:8093"
+        );
+    }
 
     #[test]
     fn a_stored_licence_is_checked_offline() {
         let vk = key().verifying_key();
         let token = licence::sign(&claims(EXP), &key());
-        let valid = Standing::of(&token, None, &vk, EXP - 10);
+        let valid = Standing::of(&token, None, &vk, SITE, EXP - 10);
         assert_eq!(valid, Standing::Valid(claims(EXP)));
         assert!(valid.allows(Feature::Batch));
         assert!(valid.allows(Feature::Fallback));
@@ -397,7 +489,7 @@ mod tests {
         );
         assert!(valid.sentence(&PT_BR).contains("14 mar 2027"));
 
-        let expired = Standing::of(&token, None, &vk, EXP);
+        let expired = Standing::of(&token, None, &vk, SITE, EXP);
         assert_eq!(expired, Standing::Expired(claims(EXP)));
         assert!(!expired.allows(Feature::Batch));
         assert!(expired.sentence(&EN).contains("expired on Mar 14, 2027"));
@@ -405,7 +497,7 @@ mod tests {
         let mut changed = token.clone().into_bytes();
         changed[5] = if changed[5] == b'A' { b'B' } else { b'A' };
         let changed = String::from_utf8(changed).unwrap();
-        let invalid = Standing::of(&changed, None, &vk, EXP - 10);
+        let invalid = Standing::of(&changed, None, &vk, SITE, EXP - 10);
         assert!(matches!(invalid, Standing::Invalid(_)), "{invalid:?}");
         assert!(!invalid.allows(Feature::Batch));
         assert!(
@@ -416,21 +508,43 @@ mod tests {
 
         let other_key = SigningKey::from_bytes(&[3; 32]).verifying_key();
         assert_eq!(
-            Standing::of(&token, None, &other_key, EXP - 10),
+            Standing::of(&token, None, &other_key, SITE, EXP - 10),
             Standing::Invalid(LicenceError::BadSignature)
         );
+    }
+
+    #[test]
+    fn a_licence_near_or_past_its_expiry_is_renewed_from_the_server() {
+        let vk = key().verifying_key();
+        let token = licence::sign(&claims(EXP), &key());
+        let valid = Standing::of(&token, None, &vk, SITE, EXP - 30 * 86_400);
+        assert!(!wants_renewal(&valid, EXP - 30 * 86_400));
+        let soon = Standing::of(&token, None, &vk, SITE, EXP - 86_400);
+        assert!(wants_renewal(&soon, EXP - 86_400));
+        let expired = Standing::of(&token, None, &vk, SITE, EXP + 1);
+        assert!(wants_renewal(&expired, EXP + 1));
+        let revoked = Standing::of(&token, Some(Refusal::Revoked), &vk, SITE, EXP - 86_400);
+        assert!(!wants_renewal(&revoked, EXP - 86_400));
+        assert!(!wants_renewal(&Standing::None, 0));
+        assert!(is_renewal(&claims(EXP), &claims(EXP + 1)));
+        assert!(!is_renewal(&claims(EXP), &claims(EXP)));
+        let other = Claims {
+            lid: "lic_2".into(),
+            ..claims(EXP + 1)
+        };
+        assert!(!is_renewal(&claims(EXP), &other));
     }
 
     #[test]
     fn the_servers_refusal_outranks_the_offline_check() {
         let vk = key().verifying_key();
         let token = licence::sign(&claims(EXP), &key());
-        let revoked = Standing::of(&token, Some(Refusal::Revoked), &vk, EXP - 10);
+        let revoked = Standing::of(&token, Some(Refusal::Revoked), &vk, SITE, EXP - 10);
         assert_eq!(revoked.code(), "revoked");
         assert!(!revoked.allows(Feature::Fallback));
         assert!(revoked.sentence(&EN).contains("revoked"));
         // A refusal that says nothing about the licence itself does not mark it.
-        let missing = Standing::of(&token, Some(Refusal::MissingFeature), &vk, EXP - 10);
+        let missing = Standing::of(&token, Some(Refusal::MissingFeature), &vk, SITE, EXP - 10);
         assert!(missing.allows(Feature::Batch));
         for r in [Refusal::Invalid, Refusal::Expired, Refusal::Revoked] {
             assert!(r.marks_stored());
@@ -451,21 +565,21 @@ mod tests {
         let vk = key().verifying_key();
         let token = licence::sign(&claims(EXP), &key());
         assert_eq!(
-            check_pasted(&EN, &format!("  {token}\n"), &vk, 5),
+            check_pasted(&EN, &format!("  {token}\n"), &vk, SITE, 5),
             Ok(claims(EXP))
         );
         assert_eq!(
-            check_pasted(&EN, "   ", &vk, 5),
+            check_pasted(&EN, "   ", &vk, SITE, 5),
             Err(EN.paste_empty.to_string())
         );
         let cut = token.get(..40).unwrap();
         assert_eq!(
-            check_pasted(&EN, cut, &vk, 5),
+            check_pasted(&EN, cut, &vk, SITE, 5),
             Err(EN.token_malformed.to_string())
         );
         let forged = format!("{}x", token.get(..token.len() - 1).unwrap());
-        assert!(check_pasted(&PT_BR, &forged, &vk, 5).is_err());
-        let expired = check_pasted(&EN, &token, &vk, EXP + 1).unwrap_err();
+        assert!(check_pasted(&PT_BR, &forged, &vk, SITE, 5).is_err());
+        let expired = check_pasted(&EN, &token, &vk, SITE, EXP + 1).unwrap_err();
         assert_eq!(expired, "This licence expired on Mar 14, 2027.");
     }
 

@@ -6,7 +6,13 @@
 //! carries the public key and verifies a token with no network (Pro keeps working offline);
 //! the server verifies it on every Pro request and also checks that it was not revoked.
 //!
-//! Tokens are short (about 250 characters), so a user can paste one on another device.
+//! Tokens are short (about 300 characters), so a user can paste one on another device.
+//!
+//! Every token names its audience (`aud`): the public origin of the site that sold it
+//! (`https://mpp2xml.example`). The server and the app each check it against their own origin,
+//! so a token signed by a staging or test server that shares the key is refused in production.
+//! Tokens without an audience (made before it existed, when no licence had been sold) are
+//! refused like any token for another site.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -49,6 +55,10 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at, seconds since the Unix epoch.
     pub exp: u64,
+    /// The site the licence is for: its public origin, as [`audience`] writes it. Empty in a
+    /// token made before audiences existed, which no site accepts.
+    #[serde(default)]
+    pub aud: String,
 }
 
 impl Claims {
@@ -76,6 +86,50 @@ pub enum LicenceError {
     /// The public key given is not an Ed25519 key.
     #[error("the licence public key is not a valid Ed25519 key")]
     BadKey,
+    /// Genuine, but for another site (a staging or test server sharing the key), or made
+    /// before tokens named their site.
+    #[error("this licence was issued for {} and cannot be used on {expected}", shown_audience(.found))]
+    WrongAudience {
+        /// The token's audience (empty when it has none).
+        found: String,
+        /// This site's.
+        expected: String,
+    },
+}
+
+fn shown_audience(aud: &str) -> String {
+    if aud.is_empty() {
+        "no particular site (an old token)".to_owned()
+    } else {
+        format!("another site ({aud})")
+    }
+}
+
+/// The audience of a site from its public URL: the origin alone (`scheme://host[:port]`), in
+/// lower case, without a default port, a path or a trailing `/`, so that the server's
+/// `https://Example.com:443/app/` and a browser's `location.origin` agree. `None` when `url`
+/// is not an http(s) URL with a host.
+pub fn audience(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => return None,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..end)?;
+    // Credentials never belong in an origin.
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix(default_port).unwrap_or(&host);
+    if host.is_empty() || host.starts_with(':') || host.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(format!("{scheme}://{host}"))
 }
 
 /// Signs `claims` into a token.
@@ -87,9 +141,31 @@ pub fn sign(claims: &Claims, key: &SigningKey) -> String {
     format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
 
-/// Checks `token`'s signature under `key` and its expiry against `now` (seconds since the Unix
-/// epoch), and returns its claims. Revocation is the server's business, not this function's.
-pub fn verify(token: &str, key: &VerifyingKey, now: u64) -> Result<Claims, LicenceError> {
+/// Checks `token`'s signature under `key`, its audience against `audience` (this site's, as
+/// [`audience`] writes it) and its expiry against `now` (seconds since the Unix epoch), and
+/// returns its claims. Revocation is the server's business, not this function's.
+pub fn verify(
+    token: &str,
+    key: &VerifyingKey,
+    audience: &str,
+    now: u64,
+) -> Result<Claims, LicenceError> {
+    let claims = verify_signature(token, key)?;
+    if claims.aud != audience {
+        return Err(LicenceError::WrongAudience {
+            found: claims.aud,
+            expected: audience.to_owned(),
+        });
+    }
+    if now >= claims.exp {
+        return Err(LicenceError::Expired { exp: claims.exp });
+    }
+    Ok(claims)
+}
+
+/// The claims of a token signed under `key`, whatever their audience and expiry: for the
+/// server renewing a genuine token it issued, which may have expired meanwhile.
+pub fn verify_signature(token: &str, key: &VerifyingKey) -> Result<Claims, LicenceError> {
     let token = token.trim();
     if token.len() > MAX_TOKEN_LEN {
         return Err(LicenceError::Malformed);
@@ -110,11 +186,7 @@ pub fn verify(token: &str, key: &VerifyingKey, now: u64) -> Result<Claims, Licen
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| LicenceError::Malformed)?;
-    let claims: Claims = serde_json::from_slice(&json).map_err(|_| LicenceError::Malformed)?;
-    if now >= claims.exp {
-        return Err(LicenceError::Expired { exp: claims.exp });
-    }
-    Ok(claims)
+    serde_json::from_slice(&json).map_err(|_| LicenceError::Malformed)
 }
 
 /// Reads the claims of `token` WITHOUT checking anything: only for showing what a refused
@@ -159,6 +231,8 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
+    const AUD: &str = "https://mpp2xml.example";
+
     fn key(seed: u8) -> SigningKey {
         SigningKey::from_bytes(&[seed; 32])
     }
@@ -170,6 +244,7 @@ mod tests {
             features: PRO_FEATURES.to_vec(),
             iat: 1_000,
             exp: 2_000,
+            aud: AUD.into(),
         }
     }
 
@@ -178,18 +253,18 @@ mod tests {
         let token = sign(&claims(), &key(1));
         assert!(token.starts_with("v1."));
         assert!(token.len() < 300, "{}", token.len());
-        let got = verify(&token, &key(1).verifying_key(), 1_500).unwrap();
+        let got = verify(&token, &key(1).verifying_key(), AUD, 1_500).unwrap();
         assert_eq!(got, claims());
         assert!(got.allows(Feature::Batch));
         // Spaces and a newline around a pasted token do not matter.
-        assert!(verify(&format!(" {token}\n"), &key(1).verifying_key(), 1_500).is_ok());
+        assert!(verify(&format!(" {token}\n"), &key(1).verifying_key(), AUD, 1_500).is_ok());
     }
 
     #[test]
     fn another_key_is_refused() {
         let token = sign(&claims(), &key(1));
         assert_eq!(
-            verify(&token, &key(2).verifying_key(), 1_500),
+            verify(&token, &key(2).verifying_key(), AUD, 1_500),
             Err(LicenceError::BadSignature)
         );
     }
@@ -203,7 +278,7 @@ mod tests {
         let signature = token.rsplit_once('.').unwrap().1;
         let forged = format!("v1.{forged_payload}.{signature}");
         assert_eq!(
-            verify(&forged, &key(1).verifying_key(), 1_500),
+            verify(&forged, &key(1).verifying_key(), AUD, 1_500),
             Err(LicenceError::BadSignature)
         );
         // One character changed anywhere.
@@ -211,7 +286,7 @@ mod tests {
             let mut bytes = token.clone().into_bytes();
             bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
             let changed = String::from_utf8(bytes).unwrap();
-            assert!(verify(&changed, &key(1).verifying_key(), 1_500).is_err());
+            assert!(verify(&changed, &key(1).verifying_key(), AUD, 1_500).is_err());
         }
     }
 
@@ -219,7 +294,7 @@ mod tests {
     fn an_expired_token_is_refused_and_says_when() {
         let token = sign(&claims(), &key(1));
         assert_eq!(
-            verify(&token, &key(1).verifying_key(), 2_000),
+            verify(&token, &key(1).verifying_key(), AUD, 2_000),
             Err(LicenceError::Expired { exp: 2_000 })
         );
         assert_eq!(unverified_claims(&token).unwrap().exp, 2_000);
@@ -240,7 +315,7 @@ mod tests {
             &v2,
             &"A".repeat(MAX_TOKEN_LEN + 1),
         ] {
-            let refused = verify(bad, &vk, 1_500).unwrap_err();
+            let refused = verify(bad, &vk, AUD, 1_500).unwrap_err();
             assert!(
                 matches!(
                     refused,
@@ -253,7 +328,7 @@ mod tests {
         let signed = format!("v1.{}", URL_SAFE_NO_PAD.encode(b"{\"lid\":1}"));
         let signature = key(1).sign(signed.as_bytes());
         let odd = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()));
-        assert_eq!(verify(&odd, &vk, 1_500), Err(LicenceError::Malformed));
+        assert_eq!(verify(&odd, &vk, AUD, 1_500), Err(LicenceError::Malformed));
     }
 
     #[test]
@@ -272,5 +347,70 @@ mod tests {
         );
         assert_eq!(public_key_from_text("short"), Err(LicenceError::BadKey));
         assert!(signing_key_from_text("!!").is_err());
+    }
+
+    #[test]
+    fn a_token_for_another_site_or_for_none_is_refused_with_a_sentence() {
+        let vk = key(1).verifying_key();
+        let staging = Claims {
+            aud: "https://staging.mpp2xml.example".into(),
+            ..claims()
+        };
+        let refused = verify(&sign(&staging, &key(1)), &vk, AUD, 1_500).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "this licence was issued for another site (https://staging.mpp2xml.example) and \
+             cannot be used on https://mpp2xml.example"
+        );
+        // A token of the format before audiences: no `aud` at all.
+        let old = format!(
+            "v1.{}",
+            URL_SAFE_NO_PAD.encode(
+                br#"{"lid":"lic_1","plan":"pro","features":["api"],"iat":1000,"exp":2000}"#
+            )
+        );
+        let signature = key(1).sign(old.as_bytes());
+        let old = format!("{old}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()));
+        let refused = verify(&old, &vk, AUD, 1_500).unwrap_err();
+        assert!(
+            matches!(&refused, LicenceError::WrongAudience { found, .. } if found.is_empty()),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("an old token"), "{refused}");
+        // The signature alone still reads it (the server renewing its own tokens).
+        assert_eq!(verify_signature(&old, &vk).unwrap().lid, "lic_1");
+        // Another site's token is refused before its expiry is looked at.
+        assert!(matches!(
+            verify(&sign(&staging, &key(1)), &vk, AUD, 5_000),
+            Err(LicenceError::WrongAudience { .. })
+        ));
+    }
+
+    #[test]
+    fn audiences_are_origins() {
+        for (url, aud) in [
+            ("https://mpp2xml.example", "https://mpp2xml.example"),
+            (
+                "https://MPP2XML.example:443/app/?x#y",
+                "https://mpp2xml.example",
+            ),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("http://localhost:80", "http://localhost"),
+            ("https://example.com:8443", "https://example.com:8443"),
+            (" https://user:pw@example.com/ ", "https://example.com"),
+            ("http://[::1]:3000", "http://[::1]:3000"),
+        ] {
+            assert_eq!(audience(url).as_deref(), Some(aud), "{url}");
+        }
+        for bad in [
+            "",
+            "example.com",
+            "ftp://example.com",
+            "https://",
+            "https:///x",
+            "https://:80",
+        ] {
+            assert_eq!(audience(bad), None, "{bad}");
+        }
     }
 }

@@ -147,6 +147,7 @@ test('free plan: of three files the first converts, the others need Pro, no ZIP;
   expect(claims.plan).toBe('pro');
   expect(claims.features.sort()).toEqual(['api', 'batch', 'fallback']);
   expect(claims.exp).toBeGreaterThan(Date.now() / 1000 + 300 * 86400);
+  expect(claims.aud).toBe(new URL(payBase).origin);
   await screenshot(page, 'pro-activated');
 
   // Pro: three files at once and the ZIP, byte-identical to the CLI.
@@ -243,7 +244,9 @@ test('a tampered or cut licence is refused with a sentence and not kept', async 
 
 test('a stored licence that expired, or was changed, is shown as such', async ({ page }) => {
   const now = Math.floor(Date.now() / 1000);
-  const expired = signed({ lid: 'lic_e2e_expired', plan: 'pro', features: ['batch', 'fallback', 'api'], iat: now - 400 * 86400, exp: now - 35 * 86400 });
+  // The audience is this site's origin: a licence names the site that sold it.
+  const aud = new URL(payBase).origin;
+  const expired = signed({ lid: 'lic_e2e_expired', plan: 'pro', features: ['batch', 'fallback', 'api'], iat: now - 400 * 86400, exp: now - 35 * 86400, aud });
   await storeBeforeLoad(page, expired);
   await openApp(page);
   await expect(page.locator('#licence')).toHaveAttribute('data-licence', 'expired');

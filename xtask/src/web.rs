@@ -402,9 +402,11 @@ fn is_public_key_text(text: &str) -> bool {
 
 /// The server's payment and licence settings that may be in the caller's environment: the
 /// default servers the xtask starts run without payments whatever the shell has set.
-const PAYMENT_ENV: [&str; 9] = [
+const PAYMENT_ENV: [&str; 11] = [
     "STRIPE_SECRET_KEY",
+    "STRIPE_SECRET_KEY_FILE",
     "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_WEBHOOK_SECRET_FILE",
     "STRIPE_PRICE_ID",
     "MPP2XML_STRIPE_API_BASE",
     "MPP2XML_STRIPE_MODE",

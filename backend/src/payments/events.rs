@@ -23,6 +23,17 @@ pub const SESSION_ASYNC_SUCCEEDED: &str = "checkout.session.async_payment_succee
 pub const CHARGE_REFUNDED: &str = "charge.refunded";
 /// `customer.subscription.deleted`: the subscription ended.
 pub const SUBSCRIPTION_DELETED: &str = "customer.subscription.deleted";
+/// `invoice.paid`: a subscription's period was paid (the first, or a renewal).
+pub const INVOICE_PAID: &str = "invoice.paid";
+/// The dispute events: each carries the dispute as it stands, and its `status` is what counts,
+/// so that they may arrive in any order.
+pub const DISPUTE_EVENTS: [&str; 5] = [
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+];
 
 /// An event as Stripe posts it.
 #[derive(Debug, Clone, Deserialize)]
@@ -32,6 +43,10 @@ pub struct Event {
     /// The event type, e.g. `checkout.session.completed`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// When Stripe made the event (seconds since the Unix epoch): orders the events about one
+    /// dispute, which Stripe may deliver out of order.
+    #[serde(default)]
+    pub created: i64,
     /// The object the event is about.
     pub data: EventData,
 }
@@ -75,6 +90,7 @@ struct Session {
 
 #[derive(Debug, Deserialize)]
 struct Charge {
+    id: String,
     payment_intent: Option<Expandable>,
     /// Whether the whole amount was refunded.
     #[serde(default)]
@@ -82,8 +98,53 @@ struct Charge {
 }
 
 #[derive(Debug, Deserialize)]
+struct Dispute {
+    id: String,
+    charge: Option<Expandable>,
+    payment_intent: Option<Expandable>,
+    status: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct Subscription {
     id: String,
+}
+
+/// An invoice: its subscription is a top-level field before API version 2025-03-31 and under
+/// `parent.subscription_details` since; its lines say which period was paid for (the
+/// invoice's own `period_end` is the end of the period before, for a renewal).
+#[derive(Debug, Deserialize)]
+struct Invoice {
+    subscription: Option<Expandable>,
+    parent: Option<InvoiceParent>,
+    lines: Option<InvoiceLines>,
+}
+
+#[derive(Debug, Deserialize)]
+struct InvoiceParent {
+    subscription_details: Option<SubscriptionDetails>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SubscriptionDetails {
+    subscription: Option<Expandable>,
+}
+
+#[derive(Debug, Deserialize)]
+struct InvoiceLines {
+    #[serde(default)]
+    data: Vec<InvoiceLine>,
+}
+
+#[derive(Debug, Deserialize)]
+struct InvoiceLine {
+    period: Option<Period>,
+    subscription: Option<Expandable>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Period {
+    end: i64,
 }
 
 /// A paid Checkout Session of this server's product.
@@ -105,13 +166,70 @@ pub struct PaidSession {
     pub currency: Option<String>,
 }
 
+/// What takes a payment back: a full refund, or a dispute (a chargeback, or an inquiry that
+/// may become one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReversalKind {
+    /// A full refund.
+    Refund,
+    /// A dispute.
+    Dispute,
+}
+
+impl ReversalKind {
+    /// The name stored, and the licence's revocation reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Refund => "refund",
+            Self::Dispute => "dispute",
+        }
+    }
+}
+
+/// A refund or a dispute as one event reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reversal {
+    /// `ch_…` for a refund (one full refund per charge), `dp_…` for a dispute.
+    pub id: String,
+    /// Refund or dispute.
+    pub kind: ReversalKind,
+    /// The PaymentIntent it takes back: how a purchase's licence is found.
+    pub payment_intent: Option<String>,
+    /// The charge.
+    pub charge_id: Option<String>,
+    /// Stripe's status (`refunded` for a refund).
+    pub status: String,
+    /// Whether it takes the money back as things stand (a dispute not won).
+    pub active: bool,
+    /// Whether the status is final (won, lost): no later status overrides it.
+    pub settled: bool,
+}
+
+/// Whether a dispute in `status` keeps the licence revoked: every status but the ones where
+/// the merchant kept the money.
+fn dispute_active(status: &str) -> bool {
+    !matches!(status, "won" | "warning_closed" | "prevented")
+}
+
+/// Whether a dispute's `status` is final.
+fn dispute_settled(status: &str) -> bool {
+    matches!(status, "won" | "lost" | "warning_closed" | "prevented")
+}
+
 /// What an event asks of this server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Issue a licence for this session.
     Issue(PaidSession),
-    /// Revoke the licence paid by this PaymentIntent.
-    RevokeByPaymentIntent(String),
+    /// Record a refund or a dispute, and revoke (or restore) the licence of its payment.
+    Reversal(Reversal),
+    /// A subscription's period was paid until `period_end`: its licence lasts until then.
+    SubscriptionPaid {
+        /// `sub_…`.
+        subscription_id: String,
+        /// The end of the period paid for (seconds since the Unix epoch).
+        period_end: i64,
+    },
     /// Revoke the licence of this subscription.
     RevokeBySubscription(String),
     /// Nothing but recording the event; the reason is for the log and the metrics.
@@ -138,12 +256,37 @@ impl Event {
                 let charge: Charge = self.object()?;
                 Ok(match charge.payment_intent {
                     // A partial refund (a goodwill discount) keeps the licence.
-                    Some(intent) if charge.refunded => {
-                        Action::RevokeByPaymentIntent(intent.into_id())
-                    }
+                    Some(intent) if charge.refunded => Action::Reversal(Reversal {
+                        id: charge.id.clone(),
+                        kind: ReversalKind::Refund,
+                        payment_intent: Some(intent.into_id()),
+                        charge_id: Some(charge.id),
+                        status: "refunded".to_owned(),
+                        active: true,
+                        settled: true,
+                    }),
                     Some(_) => Action::Ignore("partial_refund"),
                     None => Action::Ignore("no_payment_intent"),
                 })
+            }
+            kind if DISPUTE_EVENTS.contains(&kind) => {
+                let dispute: Dispute = self.object()?;
+                if dispute.payment_intent.is_none() {
+                    return Ok(Action::Ignore("no_payment_intent"));
+                }
+                Ok(Action::Reversal(Reversal {
+                    active: dispute_active(&dispute.status),
+                    settled: dispute_settled(&dispute.status),
+                    id: dispute.id,
+                    kind: ReversalKind::Dispute,
+                    payment_intent: dispute.payment_intent.map(Expandable::into_id),
+                    charge_id: dispute.charge.map(Expandable::into_id),
+                    status: dispute.status,
+                }))
+            }
+            INVOICE_PAID => {
+                let invoice: Invoice = self.object()?;
+                Ok(invoice_action(invoice))
             }
             SUBSCRIPTION_DELETED => {
                 let subscription: Subscription = self.object()?;
@@ -158,6 +301,33 @@ impl Event {
             kind: self.kind.clone(),
             source,
         })
+    }
+}
+
+fn invoice_action(invoice: Invoice) -> Action {
+    let lines = invoice.lines.map(|lines| lines.data).unwrap_or_default();
+    let subscription = invoice
+        .subscription
+        .or_else(|| {
+            invoice
+                .parent
+                .and_then(|parent| parent.subscription_details)
+                .and_then(|details| details.subscription)
+        })
+        .or_else(|| lines.iter().find_map(|line| line.subscription.clone()));
+    let Some(subscription) = subscription else {
+        return Action::Ignore("no_subscription");
+    };
+    let period_end = lines
+        .iter()
+        .filter_map(|line| line.period.as_ref().map(|period| period.end))
+        .max();
+    match period_end {
+        Some(period_end) => Action::SubscriptionPaid {
+            subscription_id: subscription.into_id(),
+            period_end,
+        },
+        None => Action::Ignore("no_period"),
     }
 }
 
@@ -201,13 +371,18 @@ pub fn type_label(kind: &str) -> &'static str {
         SESSION_ASYNC_SUCCEEDED => SESSION_ASYNC_SUCCEEDED,
         CHARGE_REFUNDED => CHARGE_REFUNDED,
         SUBSCRIPTION_DELETED => SUBSCRIPTION_DELETED,
-        _ => "other",
+        INVOICE_PAID => INVOICE_PAID,
+        _ => DISPUTE_EVENTS
+            .iter()
+            .find(|known| **known == kind)
+            .copied()
+            .unwrap_or("other"),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
 
     use super::*;
     use serde_json::json;
@@ -293,7 +468,15 @@ mod tests {
         let refund = json!({ "id": "ch_1", "payment_intent": "pi_1", "refunded": true });
         assert_eq!(
             event(CHARGE_REFUNDED, refund).action().unwrap(),
-            Action::RevokeByPaymentIntent("pi_1".into())
+            Action::Reversal(Reversal {
+                id: "ch_1".into(),
+                kind: ReversalKind::Refund,
+                payment_intent: Some("pi_1".into()),
+                charge_id: Some("ch_1".into()),
+                status: "refunded".into(),
+                active: true,
+                settled: true,
+            })
         );
         let partial = json!({ "id": "ch_1", "payment_intent": "pi_1", "refunded": false });
         assert_eq!(
@@ -308,15 +491,104 @@ mod tests {
     }
 
     #[test]
+    fn disputes_are_read_by_their_status_whatever_the_event() {
+        let dispute = |status: &str| {
+            json!({ "id": "dp_1", "object": "dispute", "charge": "ch_1",
+                    "payment_intent": { "id": "pi_1", "object": "payment_intent" },
+                    "status": status, "reason": "fraudulent", "amount": 4900 })
+        };
+        for (kind, status, active, settled) in [
+            ("charge.dispute.created", "needs_response", true, false),
+            (
+                "charge.dispute.created",
+                "warning_needs_response",
+                true,
+                false,
+            ),
+            ("charge.dispute.updated", "under_review", true, false),
+            (
+                "charge.dispute.funds_withdrawn",
+                "needs_response",
+                true,
+                false,
+            ),
+            ("charge.dispute.closed", "lost", true, true),
+            ("charge.dispute.closed", "won", false, true),
+            ("charge.dispute.closed", "warning_closed", false, true),
+            ("charge.dispute.funds_reinstated", "won", false, true),
+        ] {
+            let Action::Reversal(reversal) = event(kind, dispute(status)).action().unwrap() else {
+                panic!("{kind} {status}");
+            };
+            assert_eq!(reversal.id, "dp_1");
+            assert_eq!(reversal.kind, ReversalKind::Dispute);
+            assert_eq!(reversal.payment_intent.as_deref(), Some("pi_1"));
+            assert_eq!(reversal.charge_id.as_deref(), Some("ch_1"));
+            assert_eq!(
+                (reversal.active, reversal.settled),
+                (active, settled),
+                "{status}"
+            );
+            assert_eq!(type_label(kind), kind);
+        }
+        let mut orphan = dispute("needs_response");
+        orphan["payment_intent"] = Value::Null;
+        assert_eq!(
+            event("charge.dispute.created", orphan).action().unwrap(),
+            Action::Ignore("no_payment_intent")
+        );
+    }
+
+    #[test]
+    fn a_paid_invoice_gives_its_lines_period_end() {
+        // API versions before 2025-03-31: the subscription at the top.
+        let old = json!({ "id": "in_1", "object": "invoice", "subscription": "sub_1",
+                          "period_end": 1_000,
+                          "lines": { "object": "list", "data": [
+                              { "id": "il_1", "period": { "start": 1_000, "end": 3_600_000 } },
+                              { "id": "il_2", "period": { "start": 1_000, "end": 2_000 } } ] } });
+        assert_eq!(
+            event(INVOICE_PAID, old).action().unwrap(),
+            Action::SubscriptionPaid {
+                subscription_id: "sub_1".into(),
+                period_end: 3_600_000
+            }
+        );
+        // Since: under `parent`.
+        let basil = json!({ "id": "in_2", "object": "invoice",
+                            "parent": { "type": "subscription_details",
+                                        "subscription_details": { "subscription": "sub_2" } },
+                            "lines": { "data": [ { "period": { "start": 5, "end": 50 } } ] } });
+        assert_eq!(
+            event(INVOICE_PAID, basil).action().unwrap(),
+            Action::SubscriptionPaid {
+                subscription_id: "sub_2".into(),
+                period_end: 50
+            }
+        );
+        // A one-off invoice belongs to no subscription.
+        assert_eq!(
+            event(
+                INVOICE_PAID,
+                json!({ "id": "in_3", "lines": { "data": [] } })
+            )
+            .action()
+            .unwrap(),
+            Action::Ignore("no_subscription")
+        );
+    }
+
+    #[test]
     fn other_types_are_ignored_and_broken_objects_reported() {
         assert_eq!(
-            event("invoice.paid", json!({})).action().unwrap(),
+            event("invoice.created", json!({})).action().unwrap(),
             Action::Ignore("unhandled_type")
         );
         let broken = event(SESSION_COMPLETED, json!({ "mode": "payment" }));
         let error = broken.action().unwrap_err();
         assert!(error.to_string().contains(SESSION_COMPLETED), "{error}");
-        assert_eq!(type_label("invoice.paid"), "other");
+        assert_eq!(type_label("invoice.created"), "other");
+        assert_eq!(type_label(INVOICE_PAID), INVOICE_PAID);
         assert_eq!(type_label(CHARGE_REFUNDED), CHARGE_REFUNDED);
     }
 }

@@ -6,10 +6,14 @@
 //!   `?checkout=cancelled`).
 //! - `POST /api/v1/stripe/webhook` checks the `Stripe-Signature` ([`signature`]), reads the
 //!   event ([`events`]) and applies it exactly once ([`Store::apply_stripe_event`]): a paid
-//!   session of this product issues a licence, a full refund or an ended subscription revokes
-//!   it.
+//!   session of this product issues a licence; a full refund, a dispute or an ended
+//!   subscription revokes it, and a dispute won restores it; a subscription's paid invoice
+//!   moves its expiry to the end of the period paid for (plus a grace). Refunds, disputes,
+//!   paid periods and ends are recorded by Stripe's ids even before their purchase arrives,
+//!   so the order of delivery does not matter.
 //! - `GET /api/v1/license?session_id=cs_…` hands over the licence token once the webhook has
-//!   arrived (409 before).
+//!   arrived (409 before); with `Authorization: Bearer <token>` instead, the current token of
+//!   that licence (a subscription's renewed expiry).
 //!
 //! Without the three Stripe settings these routes answer 503 `payments_not_configured`.
 //!
@@ -22,7 +26,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,12 +40,13 @@ use crate::problem::Problem;
 use crate::rate_limit::RateLimits;
 use crate::same_origin::{self, SiteOrigins};
 use crate::state::AppState;
-use crate::storage::{EventEffect, EventOutcome, NewLicence, NewPayment};
+use crate::storage::{EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal};
 
 pub mod config;
 pub mod events;
 pub mod signature;
 
+use config::SUBSCRIPTION_GRACE_SECS;
 pub use config::{PaymentsConfig, PaymentsConfigError, Secret, StripeMode, StripeSettings};
 use events::{Action, Event};
 
@@ -96,7 +101,7 @@ impl Payments {
         };
         let (key, origin) = licensing::load_or_create_key(config)?;
         match &origin {
-            KeyOrigin::Configured => tracing::info!("licence key from --licence-key"),
+            KeyOrigin::Configured => tracing::info!("licence key from MPP2XML_LICENCE_KEY"),
             KeyOrigin::File(path) => {
                 tracing::info!(file = %path.display(), "licence key read");
             }
@@ -106,11 +111,13 @@ impl Payments {
                  in production), or the licences issued with it stop working"
             ),
         }
-        let licensing = Licensing::new(key, config.licence_days);
+        let licensing = Licensing::new(key, config.licence_days, settings.audience.clone());
         tracing::info!(
             public_key = %licence::public_key_to_text(licensing.public_key()),
             mode = settings.mode.as_str(),
-            "payments on: Pro features need a licence"
+            audience = %settings.audience,
+            live = settings.live,
+            "payments on: Pro features need a licence for this site"
         );
         let client = stripe::ClientBuilder::new(settings.secret_key.expose())
             .url(settings.api_base.clone())
@@ -278,7 +285,16 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Result<
     let at = i64::try_from(received_at).unwrap_or(i64::MAX);
     let (effect, ignored) = match action {
         Action::Issue(session) => {
-            let issued = payments.licensing.issue(received_at).map_err(|error| {
+            // A subscription's licence lasts as long as its paid period, which its invoice
+            // (`invoice.paid`, before or after this event) tells: until then, the grace.
+            let issued = if session.subscription_id.is_some() {
+                payments
+                    .licensing
+                    .issue_until(received_at, received_at + SUBSCRIPTION_GRACE_SECS)
+            } else {
+                payments.licensing.issue(received_at)
+            };
+            let issued = issued.map_err(|error| {
                 tracing::error!(%error, "a licence could not be issued");
                 Problem::internal()
             })?;
@@ -304,11 +320,30 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Result<
             };
             (effect, None)
         }
-        Action::RevokeByPaymentIntent(payment_intent) => (
-            EventEffect::RevokeByPaymentIntent {
-                payment_intent,
+        Action::Reversal(reversal) => (
+            EventEffect::Reversal {
+                reversal: Box::new(NewReversal {
+                    id: reversal.id,
+                    kind: reversal.kind.as_str(),
+                    payment_intent: reversal.payment_intent,
+                    charge_id: reversal.charge_id,
+                    status: reversal.status,
+                    active: reversal.active,
+                    settled: reversal.settled,
+                    event_created: event.created,
+                }),
                 at,
-                reason: "refund",
+            },
+            None,
+        ),
+        Action::SubscriptionPaid {
+            subscription_id,
+            period_end,
+        } => (
+            EventEffect::SubscriptionPaid {
+                subscription_id,
+                licence_until: period_end
+                    .saturating_add(i64::try_from(SUBSCRIPTION_GRACE_SECS).unwrap_or(0)),
             },
             None,
         ),
@@ -335,6 +370,17 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Result<
     let duplicate = outcome == EventOutcome::Duplicate;
     let label = match (&outcome, ignored) {
         (EventOutcome::Duplicate, _) => "duplicate",
+        (
+            EventOutcome::Applied {
+                issued, revoked, ..
+            },
+            _,
+        ) if *issued && !revoked.is_empty() => {
+            crate::metrics::record_licence_issued();
+            crate::metrics::record_licences_revoked(revoked.len() as u64);
+            payments.licensing.mark_revoked(revoked.iter().cloned());
+            "issued_revoked"
+        }
         (EventOutcome::Applied { issued: true, .. }, _) => {
             crate::metrics::record_licence_issued();
             "issued"
@@ -344,8 +390,14 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Result<
             payments.licensing.mark_revoked(revoked.iter().cloned());
             "revoked"
         }
+        (EventOutcome::Applied { restored, .. }, _) if !restored.is_empty() => {
+            payments.licensing.mark_restored(restored);
+            "restored"
+        }
+        (EventOutcome::Applied { extended, .. }, _) if !extended.is_empty() => "extended",
         (_, Some(reason)) => reason,
-        // A paid session that had its licence already, or a revocation with nothing to revoke.
+        // A paid session that had its licence already, a revocation with nothing to revoke,
+        // or a refund, dispute or invoice recorded before its purchase.
         (EventOutcome::Applied { .. }, None) => "no_change",
     };
     crate::metrics::record_webhook_event(type_label, label);
@@ -380,43 +432,71 @@ pub struct LicenseQuery {
     session_id: Option<String>,
 }
 
-/// `GET /api/v1/license?session_id=cs_…`.
+/// `GET /api/v1/license?session_id=cs_…`, or with `Authorization: Bearer <token>` of a
+/// licence this server issued (even expired): the licence's current token, signed from its
+/// stored row, so a subscription renewed since its token was fetched gets the later expiry.
 pub async fn license(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<LicenseQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    payments(&state)?;
-    let session_id = query
-        .ok()
-        .and_then(|Query(query)| query.session_id)
-        .filter(|id| is_session_id(id))
-        .ok_or_else(|| {
-            Problem::bad_request("give the Checkout Session id Stripe sent back: ?session_id=cs_…")
-        })?;
-    let licence = state
-        .store()
-        .licence_for_session(&session_id)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "a licence could not be read");
-            Problem::internal()
-        })?;
-    let Some(licence) = licence else {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "not_paid_yet",
-            "Not paid yet",
-            "the payment for this checkout is not confirmed yet; ask again in a few seconds",
-        )
-        .retry_after(NOT_PAID_RETRY_AFTER));
+    let payments = payments(&state)?;
+    let read_failed = |error: crate::storage::StorageError| {
+        tracing::error!(%error, "a licence could not be read");
+        Problem::internal()
+    };
+    let session_id = query.ok().and_then(|Query(query)| query.session_id);
+    let bearer = licensing::bearer_token(&headers);
+    let licence = match (session_id, bearer) {
+        (None, Some(token)) => {
+            let claims = payments
+                .licensing
+                .genuine(token)
+                .map_err(|error| licensing::Refusal::Invalid(error).problem())?;
+            let licence = state
+                .store()
+                .licence(&claims.lid)
+                .await
+                .map_err(read_failed)?;
+            licence.ok_or_else(|| {
+                Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_licence",
+                    "Unknown licence",
+                    "this server has no record of this licence",
+                )
+            })?
+        }
+        (session_id, _) => {
+            let session_id = session_id.filter(|id| is_session_id(id)).ok_or_else(|| {
+                Problem::bad_request(
+                    "give the Checkout Session id Stripe sent back (?session_id=cs_…), or the \
+                     licence token as Authorization: Bearer <token>",
+                )
+            })?;
+            let licence = state
+                .store()
+                .licence_for_session(&session_id)
+                .await
+                .map_err(read_failed)?;
+            licence.ok_or_else(|| {
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "not_paid_yet",
+                    "Not paid yet",
+                    "the payment for this checkout is not confirmed yet; ask again in a few seconds",
+                )
+                .retry_after(NOT_PAID_RETRY_AFTER)
+            })?
+        }
     };
     if licence.revoked_at.is_some() {
-        return Err(crate::licensing::Refusal::Revoked.problem());
+        return Err(licensing::Refusal::Revoked.problem());
     }
     // `headers::apply` marks every answer under /api `no-store`: the token is kept by the app
     // alone, never by a browser cache or a proxy.
     Ok(Json(json!({
-        "token": licence.token,
+        "token": payments.licensing.token_for(&licence),
         "plan": licence.plan,
         "expires_at": licence.expires_at,
     }))

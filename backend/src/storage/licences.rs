@@ -1,5 +1,11 @@
 //! Pro purchases in the database: Stripe events applied exactly once, payments, licences and
-//! their revocation.
+//! their revocation, refunds and disputes, and subscriptions' paid periods.
+//!
+//! In any order: Stripe may deliver events late, retry them, and send them out of order, so
+//! each event records what it reports (a refund, a dispute's status, a paid period, a
+//! subscription's end) under Stripe's own ids before acting on the licences that exist, and a
+//! purchase consults those records when its licence is made. The result does not depend on
+//! the order the events came in.
 //!
 //! Exactly once: [`Store::apply_stripe_event`] inserts the event's id into `stripe_events`
 //! first, in the same transaction as the event's effects. The id is the primary key, so of two
@@ -58,37 +64,71 @@ pub struct StoredLicence {
     pub session_id: String,
     /// The plan.
     pub plan: String,
-    /// The token.
+    /// The features, comma-separated.
+    pub features: String,
+    /// The token as first issued (its expiry may have moved since: see `expires_at`).
     pub token: String,
     /// Issued at.
     pub issued_at: i64,
-    /// Expires at.
+    /// Expires at: a subscription's moves with each paid invoice.
     pub expires_at: i64,
-    /// When it was revoked, if it was.
+    /// When it was revoked, if it is.
     pub revoked_at: Option<i64>,
+}
+
+/// A refund or a dispute, as one event reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReversal {
+    /// `ch_…` (a charge's full refund) or `dp_…` (a dispute).
+    pub id: String,
+    /// `refund` or `dispute`: also the revocation reason.
+    pub kind: &'static str,
+    /// The PaymentIntent it takes back.
+    pub payment_intent: Option<String>,
+    /// The charge.
+    pub charge_id: Option<String>,
+    /// Stripe's status.
+    pub status: String,
+    /// Whether it takes the money back as things stand.
+    pub active: bool,
+    /// Whether the status is final.
+    pub settled: bool,
+    /// Stripe's `created` of the event, which orders the reports of one reversal.
+    pub event_created: i64,
 }
 
 /// What one Stripe event does to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventEffect {
     /// A paid session: store the payment and its licence (unless the session has one already,
-    /// e.g. from another event about the same session).
+    /// e.g. from another event about the same session). The licence is born revoked when a
+    /// refund or dispute of its PaymentIntent, or its subscription's end, was recorded
+    /// before; a subscription's licence lasts until its recorded paid period's end when that
+    /// is later than the licence's own expiry.
     Issue {
         /// The payment.
         payment: Box<NewPayment>,
         /// The licence for it.
         licence: Box<NewLicence>,
     },
-    /// Revoke the licences paid by this PaymentIntent (a refund).
-    RevokeByPaymentIntent {
-        /// `pi_…`.
-        payment_intent: String,
+    /// Record a refund or a dispute, then revoke the licences of its PaymentIntent while any
+    /// refund or dispute of it takes the money back, or restore the ones revoked for that
+    /// when none does any more (a dispute won).
+    Reversal {
+        /// The refund or dispute.
+        reversal: Box<NewReversal>,
         /// When.
         at: i64,
-        /// Why, for the record (`refund`).
-        reason: &'static str,
     },
-    /// Revoke the licences of this subscription (cancelled).
+    /// A subscription's invoice was paid: its licences last until `licence_until` (the
+    /// period's end plus the grace), unless they already last longer.
+    SubscriptionPaid {
+        /// `sub_…`.
+        subscription_id: String,
+        /// The new expiry.
+        licence_until: i64,
+    },
+    /// Record the subscription's end and revoke its licences (cancelled).
     RevokeBySubscription {
         /// `sub_…`.
         subscription_id: String,
@@ -111,9 +151,25 @@ pub enum EventOutcome {
     Applied {
         /// Whether a new licence was stored.
         issued: bool,
-        /// The licences revoked by this event (not counting ones revoked before).
+        /// The licences revoked by this event (not counting ones revoked before), including
+        /// one issued revoked.
         revoked: Vec<String>,
+        /// The licences this event restored (a dispute won).
+        restored: Vec<String>,
+        /// The licences whose expiry this event moved later.
+        extended: Vec<String>,
     },
+}
+
+impl EventOutcome {
+    fn applied() -> Self {
+        Self::Applied {
+            issued: false,
+            revoked: Vec::new(),
+            restored: Vec::new(),
+            extended: Vec::new(),
+        }
+    }
 }
 
 const INSERT_EVENT: &str = "\
@@ -126,13 +182,55 @@ amount_total, currency, paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
 ON CONFLICT (session_id) DO NOTHING";
 
 const INSERT_LICENCE: &str = "\
-INSERT INTO licences (id, session_id, plan, features, token, issued_at, expires_at) \
-VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (session_id) DO NOTHING";
+INSERT INTO licences (id, session_id, plan, features, token, issued_at, expires_at, \
+revoked_at, revoked_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+ON CONFLICT (session_id) DO NOTHING";
+
+/// The kind of a refund or dispute of a PaymentIntent that takes the money back, if any.
+const SELECT_ACTIVE_REVERSAL: &str = "\
+SELECT kind FROM payment_reversals WHERE payment_intent = $1 AND active = 1 \
+ORDER BY kind LIMIT 1";
+
+const SELECT_SUBSCRIPTION: &str = "SELECT licence_until, ended_at FROM subscriptions WHERE id = $1";
+
+/// A reversal's newer report replaces the stored one; a final status is never replaced by a
+/// status that is not.
+const UPSERT_REVERSAL: &str = "\
+INSERT INTO payment_reversals (id, kind, payment_intent, charge_id, status, active, settled, \
+event_created, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+ON CONFLICT (id) DO UPDATE SET status = excluded.status, active = excluded.active, \
+settled = excluded.settled, event_created = excluded.event_created, \
+updated_at = excluded.updated_at, \
+payment_intent = COALESCE(excluded.payment_intent, payment_reversals.payment_intent), \
+charge_id = COALESCE(excluded.charge_id, payment_reversals.charge_id) \
+WHERE excluded.settled > payment_reversals.settled \
+OR (excluded.settled = payment_reversals.settled \
+AND excluded.event_created >= payment_reversals.event_created)";
 
 const REVOKE_BY_PAYMENT_INTENT: &str = "\
 UPDATE licences SET revoked_at = $1, revoked_reason = $2 \
 WHERE revoked_at IS NULL AND session_id IN \
 (SELECT session_id FROM payments WHERE payment_intent = $3) RETURNING id";
+
+/// Only revocations for a refund or a dispute are undone, never a subscription's end.
+const RESTORE_BY_PAYMENT_INTENT: &str = "\
+UPDATE licences SET revoked_at = NULL, revoked_reason = NULL \
+WHERE revoked_at IS NOT NULL AND revoked_reason IN ('refund', 'dispute') AND session_id IN \
+(SELECT session_id FROM payments WHERE payment_intent = $1) RETURNING id";
+
+const UPSERT_SUBSCRIPTION_PAID: &str = "\
+INSERT INTO subscriptions (id, licence_until, ended_at) VALUES ($1, $2, NULL) \
+ON CONFLICT (id) DO UPDATE SET licence_until = excluded.licence_until \
+WHERE subscriptions.licence_until IS NULL OR subscriptions.licence_until < excluded.licence_until";
+
+const EXTEND_BY_SUBSCRIPTION: &str = "\
+UPDATE licences SET expires_at = $1 WHERE expires_at < $1 AND session_id IN \
+(SELECT session_id FROM payments WHERE subscription_id = $2) RETURNING id";
+
+const UPSERT_SUBSCRIPTION_ENDED: &str = "\
+INSERT INTO subscriptions (id, licence_until, ended_at) VALUES ($1, NULL, $2) \
+ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at \
+WHERE subscriptions.ended_at IS NULL";
 
 const REVOKE_BY_SUBSCRIPTION: &str = "\
 UPDATE licences SET revoked_at = $1, revoked_reason = $2 \
@@ -140,25 +238,39 @@ WHERE revoked_at IS NULL AND session_id IN \
 (SELECT session_id FROM payments WHERE subscription_id = $3) RETURNING id";
 
 const SELECT_LICENCE: &str = "\
-SELECT id, session_id, plan, token, issued_at, expires_at, revoked_at FROM licences";
+SELECT id, session_id, plan, features, token, issued_at, expires_at, revoked_at FROM licences";
 
 const SELECT_REVOKED: &str = "SELECT id FROM licences WHERE revoked_at IS NOT NULL";
 
 const SELECT_EVENT: &str = "SELECT type FROM stripe_events WHERE id = $1";
 
-type LicenceRow = (String, String, String, String, i64, i64, Option<i64>);
+type LicenceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+);
 
 fn licence_from_row(row: LicenceRow) -> StoredLicence {
-    let (id, session_id, plan, token, issued_at, expires_at, revoked_at) = row;
+    let (id, session_id, plan, features, token, issued_at, expires_at, revoked_at) = row;
     StoredLicence {
         id,
         session_id,
         plan,
+        features,
         token,
         issued_at,
         expires_at,
         revoked_at,
     }
+}
+
+fn ids(rows: Vec<(String,)>) -> Vec<String> {
+    rows.into_iter().map(|(id,)| id).collect()
 }
 
 /// Applies `$effect` in the open transaction `$tx`, committing it, or rolls back on a duplicate;
@@ -189,6 +301,30 @@ macro_rules! apply_in {
                     .bind(payment.paid_at)
                     .execute(&mut *$tx)
                     .await?;
+                // What was recorded about this payment before its purchase event arrived.
+                let mut revoked_reason: Option<String> = None;
+                if let Some(intent) = &payment.payment_intent {
+                    let row: Option<(String,)> = sqlx::query_as(SELECT_ACTIVE_REVERSAL)
+                        .bind(intent)
+                        .fetch_optional(&mut *$tx)
+                        .await?;
+                    revoked_reason = row.map(|(kind,)| kind);
+                }
+                let mut expires_at = licence.expires_at;
+                if let Some(subscription) = &payment.subscription_id {
+                    let row: Option<(Option<i64>, Option<i64>)> =
+                        sqlx::query_as(SELECT_SUBSCRIPTION)
+                            .bind(subscription)
+                            .fetch_optional(&mut *$tx)
+                            .await?;
+                    if let Some((licence_until, ended_at)) = row {
+                        expires_at = expires_at.max(licence_until.unwrap_or(expires_at));
+                        if ended_at.is_some() && revoked_reason.is_none() {
+                            revoked_reason = Some("subscription_deleted".to_owned());
+                        }
+                    }
+                }
+                let revoked_at = revoked_reason.as_ref().map(|_| payment.paid_at);
                 let issued = sqlx::query(INSERT_LICENCE)
                     .bind(&licence.id)
                     .bind(&payment.session_id)
@@ -196,45 +332,122 @@ macro_rules! apply_in {
                     .bind(&licence.features)
                     .bind(&licence.token)
                     .bind(licence.issued_at)
-                    .bind(licence.expires_at)
+                    .bind(expires_at)
+                    .bind(revoked_at)
+                    .bind(&revoked_reason)
                     .execute(&mut *$tx)
                     .await?
-                    .rows_affected();
+                    .rows_affected()
+                    > 0;
                 EventOutcome::Applied {
-                    issued: issued > 0,
-                    revoked: Vec::new(),
+                    issued,
+                    revoked: if issued && revoked_reason.is_some() {
+                        vec![licence.id.clone()]
+                    } else {
+                        Vec::new()
+                    },
+                    restored: Vec::new(),
+                    extended: Vec::new(),
                 }
             }
-            EventEffect::RevokeByPaymentIntent {
-                payment_intent: key,
-                at,
-                reason,
-            }
-            | EventEffect::RevokeBySubscription {
-                subscription_id: key,
-                at,
-                reason,
-            } => {
-                let query = if matches!($effect, EventEffect::RevokeByPaymentIntent { .. }) {
-                    REVOKE_BY_PAYMENT_INTENT
-                } else {
-                    REVOKE_BY_SUBSCRIPTION
-                };
-                let revoked: Vec<(String,)> = sqlx::query_as(query)
+            EventEffect::Reversal { reversal, at } => {
+                sqlx::query(UPSERT_REVERSAL)
+                    .bind(&reversal.id)
+                    .bind(reversal.kind)
+                    .bind(&reversal.payment_intent)
+                    .bind(&reversal.charge_id)
+                    .bind(&reversal.status)
+                    .bind(i64::from(reversal.active))
+                    .bind(i64::from(reversal.settled))
+                    .bind(reversal.event_created)
                     .bind(*at)
-                    .bind(*reason)
-                    .bind(key)
+                    .execute(&mut *$tx)
+                    .await?;
+                let mut revoked = Vec::new();
+                let mut restored = Vec::new();
+                if let Some(intent) = &reversal.payment_intent {
+                    // Whatever this report said, what counts is whether any refund or dispute
+                    // of the payment still takes the money back.
+                    let active: Option<(String,)> = sqlx::query_as(SELECT_ACTIVE_REVERSAL)
+                        .bind(intent)
+                        .fetch_optional(&mut *$tx)
+                        .await?;
+                    match active {
+                        Some((reason,)) => {
+                            let rows: Vec<(String,)> = sqlx::query_as(REVOKE_BY_PAYMENT_INTENT)
+                                .bind(*at)
+                                .bind(reason)
+                                .bind(intent)
+                                .fetch_all(&mut *$tx)
+                                .await?;
+                            revoked = ids(rows);
+                        }
+                        None => {
+                            let rows: Vec<(String,)> = sqlx::query_as(RESTORE_BY_PAYMENT_INTENT)
+                                .bind(intent)
+                                .fetch_all(&mut *$tx)
+                                .await?;
+                            restored = ids(rows);
+                        }
+                    }
+                }
+                EventOutcome::Applied {
+                    issued: false,
+                    revoked,
+                    restored,
+                    extended: Vec::new(),
+                }
+            }
+            EventEffect::SubscriptionPaid {
+                subscription_id,
+                licence_until,
+            } => {
+                sqlx::query(UPSERT_SUBSCRIPTION_PAID)
+                    .bind(subscription_id)
+                    .bind(*licence_until)
+                    .execute(&mut *$tx)
+                    .await?;
+                // The latest paid period, whichever invoice arrived last.
+                let (until, _): (Option<i64>, Option<i64>) = sqlx::query_as(SELECT_SUBSCRIPTION)
+                    .bind(subscription_id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                let rows: Vec<(String,)> = sqlx::query_as(EXTEND_BY_SUBSCRIPTION)
+                    .bind(until.unwrap_or(*licence_until))
+                    .bind(subscription_id)
                     .fetch_all(&mut *$tx)
                     .await?;
                 EventOutcome::Applied {
                     issued: false,
-                    revoked: revoked.into_iter().map(|(id,)| id).collect(),
+                    revoked: Vec::new(),
+                    restored: Vec::new(),
+                    extended: ids(rows),
                 }
             }
-            EventEffect::Record => EventOutcome::Applied {
-                issued: false,
-                revoked: Vec::new(),
-            },
+            EventEffect::RevokeBySubscription {
+                subscription_id,
+                at,
+                reason,
+            } => {
+                sqlx::query(UPSERT_SUBSCRIPTION_ENDED)
+                    .bind(subscription_id)
+                    .bind(*at)
+                    .execute(&mut *$tx)
+                    .await?;
+                let rows: Vec<(String,)> = sqlx::query_as(REVOKE_BY_SUBSCRIPTION)
+                    .bind(*at)
+                    .bind(*reason)
+                    .bind(subscription_id)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                EventOutcome::Applied {
+                    issued: false,
+                    revoked: ids(rows),
+                    restored: Vec::new(),
+                    extended: Vec::new(),
+                }
+            }
+            EventEffect::Record => EventOutcome::applied(),
         };
         $tx.commit().await?;
         Ok(outcome)

@@ -29,6 +29,35 @@ pub use day::{today, utc_day};
 use url::Target;
 pub use url::redact;
 
+/// Creates `folder` and its missing parents readable by their owner only (0700): they hold
+/// the database and the licence signing key. Folders that exist are left as they are.
+pub(crate) fn create_private_folder(folder: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(folder)
+}
+
+/// Creates `file` empty and readable by its owner only (0600) when it does not exist.
+fn create_private_file(file: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 /// The migrations in `backend/migrations/`, compiled into the binary.
 static MIGRATOR: Migrator = sqlx::migrate!();
 
@@ -64,6 +93,14 @@ pub enum StorageError {
         url: String,
         /// What the driver said.
         source: sqlx::Error,
+    },
+    /// A new SQLite file could not be created private.
+    #[error("cannot create the database file {}: {source}", path.display())]
+    CreateFile {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
     },
     /// The folder of a SQLite file could not be created.
     #[error("cannot create the folder {} for the database: {source}", path.display())]
@@ -184,7 +221,7 @@ macro_rules! on_pool {
 
 // After `on_pool!`, which it uses.
 mod licences;
-pub use licences::{EventEffect, EventOutcome, NewLicence, NewPayment, StoredLicence};
+pub use licences::{EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal, StoredLicence};
 
 const UPSERT: &str = "\
 INSERT INTO daily_counts (day, origin, outcome, version, conversions, bytes) \
@@ -238,18 +275,23 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
-                if let Some(folder) = options
-                    .get_filename()
+                let file = options.get_filename();
+                if let Some(folder) = file
                     .parent()
                     .filter(|folder| !folder.as_os_str().is_empty())
                 {
-                    std::fs::create_dir_all(folder).map_err(|source| {
-                        StorageError::CreateFolder {
-                            path: folder.to_path_buf(),
-                            source,
-                        }
+                    create_private_folder(folder).map_err(|source| StorageError::CreateFolder {
+                        path: folder.to_path_buf(),
+                        source,
                     })?;
                 }
+                // SQLite would create the file by the umask (often readable by everyone), and
+                // gives its -wal and -shm files the database's mode: an empty private file
+                // first (an empty file is an empty database) keeps all three private.
+                create_private_file(file).map_err(|source| StorageError::CreateFile {
+                    path: file.to_path_buf(),
+                    source,
+                })?;
                 let mut attempt = 1;
                 loop {
                     let pool = PoolOptions::new()
