@@ -5,7 +5,12 @@
 //! Timeouts are configured at one or two seconds and every wait allows several times that, so
 //! the tests hold on a loaded machine.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -247,4 +252,111 @@ async fn shutdown_ends_within_its_deadline_despite_a_stuck_client() {
             .await
             .is_some()
     );
+}
+
+/// The head of a conversion upload announcing `length` bytes.
+fn upload_head(length: u64) -> String {
+    format!(
+        "POST /api/v1/convert HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\n\
+         Content-Length: {length}\r\n\r\n"
+    )
+}
+
+/// Opens a connection that announces a 64 MiB upload and sends none of it.
+async fn reserving_upload(server: &Running) -> TcpStream {
+    let mut stream = server.connect().await;
+    stream
+        .write_all(upload_head(64 << 20).as_bytes())
+        .await
+        .unwrap();
+    stream
+}
+
+/// A complete upload of a few bytes that are not a project: 422 when it gets through.
+async fn honest_upload(server: &Running) -> String {
+    let mut stream = server.connect().await;
+    let body = "this is not a project file";
+    let raw = format!("{}{body}", upload_head(body.len() as u64));
+    tokio::time::timeout(Duration::from_secs(20), request(&mut stream, &raw))
+        .await
+        .expect("no answer to an honest upload")
+}
+
+#[tokio::test]
+async fn announced_but_empty_uploads_do_not_hold_the_memory_budget() {
+    // Two announced 64 MiB bodies were the whole default 128 MiB budget; take four.
+    let server = Running::start(|config| config.uploads_per_client = 16).await;
+    let mut reserving = Vec::new();
+    for _ in 0..4 {
+        reserving.push(reserving_upload(&server).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let answer = honest_upload(&server).await;
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+    drop(reserving);
+    server.stop(Duration::from_secs(20)).await;
+}
+
+#[tokio::test]
+async fn an_upload_below_the_minimum_rate_gets_408() {
+    let server = Running::start(|config| {
+        config.upload_grace_secs = 1;
+        config.upload_min_rate = 16 * 1024;
+    })
+    .await;
+    let mut stream = server.connect().await;
+    stream
+        .write_all(upload_head(1 << 20).as_bytes())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    // 100 bytes every 200 ms (500 bytes/s) until the server answers.
+    let answer = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let mut byte = [0u8; 1];
+            let peeked = tokio::time::timeout(Duration::from_millis(200), stream.peek(&mut byte));
+            if matches!(peeked.await, Ok(Ok(n)) if n > 0) {
+                return read_answer(&mut stream).await;
+            }
+            if stream.write_all(&[0u8; 100]).await.is_err() {
+                return read_answer(&mut stream).await;
+            }
+        }
+    })
+    .await
+    .expect("a dribbled upload was still being read after 15 s");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("bytes/s"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "refused only after {:?} (grace 1 s)",
+        started.elapsed()
+    );
+    server.stop(Duration::from_secs(20)).await;
+}
+
+#[tokio::test]
+async fn one_client_has_at_most_its_uploads_in_flight() {
+    let server = Running::start(|config| config.uploads_per_client = 2).await;
+    let first = reserving_upload(&server).await;
+    let second = reserving_upload(&server).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let answer = honest_upload(&server).await;
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert!(answer.contains("in flight"), "{answer}");
+    // A slot comes back when its upload ends (here, the client goes away).
+    drop(first);
+    let dropped = Instant::now();
+    let deadline = dropped + Duration::from_secs(10);
+    loop {
+        let answer = honest_upload(&server).await;
+        if answer.starts_with("HTTP/1.1 422") {
+            break;
+        }
+        assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+        assert!(Instant::now() < deadline, "the slot never came back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(second);
+    server.stop(Duration::from_secs(20)).await;
 }
