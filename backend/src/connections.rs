@@ -2,17 +2,21 @@
 //! sends a request line and then a header byte now and then, or opens a connection and never
 //! uses it, would hold a file descriptor for ever, and a graceful shutdown would wait for it.
 //!
-//! Each connection is served by hyper (HTTP/1.1, or HTTP/2 with prior knowledge) with:
-//! - a header-read timeout (hyper's own, which on HTTP/1 also runs between two requests of a
-//!   kept-alive connection);
+//! Each connection is served by hyper as HTTP/1.1 with:
+//! - a header-read timeout (hyper's own, which also runs between two requests of a kept-alive
+//!   connection);
 //! - an idle timeout: a connection on which no byte moves in either direction while no request
-//!   is being handled is dropped (this covers HTTP/2 too, which has no header timeout);
+//!   is being handled is dropped;
 //! - a send deadline that a response body may set (see [`Connection::send_deadline`]): once
 //!   it passes, the connection is dropped even if the client keeps reading a byte at a time;
 //! - a cap on open connections: past it, new ones wait in the kernel's listen queue, and one
 //!   line is logged (at most once a minute), not one per connection;
 //! - on shutdown, requests in flight may finish within a deadline; connections still open
 //!   after it are dropped.
+//!
+//! HTTP/2 in clear text (prior knowledge), which `axum::serve` also spoke, is not served: no
+//! browser uses it, hyper has no header timeout for it, and a TLS-terminating proxy in front
+//! speaks HTTP/1.1 or terminates HTTP/2 itself.
 //!
 //! Every request carries `ConnectInfo<SocketAddr>` (the peer, for the rate limits) and the
 //! [`Connection`] it came on.
@@ -99,13 +103,12 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Stopped {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
-    builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stop, stopping) = watch::channel(false);
@@ -118,6 +121,7 @@ pub async fn serve(
         let permit = match Arc::clone(&permits).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
+                ::metrics::counter!(crate::metrics::CONNECTION_CAP_REACHED).increment(1);
                 if cap_logged.is_none_or(|at| at.elapsed() >= CAP_LOG_PERIOD) {
                     tracing::warn!(
                         max_connections = limits.max_connections,
@@ -175,6 +179,8 @@ pub async fn serve(
             seconds = limits.shutdown_timeout.as_secs_f64(),
             "the shutdown deadline passed: dropping the connections still open"
         );
+        ::metrics::counter!(crate::metrics::CONNECTIONS_DROPPED, "reason" => "shutdown_deadline")
+            .increment(dropped as u64);
         tasks.shutdown().await;
     }
     Stopped { dropped }
@@ -197,6 +203,7 @@ async fn serve_connection(
     permit: OwnedSemaphorePermit,
 ) {
     let _permit = permit;
+    let _open = Open::count();
     // Answers are small or sent whole; waiting for more to fill a packet only adds latency.
     let _ = stream.set_nodelay(true);
     let connection = Connection::new();
@@ -236,12 +243,30 @@ async fn serve_connection(
             }
             () = tokio::time::sleep_until(wake) => {
                 if let Some(reason) = connection.expired(idle_timeout) {
-                    tracing::debug!(%peer, reason, "closing the connection");
+                    tracing::debug!(%peer, reason, "dropping the connection");
+                    ::metrics::counter!(crate::metrics::CONNECTIONS_DROPPED, "reason" => reason)
+                        .increment(1);
                     return;
                 }
             }
             () = connection.changed.notified() => {}
         }
+    }
+}
+
+/// One connection counted in [`crate::metrics::CONNECTIONS_OPEN`] while it lives.
+struct Open(());
+
+impl Open {
+    fn count() -> Self {
+        ::metrics::gauge!(crate::metrics::CONNECTIONS_OPEN).increment(1.0);
+        Self(())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        ::metrics::gauge!(crate::metrics::CONNECTIONS_OPEN).decrement(1.0);
     }
 }
 
@@ -255,6 +280,7 @@ pub struct Connection {
     handling: AtomicUsize,
     sends: Mutex<Vec<(u64, Instant)>>,
     next_send: AtomicU64,
+    /// Woken when a send deadline is set, which may be sooner than the watchdog's next look.
     changed: Notify,
 }
 
@@ -301,7 +327,7 @@ impl Connection {
     fn expired(&self, idle_timeout: Duration) -> Option<&'static str> {
         let now = Instant::now();
         if self.earliest_send_deadline().is_some_and(|at| at <= now) {
-            return Some("an answer was not sent within the send timeout");
+            return Some("send_timeout");
         }
         if self.handling.load(Ordering::Relaxed) == 0
             && now.duration_since(self.last_activity()) >= idle_timeout
@@ -339,7 +365,6 @@ impl Drop for SendDeadline {
         if let Ok(mut sends) = self.connection.sends.lock() {
             sends.retain(|(id, _)| *id != self.id);
         }
-        self.connection.changed.notify_one();
     }
 }
 
@@ -355,9 +380,9 @@ impl Handling {
 
 impl Drop for Handling {
     fn drop(&mut self) {
+        // No wake-up needed: the watchdog's next look sees the fresh activity and re-arms.
         self.0.handling.fetch_sub(1, Ordering::Relaxed);
         self.0.touch();
-        self.0.changed.notify_one();
     }
 }
 

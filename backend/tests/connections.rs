@@ -360,3 +360,41 @@ async fn one_client_has_at_most_its_uploads_in_flight() {
     drop(second);
     server.stop(Duration::from_secs(20)).await;
 }
+
+#[tokio::test]
+async fn a_webhook_event_that_does_not_come_gets_408() {
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("licence.key");
+    let server = Running::start(move |config| {
+        config.upload_grace_secs = 1;
+        config.payments = backend::payments::PaymentsConfig {
+            stripe_secret_key: Some("sk_test_connections".into()),
+            stripe_webhook_secret: Some("whsec_connections".into()),
+            stripe_price_id: Some("price_connections".to_owned()),
+            public_url: Some("http://127.0.0.1/".to_owned()),
+            licence_key_file: key_file,
+            ..backend::payments::PaymentsConfig::default()
+        };
+    })
+    .await;
+    let mut stream = server.connect().await;
+    let started = Instant::now();
+    let answer = tokio::time::timeout(
+        Duration::from_secs(15),
+        request(
+            &mut stream,
+            "POST /api/v1/stripe/webhook HTTP/1.1\r\nHost: t\r\nStripe-Signature: t=1,v1=00\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":",
+        ),
+    )
+    .await
+    .expect("a webhook body that never came was still awaited after 15 s");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    server.stop(Duration::from_secs(20)).await;
+    drop(keys);
+}
