@@ -1,6 +1,6 @@
 //! The attackers of the load test's hostile phase, on plain blocking sockets in two threads
-//! beside wrk: connections that send a request line and then one header byte a second
-//! (slow headers), and uploads that announce the largest body and send none of it. Whatever
+//! beside wrk: connections that send a request line and then one header byte every two
+//! seconds (slow headers), and uploads that announce the largest body and send none of it. Whatever
 //! the server closes or answers is opened again at once, so the attack keeps its size for the
 //! whole phase; the counts say how often the server defended itself. A third thread makes
 //! honest conversions meanwhile, which must all succeed.
@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How often each slow connection sends its next header byte.
-const DRIBBLE_PERIOD: Duration = Duration::from_secs(1);
+/// How often each slow connection sends its next header byte (as in issue 10).
+const DRIBBLE_PERIOD: Duration = Duration::from_secs(2);
 /// The body an empty upload announces: the server's default upload cap.
 const ANNOUNCED_BYTES: u64 = 64 << 20;
 /// Pause between two honest conversions.
@@ -23,10 +23,13 @@ const HONEST_PAUSE: Duration = Duration::from_millis(500);
 /// What the attackers saw.
 #[derive(Debug, Default)]
 pub struct Figures {
-    /// Slow-header connections open at the fewest, over the rounds after the first.
-    pub slow_open_min: usize,
+    /// Slow-header connections open when the phase ended.
+    pub slow_open_at_end: usize,
     /// Slow-header connections the server closed (each opened again).
     pub slow_closed: u64,
+    /// The shortest and the longest a slow-header connection lived before the server closed
+    /// it (seen at the attacker's next round, so up to one dribble period late).
+    pub slow_lifetime: Option<(Duration, Duration)>,
     /// Empty uploads the server answered or closed (each opened again).
     pub uploads_ended: u64,
     /// Of those, answered 408.
@@ -104,6 +107,7 @@ impl Attack {
 struct Attacker {
     stream: Option<TcpStream>,
     upload: bool,
+    opened: Instant,
 }
 
 fn open(addr: SocketAddr, upload: bool) -> Option<TcpStream> {
@@ -145,22 +149,19 @@ fn hold(
     stop: &AtomicBool,
     opened: &std::sync::mpsc::Sender<usize>,
 ) -> Figures {
-    let mut figures = Figures {
-        slow_open_min: usize::MAX,
-        ..Figures::default()
-    };
+    let mut figures = Figures::default();
     let mut attackers: Vec<Attacker> = (0..uploads)
         .map(|_| true)
         .chain((0..slow).map(|_| false))
         .map(|upload| Attacker {
             stream: open(addr, upload),
             upload,
+            opened: Instant::now(),
         })
         .collect();
     let open_now = attackers.iter().filter(|a| a.stream.is_some()).count();
     // The receiver only goes away when the phase gave up waiting.
     let _ = opened.send(open_now);
-    let mut round = 0u64;
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
         let mut slow_open = 0;
@@ -192,23 +193,23 @@ fn hold(
                     }
                 } else {
                     figures.slow_closed += 1;
+                    let lived = attacker.opened.elapsed();
+                    figures.slow_lifetime = Some(match figures.slow_lifetime {
+                        None => (lived, lived),
+                        Some((shortest, longest)) => (shortest.min(lived), longest.max(lived)),
+                    });
                 }
                 attacker.stream = None;
             }
             if attacker.stream.is_none() {
                 attacker.stream = open(addr, attacker.upload);
+                attacker.opened = Instant::now();
             }
         }
-        if round > 0 {
-            figures.slow_open_min = figures.slow_open_min.min(slow_open);
-        }
-        round += 1;
+        figures.slow_open_at_end = slow_open;
         if let Some(rest) = DRIBBLE_PERIOD.checked_sub(started.elapsed()) {
             std::thread::sleep(rest);
         }
-    }
-    if figures.slow_open_min == usize::MAX {
-        figures.slow_open_min = 0;
     }
     figures
 }
