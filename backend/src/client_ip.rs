@@ -116,17 +116,23 @@ impl ClientKey {
     pub fn new(proxies: TrustedProxies) -> Self {
         Self { proxies }
     }
+
+    /// The key of `request`'s client, as the rate limiters see it (also what the per-client
+    /// upload cap counts by).
+    pub fn key_of<T>(&self, request: &Request<T>) -> IpAddr {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        rate_key(self.proxies.client(peer, request.headers()))
+    }
 }
 
 impl KeyExtractor for ClientKey {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &Request<T>) -> Result<Self::Key, GovernorError> {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-        Ok(rate_key(self.proxies.client(peer, request.headers())))
+        Ok(self.key_of(request))
     }
 }
 

@@ -33,6 +33,25 @@ pub const DEFAULT_RATE: f64 = 50.0;
 /// Default of `--burst`: a first visit loads about fifteen files at once, and one address
 /// may be a whole office behind NAT.
 pub const DEFAULT_BURST: NonZeroU32 = nonzero(200);
+/// Default of `--header-timeout-secs`: a browser sends its headers in one packet.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Default of `--idle-timeout-secs`.
+pub const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 60;
+/// Default of `--max-connections`, lowered at start to what the open-file limit allows.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Default of `--shutdown-timeout-secs`: below the 30 s most orchestrators wait after SIGTERM
+/// plus their grace, so the counts are still written.
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+/// Default of `--upload-min-rate`: 16 KiB/s, far below any real uplink, far above a client
+/// that only wants to hold a slot.
+pub const DEFAULT_UPLOAD_MIN_RATE: u64 = 16 << 10;
+/// Default of `--upload-grace-secs`.
+pub const DEFAULT_UPLOAD_GRACE_SECS: u64 = 10;
+/// Default of `--uploads-per-client`: a person converts one file at a time; an office behind
+/// one address a few.
+pub const DEFAULT_UPLOADS_PER_CLIENT: usize = 4;
+/// Default of `--send-timeout-secs`.
+pub const DEFAULT_SEND_TIMEOUT_SECS: u64 = 60;
 
 /// Default of `--metrics-addr`: Prometheus' conventional exporter port, on loopback only.
 pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
@@ -171,6 +190,51 @@ pub struct Config {
     #[arg(long, env = "MPP2XML_TELEMETRY_BURST", default_value_t = DEFAULT_TELEMETRY_BURST)]
     pub telemetry_burst: NonZeroU32,
 
+    /// Longest time to receive a request's headers, in seconds, counted from when the
+    /// connection waits for them (on a kept-alive connection, from the end of the previous
+    /// answer); a slower client is disconnected.
+    #[arg(long, env = "MPP2XML_HEADER_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+
+    /// A connection on which nothing is received or sent for this long, in seconds, while no
+    /// request is being handled, is closed.
+    #[arg(long, env = "MPP2XML_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_IDLE_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+
+    /// Connections open at once; further ones wait in the system's listen queue until one
+    /// closes. Lowered at start to what the open-file limit allows.
+    #[arg(long, env = "MPP2XML_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
+
+    /// On shutdown, how long the requests in flight may take to finish, in seconds;
+    /// connections still open after it are dropped.
+    #[arg(long, env = "MPP2XML_SHUTDOWN_TIMEOUT_SECS", default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
+    pub shutdown_timeout_secs: u64,
+
+    /// The slowest average an upload may arrive at, in bytes per second, once
+    /// `--upload-grace-secs` have passed; a slower one gets 408.
+    #[arg(long, env = "MPP2XML_UPLOAD_MIN_RATE", default_value_t = DEFAULT_UPLOAD_MIN_RATE)]
+    pub upload_min_rate: u64,
+
+    /// Seconds an upload may take before `--upload-min-rate` applies.
+    #[arg(long, env = "MPP2XML_UPLOAD_GRACE_SECS", default_value_t = DEFAULT_UPLOAD_GRACE_SECS)]
+    pub upload_grace_secs: u64,
+
+    /// Conversion uploads one client (keyed as the rate limits are) may have in flight at
+    /// once; more get 429.
+    #[arg(long, env = "MPP2XML_UPLOADS_PER_CLIENT", default_value_t = DEFAULT_UPLOADS_PER_CLIENT,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub uploads_per_client: usize,
+
+    /// Longest time to send a conversion's answer, in seconds; a client reading it slower is
+    /// disconnected, and the memory and the slot the answer holds are released.
+    #[arg(long, env = "MPP2XML_SEND_TIMEOUT_SECS", default_value_t = DEFAULT_SEND_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub send_timeout_secs: u64,
+
     /// Payments and Pro licences (`--stripe-*`, `--public-url`, `--licence-*`).
     #[command(flatten)]
     pub payments: crate::payments::PaymentsConfig,
@@ -282,6 +346,14 @@ impl Config {
             checkout_burst: DEFAULT_CHECKOUT_BURST,
             telemetry_rate: DEFAULT_TELEMETRY_RATE,
             telemetry_burst: DEFAULT_TELEMETRY_BURST,
+            header_timeout_secs: DEFAULT_HEADER_TIMEOUT_SECS,
+            idle_timeout_secs: DEFAULT_IDLE_TIMEOUT_SECS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_timeout_secs: DEFAULT_SHUTDOWN_TIMEOUT_SECS,
+            upload_min_rate: DEFAULT_UPLOAD_MIN_RATE,
+            upload_grace_secs: DEFAULT_UPLOAD_GRACE_SECS,
+            uploads_per_client: DEFAULT_UPLOADS_PER_CLIENT,
+            send_timeout_secs: DEFAULT_SEND_TIMEOUT_SECS,
             payments: crate::payments::PaymentsConfig::default(),
         }
     }
@@ -312,6 +384,31 @@ impl Config {
     /// `--body-timeout-secs` as a duration.
     pub fn body_timeout(&self) -> Duration {
         Duration::from_secs(self.body_timeout_secs)
+    }
+
+    /// `--header-timeout-secs` as a duration.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs)
+    }
+
+    /// `--idle-timeout-secs` as a duration.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    /// `--shutdown-timeout-secs` as a duration.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+
+    /// `--upload-grace-secs` as a duration.
+    pub fn upload_grace(&self) -> Duration {
+        Duration::from_secs(self.upload_grace_secs)
+    }
+
+    /// `--send-timeout-secs` as a duration.
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.send_timeout_secs)
     }
 }
 
@@ -434,6 +531,55 @@ mod tests {
         assert_eq!(config.convert_burst.get(), 2);
         assert!((config.rate - 20.0).abs() < f64::EPSILON);
         assert_eq!(config.burst.get(), 40);
+    }
+
+    #[test]
+    fn connection_and_upload_limits_are_read() {
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(defaults.header_timeout(), Duration::from_secs(10));
+        assert_eq!(defaults.idle_timeout(), Duration::from_secs(60));
+        assert_eq!(defaults.max_connections, 10_000);
+        assert_eq!(defaults.shutdown_timeout(), Duration::from_secs(30));
+        assert_eq!(defaults.upload_min_rate, 16 * 1024);
+        assert_eq!(defaults.upload_grace(), Duration::from_secs(10));
+        assert_eq!(defaults.uploads_per_client, 4);
+        assert_eq!(defaults.send_timeout(), Duration::from_secs(60));
+        let config = parse(&[
+            "--header-timeout-secs",
+            "2",
+            "--idle-timeout-secs",
+            "3",
+            "--max-connections",
+            "50",
+            "--shutdown-timeout-secs",
+            "0",
+            "--upload-min-rate",
+            "100",
+            "--upload-grace-secs",
+            "4",
+            "--uploads-per-client",
+            "1",
+            "--send-timeout-secs",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(config.header_timeout(), Duration::from_secs(2));
+        assert_eq!(config.idle_timeout(), Duration::from_secs(3));
+        assert_eq!(config.max_connections, 50);
+        assert_eq!(config.shutdown_timeout(), Duration::ZERO);
+        assert_eq!(config.upload_min_rate, 100);
+        assert_eq!(config.upload_grace(), Duration::from_secs(4));
+        assert_eq!(config.uploads_per_client, 1);
+        assert_eq!(config.send_timeout(), Duration::from_secs(5));
+        for args in [
+            &["--header-timeout-secs", "0"][..],
+            &["--idle-timeout-secs", "0"],
+            &["--max-connections", "0"],
+            &["--uploads-per-client", "0"],
+            &["--send-timeout-secs", "0"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} was accepted");
+        }
     }
 
     #[test]

@@ -40,6 +40,7 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 pub mod api;
 pub mod client_ip;
 pub mod config;
+pub mod connections;
 pub mod csp;
 pub mod headers;
 pub mod licensing;
@@ -97,9 +98,9 @@ pub enum ServeError {
 /// The whole service: the API, the operations routes, and the files of `dist` with the
 /// headers described in the crate documentation.
 ///
-/// Rate limits key on the client address from `ConnectInfo<SocketAddr>`: serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` (as [`run`] does), or insert
-/// `ConnectInfo` into each request's extensions when driving it directly.
+/// Rate limits key on the client address from `ConnectInfo<SocketAddr>`: [`run`] inserts it
+/// into each request (see `connections`), as `into_make_service_with_connect_info` would;
+/// insert it yourself when driving the router directly.
 pub fn app(state: AppState) -> Router {
     let limits = state.rate_limits().clone();
     let config = state.config();
@@ -153,9 +154,29 @@ pub fn metrics_app() -> Router {
 
 /// Serves [`app`] for `config` until Ctrl-C or SIGTERM: opens the database (running its
 /// migrations), writes the gathered counts every few seconds, and on shutdown lets the
-/// requests and conversions in flight finish, writes the counts a last time and closes the
-/// database.
+/// requests and conversions in flight finish (within `--shutdown-timeout-secs`), writes the
+/// counts a last time and closes the database.
 pub async fn run(config: &Config) -> Result<(), ServeError> {
+    if !config.dist.join("index.html").is_file() {
+        return Err(ServeError::NoApp(config.dist.clone()));
+    }
+    config.validate().map_err(StateError::from)?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    run_on(listener, config, shutdown_signal()).await
+}
+
+/// [`run`] on a listener already bound, until `shutdown` completes: for tests and embedders
+/// that pick their own port or stop the server themselves.
+pub async fn run_on(
+    listener: tokio::net::TcpListener,
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
     if !config.dist.join("index.html").is_file() {
         return Err(ServeError::NoApp(config.dist.clone()));
     }
@@ -179,12 +200,6 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
             .await
             .map_err(StateError::from)?;
     }
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: config.addr,
-            source,
-        })?;
     let local = listener.local_addr().map_err(ServeError::Serve)?;
     let metrics_listener = tokio::net::TcpListener::bind(config.metrics_addr)
         .await
@@ -193,8 +208,14 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
             source,
         })?;
     let metrics_local = metrics_listener.local_addr().map_err(ServeError::Serve)?;
+    let limits = connections::Limits {
+        header_timeout: config.header_timeout(),
+        idle_timeout: config.idle_timeout(),
+        max_connections: connections::bounded_by_fd_limit(config.max_connections),
+        shutdown_timeout: config.shutdown_timeout(),
+    };
     let background = [
-        tokio::spawn(serve_metrics(metrics_listener)),
+        tokio::spawn(serve_metrics(metrics_listener, limits)),
         tokio::spawn(flush_counts_every(state.clone(), FLUSH_PERIOD)),
         tokio::spawn(
             state
@@ -212,16 +233,11 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
     tracing::info!(
         dist = %config.dist.display(),
         workers = config.workers(),
+        max_connections = limits.max_connections,
         "serving the app on http://{local}/"
     );
     tracing::info!("serving the metrics on http://{metrics_local}/metrics");
-    let served = axum::serve(
-        listener,
-        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(ServeError::Serve);
+    let stopped = connections::serve(listener, app(state.clone()), limits, shutdown).await;
     for task in &background {
         task.abort();
     }
@@ -234,16 +250,21 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
         Err(error) => tracing::error!(%error, "the last counts could not be written"),
     }
     state.store().close().await;
-    served?;
-    tracing::info!("stopped");
+    tracing::info!(dropped_connections = stopped.dropped, "stopped");
     Ok(())
 }
 
-/// Serves [`metrics_app`] on `listener` until the server stops (the task is aborted then).
-async fn serve_metrics(listener: tokio::net::TcpListener) {
-    if let Err(error) = axum::serve(listener, metrics_app()).await {
-        tracing::error!(%error, "the metrics listener stopped");
-    }
+/// The connections the metrics listener keeps at once: a scraper or two, and an operator.
+const METRICS_CONNECTIONS: usize = 16;
+
+/// Serves [`metrics_app`] on `listener`, with the public listener's timeouts, until the server
+/// stops (the task is aborted then).
+async fn serve_metrics(listener: tokio::net::TcpListener, limits: connections::Limits) {
+    let limits = connections::Limits {
+        max_connections: limits.max_connections.min(METRICS_CONNECTIONS),
+        ..limits
+    };
+    connections::serve(listener, metrics_app(), limits, std::future::pending()).await;
 }
 
 /// Compresses the app's files ahead of the first visitors.

@@ -33,6 +33,14 @@ pub const RATE_LIMITED: &str = "rate_limited_total";
 /// `telemetry_reports_total{size_bucket}`.
 pub const TELEMETRY_REPORTS: &str = "telemetry_reports_total";
 
+/// `connections_open`: TCP connections being served.
+pub const CONNECTIONS_OPEN: &str = "connections_open";
+/// `connections_dropped_total{reason}`: connections the server cut (`idle`, `send_timeout`,
+/// `shutdown_deadline`); hyper's own header-timeout closes are not counted here.
+pub const CONNECTIONS_DROPPED: &str = "connections_dropped_total";
+/// `connection_cap_reached_total`: times the accept loop found every connection slot taken.
+pub const CONNECTION_CAP_REACHED: &str = "connection_cap_reached_total";
+
 /// `licences_issued_total`.
 pub const LICENCES_ISSUED: &str = "licences_issued_total";
 /// `licences_revoked_total`.
@@ -100,6 +108,15 @@ fn describe() {
     describe_gauge!(IN_FLIGHT, "Server conversions running now");
     describe_counter!(RATE_LIMITED, "Requests refused by a rate limit");
     describe_counter!(TELEMETRY_REPORTS, "Browser conversion reports received");
+    describe_gauge!(CONNECTIONS_OPEN, "TCP connections being served");
+    describe_counter!(
+        CONNECTIONS_DROPPED,
+        "Connections the server cut: idle, answer not sent in time, or still open at the shutdown deadline"
+    );
+    describe_counter!(
+        CONNECTION_CAP_REACHED,
+        "Times every connection slot was taken when a connection arrived"
+    );
     describe_counter!(LICENCES_ISSUED, "Pro licences issued");
     describe_counter!(
         LICENCES_REVOKED,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::api::upload::PerClient;
 use crate::client_ip::{ClientKey, TrustedProxies};
 use crate::config::{Config, ConfigError};
 use crate::licensing::Licensing;
@@ -51,6 +52,8 @@ struct Inner {
     upload_memory: Arc<Semaphore>,
     conversions: Arc<Semaphore>,
     rate_limits: RateLimits,
+    client_key: ClientKey,
+    uploads_per_client: Arc<PerClient>,
     static_files: StaticFiles,
     readiness: ReadinessCheck,
     /// `None` on a free server (no Stripe settings).
@@ -78,6 +81,8 @@ impl AppState {
                 upload_memory: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))),
                 conversions: Arc::new(Semaphore::new(workers)),
                 rate_limits,
+                client_key: key,
+                uploads_per_client: PerClient::new(config.uploads_per_client),
                 static_files,
                 readiness: ReadinessCheck::default(),
                 payments,
@@ -146,6 +151,16 @@ impl AppState {
     /// The KiB of upload bodies all requests together may hold.
     pub(crate) fn upload_memory(&self) -> &Arc<Semaphore> {
         &self.inner.upload_memory
+    }
+
+    /// Who the client of a request is, as the rate limits see it.
+    pub(crate) fn client_key(&self) -> &ClientKey {
+        &self.inner.client_key
+    }
+
+    /// The conversion uploads each client has in flight.
+    pub(crate) fn uploads_per_client(&self) -> &Arc<PerClient> {
+        &self.inner.uploads_per_client
     }
 
     /// One permit per conversion running on the blocking pool.

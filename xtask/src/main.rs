@@ -64,7 +64,8 @@ Commands:
                  ARGS go to mpp2xml-server, e.g. --addr 0.0.0.0:8080
   bench-web      the ten largest corpus files in the browser's worker and with the native CLI
   load           the release server under wrk (tests/load): 1000 connections on the routes,
-                 50 concurrent fallback conversions, a burst past the quota
+                 50 concurrent fallback conversions, a burst past the quota, and the 1000
+                 connections again beside 2000 slow-header connections and 20 empty uploads
   score [ARGS]   build mpp2xml in release and score it on the corpus; ARGS go to
                  corpus_score.py, e.g. --against msproject, --filter REGEX, --json OUT.json
   bench [ARGS]   run the criterion benchmarks; ARGS go to criterion

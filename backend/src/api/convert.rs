@@ -3,31 +3,44 @@
 //!
 //! What bounds it, in order:
 //! 1. an announced `Content-Length` over the cap is refused (413) before anything is read;
-//! 2. admission: at most `workers + queue` requests hold a body at once, the rest get 503
+//! 2. one client (keyed as the rate limits are) has at most `--uploads-per-client` requests
+//!    in flight, the rest get 429 before their body is read;
+//! 3. admission: at most `workers + queue` requests hold a body at once, the rest get 503
 //!    `busy` before their body is read;
-//! 3. the body is read under the cap (413 at the first chunk past it), the memory budget
-//!    (503 `busy`) and the body timeout (408);
-//! 4. the conversion waits for one of `workers` permits and runs on the blocking pool, the
+//! 4. the body is read under the cap (413 at the first chunk past it), the memory budget
+//!    counted from the bytes that really arrive (503 `busy`), the body timeout and, after a
+//!    grace period, a minimum average rate (408);
+//! 5. the conversion waits for one of `workers` permits and runs on the blocking pool, the
 //!    whole bounded by the conversion timeout (503). The permits move into the blocking task:
 //!    a conversion whose request timed out keeps its slot and its memory counted until the
-//!    engine really returns, so timed-out work cannot pile up beyond the limits.
+//!    engine really returns, so timed-out work cannot pile up beyond the limits;
+//! 6. the XML answer keeps the admission slot, the client's slot and a memory reservation
+//!    sized to it until it is sent, within the send timeout: a client that does not read its
+//!    answer cannot make the server hold answers beyond the budget.
 //!
 //! Nothing touches the disk: the file and the XML live in memory only.
 
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use converter::{CancelToken, Conversion, ConvertError, Limits, Options};
 use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant as Deadline;
 
 use crate::api::filename;
-use crate::api::upload::{self, Capped, Received, Reservation, UploadError};
+use crate::api::upload::{self, Capped, ClientSlot, Pace, Received, Reservation, UploadError};
+use crate::connections::{Connection, SendDeadline};
 use crate::metrics;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -100,18 +113,20 @@ async fn handle(
     if announced.is_some_and(|length| length > cap) {
         return Err(Problem::too_large(cap));
     }
+    let client = state.client_key().key_of(&request);
+    let client_slot = state
+        .uploads_per_client()
+        .try_start(client)
+        .ok_or_else(|| too_many_uploads(state.uploads_per_client().limit()))?;
     let admission = state
         .admission()
         .clone()
         .try_acquire_owned()
         .map_err(|_| busy())?;
-    let mut reservation = Reservation::on(state.upload_memory().clone());
-    if let Some(length) = announced {
-        reservation
-            .cover(length, cap)
-            .map_err(|error| upload_problem(error, cap))?;
-    }
+    let connection = request.extensions().get::<Arc<Connection>>().cloned();
+    let reservation = Reservation::on(state.upload_memory().clone());
     let body = Capped::new(request.into_body(), cap);
+    let progress = body.progress();
     let reading = async {
         match kind {
             BodyKind::Raw => upload::read_raw(body, announced, reservation).await,
@@ -120,9 +135,8 @@ async fn handle(
             }
         }
     };
-    let received = tokio::time::timeout(config.body_timeout(), reading)
+    let received = upload::paced(reading, &progress, Pace::from_config(config))
         .await
-        .map_err(|_| body_timeout(config.body_timeout()))?
         .map_err(|error| upload_problem(error, cap))?;
     if received.bytes.is_empty() {
         return Err(Problem::bad_request(
@@ -148,11 +162,13 @@ async fn handle(
     let cancel = CancelToken::new();
     let job_cancel = cancel.clone();
     let job = tokio::task::spawn_blocking(move || {
-        // Held until the engine returns, even when the request has given up waiting.
-        let _slots = (admission, worker);
-        run_conversion(&job_state, received, limits, job_cancel)
+        // Held until the engine returns, even when the request has given up waiting; the
+        // admission slot and the memory go on to the answer.
+        let _worker = worker;
+        let (result, reservation) = run_conversion(&job_state, received, limits, job_cancel);
+        (result, reservation, admission)
     });
-    let conversion = match tokio::time::timeout_at(deadline, job).await {
+    let (result, mut reservation, admission) = match tokio::time::timeout_at(deadline, job).await {
         Err(_) => {
             // The engine checks the token in every loop, so the worker and its memory are
             // released within moments instead of running on for a client that got 503.
@@ -171,12 +187,33 @@ async fn handle(
             tracing::error!(%error, "the conversion task failed");
             return Err(Problem::internal());
         }
-        Ok(Ok(result)) => result?,
+        Ok(Ok(done)) => done,
     };
-    Ok(match query.format {
-        Format::Summary => summary_response(&conversion),
-        Format::Xml => xml_response(conversion, &stem),
-    })
+    let conversion = result?;
+    if query.format == Format::Summary {
+        return Ok(summary_response(&conversion));
+    }
+    // The input is gone; the answer takes its place in the budget until it is sent.
+    let whole_budget = upload::kib(config.convert_memory_bytes);
+    tokio::time::timeout_at(
+        deadline,
+        reservation.resize(conversion.xml.len() as u64, whole_budget),
+    )
+    .await
+    .map_err(|_| {
+        Problem::busy(
+            "the server is sending as many answers as it can hold; try again shortly",
+            BUSY_RETRY_AFTER,
+        )
+    })?;
+    let send_timeout = config.send_timeout();
+    let held = Held {
+        _admission: admission,
+        _client: client_slot,
+        _memory: reservation,
+        _deadline: connection.map(|c| c.send_deadline(Deadline::now() + send_timeout)),
+    };
+    Ok(xml_response(conversion, &stem, held, send_timeout))
 }
 
 /// Converts on the blocking pool, and counts the conversion however it ends.
@@ -185,7 +222,7 @@ fn run_conversion(
     received: Received,
     limits: Limits,
     cancel: CancelToken,
-) -> Result<Conversion, Problem> {
+) -> (Result<Conversion, Problem>, Reservation) {
     let Received {
         bytes, reservation, ..
     } = received;
@@ -204,7 +241,6 @@ fn run_conversion(
     let seconds = started.elapsed().as_secs_f64();
     let size = bytes.len() as u64;
     drop(bytes);
-    drop(reservation);
     let (label, version, result) = match outcome {
         Ok(Ok(conversion)) => {
             let version = version_label(&conversion);
@@ -219,7 +255,7 @@ fn run_conversion(
     metrics::record_conversion(Origin::Server.as_str(), label, &version, seconds);
     metrics::record_input_bytes(Origin::Server.as_str(), size);
     state.counts().add(Origin::Server, label, &version, size);
-    result
+    (result, reservation)
 }
 
 /// `MPP9`, `MPP12`, …
@@ -245,6 +281,33 @@ fn busy() -> Problem {
     )
 }
 
+fn too_many_uploads(limit: usize) -> Problem {
+    Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "Too many uploads",
+        format!(
+            "this client already has {limit} conversions in flight, the most the server takes \
+             from one client; wait for one to finish"
+        ),
+    )
+    .retry_after(BUSY_RETRY_AFTER)
+    .closing()
+}
+
+fn too_slow(rate: u64, min_rate: u64) -> Problem {
+    Problem::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "timeout",
+        "Upload too slow",
+        format!(
+            "the file arrived at {rate} bytes/s on average, below the {min_rate} bytes/s the \
+             server requires; try a faster connection"
+        ),
+    )
+    .closing()
+}
+
 fn body_timeout(limit: Duration) -> Problem {
     Problem::new(
         StatusCode::REQUEST_TIMEOUT,
@@ -265,6 +328,8 @@ fn upload_problem(error: UploadError, cap: u64) -> Problem {
         UploadError::Interrupted(reason) => {
             Problem::bad_request(format!("the upload was interrupted: {reason}")).closing()
         }
+        UploadError::TimedOut(limit) => body_timeout(limit),
+        UploadError::TooSlow { rate, min_rate } => too_slow(rate, min_rate),
         error @ (UploadError::Multipart(_) | UploadError::NoFilePart) => {
             Problem::bad_request(format!("{error}; send the .mpp as a part named \"file\""))
                 .closing()
@@ -332,7 +397,12 @@ fn summary_response(conversion: &Conversion) -> Response {
     axum::Json(body).into_response()
 }
 
-fn xml_response(conversion: Conversion, stem: &str) -> Response {
+fn xml_response(
+    conversion: Conversion,
+    stem: &str,
+    held: Held,
+    send_timeout: Duration,
+) -> Response {
     let summary = &conversion.summary;
     let headers = [
         (
@@ -349,13 +419,85 @@ fn xml_response(conversion: Conversion, stem: &str) -> Response {
         ("x-mpp-assignments", summary.assignments.to_string()),
         ("x-mpp-calendars", summary.calendars.to_string()),
     ];
-    let mut response = (headers, conversion.xml).into_response();
+    let body = Sending::new(Bytes::from(conversion.xml), held, send_timeout);
+    let mut response = (headers, Body::new(body)).into_response();
     for (name, value) in counts {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
         }
     }
     response
+}
+
+/// What an XML answer keeps until it is sent: dropped with the body, when the last byte has
+/// been handed to the connection or the connection is gone.
+#[derive(Debug)]
+struct Held {
+    _admission: OwnedSemaphorePermit,
+    _client: ClientSlot,
+    _memory: Reservation,
+    /// Drops the connection if the answer is not sent in time (absent when the router is
+    /// driven without a socket).
+    _deadline: Option<SendDeadline>,
+}
+
+/// The answer was not sent within the send timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("the answer was not sent within {} s", .0.as_secs())]
+pub struct SendTimedOut(Duration);
+
+/// The bytes hyper asks for at once: it asks again only once what it has is written, so the
+/// body learns how far the client has read and holds the slots until the end.
+const SEND_CHUNK: usize = 256 << 10;
+
+/// An XML answer, handed out in chunks, holding [`Held`] until the last one and failing
+/// (which closes the connection) once the send timeout has passed.
+struct Sending {
+    data: Bytes,
+    limit: Duration,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    held: Option<Held>,
+}
+
+impl Sending {
+    fn new(data: Bytes, held: Held, limit: Duration) -> Self {
+        Self {
+            data,
+            limit,
+            deadline: Box::pin(tokio::time::sleep(limit)),
+            held: Some(held),
+        }
+    }
+}
+
+impl hyper::body::Body for Sending {
+    type Data = Bytes;
+    type Error = SendTimedOut;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, SendTimedOut>>> {
+        if self.data.is_empty() {
+            self.held = None;
+            return Poll::Ready(None);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            self.held = None;
+            return Poll::Ready(Some(Err(SendTimedOut(self.limit))));
+        }
+        let length = self.data.len().min(SEND_CHUNK);
+        let chunk = self.data.split_to(length);
+        Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.data.len() as u64)
+    }
 }
 
 #[cfg(test)]
@@ -405,5 +547,46 @@ mod tests {
         assert_eq!(json["code"], "unreadable");
         assert_eq!(json["kind"], "password_protected");
         assert_eq!(json["detail"], error.to_string());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_holds_its_slots_until_its_last_byte_and_gives_up_at_the_send_timeout() {
+        use http_body_util::BodyExt as _;
+        use tokio::sync::Semaphore;
+
+        let admission = Arc::new(Semaphore::new(1));
+        let memory = Arc::new(Semaphore::new(1000));
+        let clients = upload::PerClient::new(1);
+        let client: std::net::IpAddr = "192.0.2.1".parse().unwrap();
+        let hold = || {
+            let mut reservation = Reservation::on(Arc::clone(&memory));
+            reservation.cover(600 * 1024, 1 << 30).unwrap();
+            Held {
+                _admission: Arc::clone(&admission).try_acquire_owned().unwrap(),
+                _client: clients.try_start(client).unwrap(),
+                _memory: reservation,
+                _deadline: None,
+            }
+        };
+        let xml = Bytes::from(vec![b'x'; 600 * 1024]);
+        let mut body = Sending::new(xml.clone(), hold(), Duration::from_secs(5));
+        let mut sent = 0;
+        while sent < xml.len() {
+            let frame = body.frame().await.unwrap().unwrap();
+            sent += frame.into_data().unwrap().len();
+            assert_eq!(admission.available_permits(), 0, "released before the end");
+            assert_eq!(memory.available_permits(), 400);
+        }
+        assert!(body.frame().await.is_none());
+        assert_eq!(admission.available_permits(), 1);
+        assert_eq!(memory.available_permits(), 1000);
+        assert!(clients.try_start(client).is_some());
+
+        let mut stalled = Sending::new(xml, hold(), Duration::from_secs(5));
+        assert!(stalled.frame().await.unwrap().is_ok());
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert!(stalled.frame().await.unwrap().is_err());
+        assert_eq!(admission.available_permits(), 1);
+        assert_eq!(memory.available_permits(), 1000);
     }
 }

@@ -13,7 +13,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::api::upload::{self, Capped, Reservation, UploadError};
+use crate::api::upload::{self, UploadError};
 use crate::metrics;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -183,18 +183,17 @@ async fn accept(state: &AppState, request: Request) -> Result<(), Problem> {
     if announced.is_some_and(|n| n > MAX_REPORT_BYTES) {
         return Err(Problem::too_large(MAX_REPORT_BYTES));
     }
-    let body = Capped::new(request.into_body(), MAX_REPORT_BYTES);
-    let received = tokio::time::timeout(
-        state.config().body_timeout(),
-        upload::read_raw(body, announced, Reservation::unbudgeted()),
-    )
-    .await
-    .map_err(|_| Problem::bad_request("the report did not arrive in time").closing())?
-    .map_err(|error| match error {
-        UploadError::TooLarge(_) => Problem::too_large(MAX_REPORT_BYTES),
-        other => Problem::bad_request(other.to_string()),
-    })?;
-    let report: Report = serde_json::from_slice(&received.bytes).map_err(refusal)?;
+    let pace = upload::Pace::from_config(state.config());
+    let received = upload::read_small(request.into_body(), MAX_REPORT_BYTES, pace)
+        .await
+        .map_err(|error| match error {
+            UploadError::TooLarge(_) => Problem::too_large(MAX_REPORT_BYTES),
+            UploadError::TimedOut(_) | UploadError::TooSlow { .. } => {
+                Problem::bad_request("the report did not arrive in time").closing()
+            }
+            other => Problem::bad_request(other.to_string()),
+        })?;
+    let report: Report = serde_json::from_slice(&received).map_err(refusal)?;
     record(state, &report);
     Ok(())
 }

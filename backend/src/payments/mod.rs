@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use stripe_checkout::checkout_session::{CreateCheckoutSession, CreateCheckoutSessionLineItems};
 
+use crate::api::upload::UploadError;
 use crate::licensing::{self, KeyError, KeyOrigin, Licensing};
 use crate::problem::Problem;
 use crate::rate_limit::RateLimits;
@@ -254,7 +255,7 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Result<
         .get("stripe-signature")
         .map(|value| value.to_str().ok().unwrap_or(""))
         .map(str::to_owned);
-    let body = read_capped(request.into_body()).await?;
+    let body = read_capped(request.into_body(), &state).await?;
     let received_at = licensing::now();
     if let Err(error) = signature::verify(
         header.as_deref(),
@@ -419,11 +420,24 @@ fn features_text(features: &[licence::Feature]) -> String {
         .join(",")
 }
 
-/// The body, refused with 413 above [`WEBHOOK_MAX_BYTES`].
-async fn read_capped(body: Body) -> Result<Bytes, Problem> {
-    axum::body::to_bytes(body, WEBHOOK_MAX_BYTES)
+/// The body, refused with 413 above [`WEBHOOK_MAX_BYTES`], and read under the same time
+/// and pace rules as uploads (408), so a slow sender cannot hold the connection.
+async fn read_capped(body: Body, state: &AppState) -> Result<Bytes, Problem> {
+    let pace = crate::api::upload::Pace::from_config(state.config());
+    crate::api::upload::read_small(body, WEBHOOK_MAX_BYTES as u64, pace)
         .await
-        .map_err(|_| Problem::too_large(WEBHOOK_MAX_BYTES as u64))
+        .map(Bytes::from)
+        .map_err(|error| match error {
+            UploadError::TooLarge(_) => Problem::too_large(WEBHOOK_MAX_BYTES as u64),
+            UploadError::TimedOut(_) | UploadError::TooSlow { .. } => Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "Body too slow",
+                format!("the event did not arrive in time: {error}"),
+            )
+            .closing(),
+            other => Problem::bad_request(other.to_string()).closing(),
+        })
 }
 
 /// The query of `GET /api/v1/license`.
