@@ -219,7 +219,7 @@ impl Pro {
         }
         let this = *self;
         wasm_bindgen_futures::spawn_local(async move {
-            let Some((status, json)) = request_with_bearer(LICENCE_URL, &token).await else {
+            let Some((status, json)) = request("GET", LICENCE_URL, Some(&token)).await else {
                 return;
             };
             match status {
@@ -339,33 +339,19 @@ async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// A request's answer: its status and its JSON body (`undefined` when it has none).
-async fn request(method: &str, url: &str) -> Option<(u16, JsValue)> {
+/// A request's answer: its status and its JSON body (`undefined` when it has none); with
+/// `bearer`, sent with `Authorization: Bearer <token>`.
+async fn request(method: &str, url: &str, bearer: Option<&str>) -> Option<(u16, JsValue)> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_cache(RequestCache::NoStore);
-    let response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
-        .await
-        .ok()?
-        .dyn_into::<Response>()
-        .ok()?;
-    let json = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED),
-        Err(_) => JsValue::UNDEFINED,
-    };
-    Some((response.status(), json))
-}
-
-/// `GET url` with `Authorization: Bearer <token>`: its status and JSON body.
-async fn request_with_bearer(url: &str, token: &str) -> Option<(u16, JsValue)> {
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_cache(RequestCache::NoStore);
-    let headers = Headers::new().ok()?;
-    headers
-        .set("Authorization", &format!("Bearer {token}"))
-        .ok()?;
-    init.set_headers(&headers);
+    if let Some(token) = bearer {
+        let headers = Headers::new().ok()?;
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .ok()?;
+        init.set_headers(&headers);
+    }
     let response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
         .await
         .ok()?
@@ -380,7 +366,7 @@ async fn request_with_bearer(url: &str, token: &str) -> Option<(u16, JsValue)> {
 
 /// `POST /api/v1/checkout` → the payment page's URL.
 async fn start_checkout() -> Result<String, PayFailure> {
-    let Some((status, json)) = request("POST", CHECKOUT_URL).await else {
+    let Some((status, json)) = request("POST", CHECKOUT_URL, None).await else {
         return Err(PayFailure::Unreachable);
     };
     let url = get_str(&json, "url");
@@ -401,7 +387,7 @@ enum Fetched {
 
 /// `GET /api/v1/license?session_id=…`.
 async fn fetch_licence(session: &str) -> Fetched {
-    let Some((status, json)) = request("GET", &pro::licence_url(session)).await else {
+    let Some((status, json)) = request("GET", &pro::licence_url(session), None).await else {
         return Fetched::Failed(PayFailure::Unreachable);
     };
     let code = get_str(&json, "code");
