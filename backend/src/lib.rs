@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{any, get, post};
+use axum::routing::get;
 use client_ip::TrustedProxies;
 use headers::HeaderPolicy;
 use same_origin::SiteOrigins;
@@ -107,27 +107,15 @@ pub fn app(state: AppState) -> Router {
     let site = SiteOrigins::new(config.payments.public_url.as_deref());
     let header_policy = HeaderPolicy { hsts: config.hsts };
     let proxies = TrustedProxies::new(&config.trusted_proxies);
-    let conversion = Router::new()
-        .route("/api/v1/convert", post(api::convert::convert))
-        .route_layer(from_fn_with_state(state.clone(), licensing::require_pro))
-        .route_layer(limits.convert_layer());
+    // Each area's routes; everything but conversions (their own quota) and Stripe's webhook
+    // (no per-client quota) is under the general per-client quota, the app's files included.
     let general = Router::new()
-        .route(
-            "/api/v1/telemetry",
-            post(api::telemetry::report)
-                .route_layer(limits.telemetry_layer())
-                .route_layer(from_fn_with_state(site.clone(), same_origin::require)),
-        )
-        .route("/api/v1/config", get(api::client_config))
+        .merge(api::routes(&limits, site.clone()))
         .merge(payments::routes(&limits, site))
-        .route(API_ROOT, any(api::not_found))
-        .route(API_SLASH, any(api::not_found))
-        .route(API_ANY, any(api::not_found))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
+        .merge(ops::routes())
         .fallback(static_files::serve)
         .layer(limits.general_layer());
-    conversion
+    api::convert::routes(&limits, state.licensing().cloned())
         .merge(general)
         .merge(payments::webhook_routes())
         .layer(from_fn(problem::describe_bare_errors))
@@ -226,7 +214,8 @@ pub async fn run_on(
         tokio::spawn(metrics::upkeep(METRICS_UPKEEP_PERIOD)),
         tokio::spawn(compress_app(state.clone())),
         tokio::spawn(licensing::refresh_revoked_every(
-            state.clone(),
+            state.licensing().cloned(),
+            state.store().clone(),
             licensing::REVOKED_REFRESH,
         )),
     ];

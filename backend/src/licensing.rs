@@ -14,19 +14,12 @@
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use licence::{Claims, Feature, LicenceError, PRO_FEATURES, SigningKey, VerifyingKey};
 
 use crate::payments::config::PaymentsConfig;
-use crate::problem::Problem;
-use crate::state::AppState;
 use crate::storage::{StorageError, Store, StoredLicence};
 
 /// How often the revoked licences are read again from the database.
@@ -243,64 +236,6 @@ pub enum Refusal {
     MissingFeature,
 }
 
-impl Refusal {
-    /// The problem document.
-    pub fn problem(&self) -> Problem {
-        match self {
-            Self::Missing => Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "licence_required",
-                "Licence required",
-                "this server converts for Pro licences: send the licence token as Authorization: Bearer <token>",
-            ),
-            Self::Invalid(error) => Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_licence",
-                "Invalid licence",
-                error.to_string(),
-            ),
-            Self::Expired => Problem::new(
-                StatusCode::FORBIDDEN,
-                "licence_expired",
-                "Licence expired",
-                "this licence has expired; renew Pro to keep converting on the server",
-            ),
-            Self::Revoked => Problem::new(
-                StatusCode::FORBIDDEN,
-                "licence_revoked",
-                "Licence revoked",
-                "this licence was revoked (its payment was refunded or disputed, or its subscription ended)",
-            ),
-            Self::MissingFeature => Problem::new(
-                StatusCode::FORBIDDEN,
-                "licence_missing_feature",
-                "Feature not in licence",
-                "this licence does not include server conversion or the API",
-            ),
-        }
-    }
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let challenge = match &self {
-            Self::Missing => Some("Bearer"),
-            Self::Invalid(_) => Some("Bearer error=\"invalid_token\""),
-            _ => None,
-        };
-        let mut response = self.problem().into_response();
-        if let Some(challenge) = challenge {
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                challenge
-                    .parse()
-                    .unwrap_or_else(|_| axum::http::HeaderValue::from_static("Bearer")),
-            );
-        }
-        response
-    }
-}
-
 /// The licence keys, the licence length, the audience, and the revoked licences as last read.
 pub struct Licensing {
     signing: SigningKey,
@@ -464,32 +399,21 @@ impl Licensing {
 }
 
 /// Reads the revoked licences every `period`, forever; a failed read keeps the last set.
-pub async fn refresh_revoked_every(state: AppState, period: Duration) {
-    let Some(licensing) = state.licensing().cloned() else {
+pub async fn refresh_revoked_every(
+    licensing: Option<Arc<Licensing>>,
+    store: Store,
+    period: Duration,
+) {
+    let Some(licensing) = licensing else {
         return;
     };
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(error) = licensing.refresh_revoked(state.store()).await {
+        if let Err(error) = licensing.refresh_revoked(&store).await {
             tracing::warn!(%error, "the revoked licences could not be read; keeping the last list");
         }
-    }
-}
-
-/// Middleware for the conversion route: when payments are configured, a request needs a Pro
-/// licence with server conversion (`fallback`) or the API (`api`); otherwise it passes.
-pub async fn require_pro(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(licensing) = state.licensing() else {
-        return next.run(request).await;
-    };
-    let Some(token) = bearer_token(request.headers()) else {
-        return Refusal::Missing.into_response();
-    };
-    match licensing.check(token, now(), &[Feature::Fallback, Feature::Api]) {
-        Ok(_) => next.run(request).await,
-        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -500,16 +424,8 @@ pub fn features_from_text(text: &str) -> Vec<Feature> {
         .collect()
 }
 
-/// The bearer token of a request's `Authorization` header, if any.
-pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(bearer)
-}
-
 /// The token of an `Authorization: Bearer <token>` value (the scheme in any case).
-fn bearer(value: &str) -> Option<&str> {
+pub fn bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -577,30 +493,6 @@ mod tests {
             licensing.check(&token, 2_000, &features),
             Err(Refusal::MissingFeature)
         );
-    }
-
-    #[test]
-    fn refusals_are_the_contract_problems() {
-        for (refusal, status, code) in [
-            (Refusal::Missing, 401, "licence_required"),
-            (
-                Refusal::Invalid(LicenceError::Malformed),
-                401,
-                "invalid_licence",
-            ),
-            (Refusal::Expired, 403, "licence_expired"),
-            (Refusal::Revoked, 403, "licence_revoked"),
-            (Refusal::MissingFeature, 403, "licence_missing_feature"),
-        ] {
-            let problem = refusal.problem();
-            assert_eq!(problem.status().as_u16(), status);
-            assert_eq!(problem.code(), code);
-            let response = refusal.into_response();
-            assert_eq!(
-                response.headers().contains_key(WWW_AUTHENTICATE),
-                status == 401
-            );
-        }
     }
 
     #[test]
@@ -702,7 +594,7 @@ mod tests {
             ),
             "{refusal:?}"
         );
-        let problem = refusal.problem();
+        let problem = crate::problem::Problem::from(refusal);
         assert_eq!(problem.status().as_u16(), 401);
         assert_eq!(problem.code(), "invalid_licence");
         let detail = LicenceError::WrongAudience {

@@ -4,15 +4,17 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::Router;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
+use axum::routing::get;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::problem::Problem;
-use crate::state::AppState;
+use crate::storage::Store;
 
 /// How long `/readyz` waits for the database before calling it unreachable: a probe must
 /// answer before the orchestrator's own timeout.
@@ -128,8 +130,24 @@ async fn run_check<Fut, E>(
     sender.send_replace(Some(finding));
 }
 
+/// The operations routes on the public listener: `/healthz` and `/readyz` (the metrics have
+/// their own listener).
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Store: FromRef<S>,
+    Arc<ReadinessCheck>: FromRef<S>,
+{
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
 /// `GET /readyz`: the database answers too (checked at most once per [`READY_REUSE`]).
-pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Problem> {
+pub async fn readyz(
+    State(store): State<Store>,
+    State(readiness): State<Arc<ReadinessCheck>>,
+) -> Result<&'static str, Problem> {
     let not_ready = |detail: String| {
         Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -138,9 +156,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, Probl
             detail,
         )
     };
-    let store = state.store().clone();
     let ping = || async move { store.ping().await };
-    match state.readiness().check(ping).await {
+    match readiness.check(ping).await {
         Readiness::Ready => Ok("ready"),
         Readiness::Failed => Err(not_ready("the database does not answer".to_owned())),
         Readiness::TimedOut => Err(not_ready(format!(

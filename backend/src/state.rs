@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use axum::extract::FromRef;
 
-use crate::api::upload::PerClient;
+use crate::api::convert::ConversionSlots;
 use crate::client_ip::{ClientKey, TrustedProxies};
 use crate::config::{Config, ConfigError};
 use crate::licensing::Licensing;
@@ -37,27 +37,23 @@ pub enum StateError {
 }
 
 /// The state of the service; clones share it.
-#[derive(Debug, Clone)]
+///
+/// Each handler takes only the parts it needs (`State<Arc<Config>>`, `State<Store>`,
+/// `State<ConversionSlots>`…, through [`FromRef`]), so the areas depend on those parts and
+/// not on this whole: only this module knows every area.
+#[derive(Debug, Clone, FromRef)]
 pub struct AppState {
-    inner: Arc<Inner>,
-}
-
-#[derive(Debug)]
-struct Inner {
-    config: Config,
-    workers: usize,
+    config: Arc<Config>,
     store: Store,
     counts: Arc<CountBuffer>,
-    admission: Arc<Semaphore>,
-    upload_memory: Arc<Semaphore>,
-    conversions: Arc<Semaphore>,
+    slots: ConversionSlots,
     rate_limits: RateLimits,
-    client_key: ClientKey,
-    uploads_per_client: Arc<PerClient>,
-    static_files: StaticFiles,
-    readiness: ReadinessCheck,
+    static_files: Arc<StaticFiles>,
+    readiness: Arc<ReadinessCheck>,
     /// `None` on a free server (no Stripe settings).
     payments: Option<Arc<Payments>>,
+    /// The licences of `payments`: then the Pro gates are enforced.
+    licensing: Option<Arc<Licensing>>,
 }
 
 impl AppState {
@@ -66,28 +62,21 @@ impl AppState {
     pub fn new(config: Config, store: Store) -> Result<Self, StateError> {
         config.validate()?;
         let static_files = StaticFiles::load(&config.dist)?;
-        let workers = config.workers();
         let key = ClientKey::new(TrustedProxies::new(&config.trusted_proxies));
         let rate_limits = RateLimits::new(&config, &key)?;
-        let budget_kib = crate::api::upload::kib(config.convert_memory_bytes) as usize;
         let payments = Payments::from_config(&config.payments, config.addr)?.map(Arc::new);
+        let licensing = payments.as_ref().map(|p| Arc::clone(p.licensing()));
         crate::metrics::handle();
         Ok(Self {
-            inner: Arc::new(Inner {
-                workers,
-                store,
-                counts: Arc::new(CountBuffer::default()),
-                admission: Arc::new(Semaphore::new(workers.saturating_add(config.convert_queue))),
-                upload_memory: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))),
-                conversions: Arc::new(Semaphore::new(workers)),
-                rate_limits,
-                client_key: key,
-                uploads_per_client: PerClient::new(config.uploads_per_client),
-                static_files,
-                readiness: ReadinessCheck::default(),
-                payments,
-                config,
-            }),
+            slots: ConversionSlots::new(&config, key),
+            store,
+            counts: Arc::new(CountBuffer::default()),
+            rate_limits,
+            static_files: Arc::new(static_files),
+            readiness: Arc::new(ReadinessCheck::default()),
+            payments,
+            licensing,
+            config: Arc::new(config),
         })
     }
 
@@ -105,76 +94,42 @@ impl AppState {
 
     /// The settings.
     pub fn config(&self) -> &Config {
-        &self.inner.config
+        &self.config
     }
 
     /// The database.
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        &self.store
     }
 
     /// The counts waiting for the next flush.
     pub fn counts(&self) -> &Arc<CountBuffer> {
-        &self.inner.counts
+        &self.counts
     }
 
     /// The rate limits (for their periodic clean-up).
     pub fn rate_limits(&self) -> &RateLimits {
-        &self.inner.rate_limits
+        &self.rate_limits
     }
 
     /// The app's files, in memory.
     pub fn static_files(&self) -> &StaticFiles {
-        &self.inner.static_files
-    }
-
-    /// The coalesced readiness check of `/readyz`.
-    pub(crate) fn readiness(&self) -> &ReadinessCheck {
-        &self.inner.readiness
+        &self.static_files
     }
 
     /// Payments, when Stripe is configured.
     pub fn payments(&self) -> Option<&Arc<Payments>> {
-        self.inner.payments.as_ref()
+        self.payments.as_ref()
     }
 
     /// The licences, when payments are configured: then the Pro gates are enforced.
     pub fn licensing(&self) -> Option<&Arc<Licensing>> {
-        self.payments().map(|payments| payments.licensing())
-    }
-
-    /// Conversion requests allowed to hold a body: workers plus queue.
-    pub(crate) fn admission(&self) -> &Arc<Semaphore> {
-        &self.inner.admission
-    }
-
-    /// The KiB of upload bodies all requests together may hold.
-    pub(crate) fn upload_memory(&self) -> &Arc<Semaphore> {
-        &self.inner.upload_memory
-    }
-
-    /// Who the client of a request is, as the rate limits see it.
-    pub(crate) fn client_key(&self) -> &ClientKey {
-        &self.inner.client_key
-    }
-
-    /// The conversion uploads each client has in flight.
-    pub(crate) fn uploads_per_client(&self) -> &Arc<PerClient> {
-        &self.inner.uploads_per_client
-    }
-
-    /// One permit per conversion running on the blocking pool.
-    pub(crate) fn conversions(&self) -> &Arc<Semaphore> {
-        &self.inner.conversions
+        self.licensing.as_ref()
     }
 
     /// Waits until no conversion runs, including ones whose request already timed out, for at
     /// most `limit`; says whether they all ended.
     pub async fn conversions_finished(&self, limit: Duration) -> bool {
-        let all = u32::try_from(self.inner.workers).unwrap_or(u32::MAX);
-        matches!(
-            tokio::time::timeout(limit, self.inner.conversions.acquire_many(all)).await,
-            Ok(Ok(_))
-        )
+        self.slots.all_finished(limit).await
     }
 }

@@ -16,6 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -34,7 +35,6 @@ use tokio::sync::OnceCell;
 
 use crate::csp::{InlineHashes, policy};
 use crate::headers::{IMMUTABLE, NO_CACHE, is_hashed};
-use crate::state::AppState;
 
 /// The most bytes the app may hold: it is kept in memory, and the server aims at 200 MB in
 /// all. The real app is about a megabyte; a folder past this is not an app build.
@@ -653,9 +653,8 @@ fn matches_any(list: &HeaderValue, tag: &[u8], weak: bool) -> bool {
 }
 
 /// The router's fallback: the app's files.
-pub async fn serve(State(state): State<AppState>, request: Request) -> Response {
-    state
-        .static_files()
+pub async fn serve(State(files): State<Arc<StaticFiles>>, request: Request) -> Response {
+    files
         .respond(request.method(), request.uri(), request.headers())
         .await
 }

@@ -26,28 +26,91 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, Request, State};
+use axum::extract::{FromRef, Query, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use bytes::Bytes;
 use converter::{CancelToken, Conversion, ConvertError, Limits, Options};
 use serde::{Deserialize, Serialize};
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant as Deadline;
 
 use crate::api::filename;
-use crate::api::upload::{self, Capped, ClientSlot, Pace, Received, Reservation, UploadError};
+use crate::api::licence_gate;
+use crate::api::upload::{
+    self, Capped, ClientSlot, Pace, PerClient, Received, Reservation, UploadError,
+};
+use crate::client_ip::ClientKey;
+use crate::config::Config;
 use crate::connections::{Connection, SendDeadline};
+use crate::licensing::Licensing;
 use crate::metrics;
 use crate::problem::Problem;
-use crate::state::AppState;
-use crate::storage::Origin;
+use crate::rate_limit::RateLimits;
+use crate::storage::{CountBuffer, Origin};
 
 /// What a client waits before trying again when the server is full: about one conversion.
 const BUSY_RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// The slots a conversion takes, shared by all requests: one of the requests that may hold a
+/// body (workers plus queue), KiB of the upload memory, one of its client's uploads in flight,
+/// and a worker on the blocking pool.
+#[derive(Debug, Clone)]
+pub struct ConversionSlots {
+    workers: usize,
+    admission: Arc<Semaphore>,
+    upload_memory: Arc<Semaphore>,
+    conversions: Arc<Semaphore>,
+    client_key: ClientKey,
+    per_client: Arc<PerClient>,
+}
+
+impl ConversionSlots {
+    /// The slots `config` allows, clients told apart by `client_key` (as the rate limits).
+    pub fn new(config: &Config, client_key: ClientKey) -> Self {
+        let workers = config.workers();
+        let budget_kib = upload::kib(config.convert_memory_bytes) as usize;
+        Self {
+            workers,
+            admission: Arc::new(Semaphore::new(workers.saturating_add(config.convert_queue))),
+            upload_memory: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))),
+            conversions: Arc::new(Semaphore::new(workers)),
+            client_key,
+            per_client: PerClient::new(config.uploads_per_client),
+        }
+    }
+
+    /// Waits until no conversion runs, including ones whose request already timed out, for at
+    /// most `limit`; says whether they all ended.
+    pub async fn all_finished(&self, limit: Duration) -> bool {
+        let all = u32::try_from(self.workers).unwrap_or(u32::MAX);
+        matches!(
+            tokio::time::timeout(limit, self.conversions.acquire_many(all)).await,
+            Ok(Ok(_))
+        )
+    }
+}
+
+/// `POST /api/v1/convert`, under the conversion quota and, when `licensing` is set (payments
+/// configured), the Pro gate.
+pub fn routes<S>(limits: &RateLimits, licensing: Option<Arc<Licensing>>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Config>: FromRef<S>,
+    Arc<CountBuffer>: FromRef<S>,
+    ConversionSlots: FromRef<S>,
+{
+    Router::new()
+        .route("/api/v1/convert", post(convert))
+        .route_layer(from_fn_with_state(licensing, licence_gate::require_pro))
+        .route_layer(limits.convert_layer())
+}
 
 /// The query string.
 #[derive(Debug, Default, Deserialize)]
@@ -85,18 +148,22 @@ struct SummaryBody<'a> {
 
 /// The handler.
 pub async fn convert(
-    State(state): State<AppState>,
+    State(config): State<Arc<Config>>,
+    State(counts): State<Arc<CountBuffer>>,
+    State(slots): State<ConversionSlots>,
     query: Result<Query<ConvertQuery>, QueryRejection>,
     request: Request,
 ) -> Response {
-    match handle(state, query, request).await {
+    match handle(&config, counts, &slots, query, request).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     }
 }
 
 async fn handle(
-    state: AppState,
+    config: &Config,
+    counts: Arc<CountBuffer>,
+    slots: &ConversionSlots,
     query: Result<Query<ConvertQuery>, QueryRejection>,
     request: Request,
 ) -> Result<Response, Problem> {
@@ -106,25 +173,24 @@ async fn handle(
             rejection.body_text()
         ))
     })?;
-    let config = state.config();
     let cap = config.upload_max_bytes;
     let kind = body_kind(request.headers())?;
     let announced = announced_length(request.headers())?;
     if announced.is_some_and(|length| length > cap) {
         return Err(Problem::too_large(cap));
     }
-    let client = state.client_key().key_of(&request);
-    let client_slot = state
-        .uploads_per_client()
+    let client = slots.client_key.key_of(&request);
+    let client_slot = slots
+        .per_client
         .try_start(client)
-        .ok_or_else(|| too_many_uploads(state.uploads_per_client().limit()))?;
-    let admission = state
-        .admission()
+        .ok_or_else(|| too_many_uploads(slots.per_client.limit()))?;
+    let admission = slots
+        .admission
         .clone()
         .try_acquire_owned()
         .map_err(|_| busy())?;
     let connection = request.extensions().get::<Arc<Connection>>().cloned();
-    let reservation = Reservation::on(state.upload_memory().clone());
+    let reservation = Reservation::on(slots.upload_memory.clone());
     let body = Capped::new(request.into_body(), cap);
     let progress = body.progress();
     let reading = async {
@@ -145,7 +211,7 @@ async fn handle(
     }
     let stem = filename::stem(query.name.as_deref().or(received.file_name.as_deref()));
     let deadline = Deadline::now() + config.convert_timeout();
-    let worker = tokio::time::timeout_at(deadline, state.conversions().clone().acquire_owned())
+    let worker = tokio::time::timeout_at(deadline, slots.conversions.clone().acquire_owned())
         .await
         .map_err(|_| {
             Problem::busy(
@@ -158,14 +224,14 @@ async fn handle(
         max_input_bytes: usize::try_from(cap).unwrap_or(usize::MAX),
         ..Limits::default()
     };
-    let job_state = state.clone();
+    let job_counts = counts;
     let cancel = CancelToken::new();
     let job_cancel = cancel.clone();
     let job = tokio::task::spawn_blocking(move || {
         // Held until the engine returns, even when the request has given up waiting; the
         // admission slot and the memory go on to the answer.
         let _worker = worker;
-        let (result, reservation) = run_conversion(&job_state, received, limits, job_cancel);
+        let (result, reservation) = run_conversion(&job_counts, received, limits, job_cancel);
         (result, reservation, admission)
     });
     let (result, mut reservation, admission) = match tokio::time::timeout_at(deadline, job).await {
@@ -218,7 +284,7 @@ async fn handle(
 
 /// Converts on the blocking pool, and counts the conversion however it ends.
 fn run_conversion(
-    state: &AppState,
+    counts: &CountBuffer,
     received: Received,
     limits: Limits,
     cancel: CancelToken,
@@ -254,7 +320,7 @@ fn run_conversion(
     };
     metrics::record_conversion(Origin::Server.as_str(), label, &version, seconds);
     metrics::record_input_bytes(Origin::Server.as_str(), size);
-    state.counts().add(Origin::Server, label, &version, size);
+    counts.add(Origin::Server, label, &version, size);
     (result, reservation)
 }
 

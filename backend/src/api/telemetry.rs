@@ -5,6 +5,7 @@
 //! bucket) and a duration. Unknown fields are refused, so nothing else (a name, a path) can
 //! ride along and end up in logs or the database.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -14,10 +15,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::api::upload::{self, UploadError};
+use crate::config::Config;
 use crate::metrics;
 use crate::problem::Problem;
-use crate::state::AppState;
-use crate::storage::Origin;
+use crate::storage::{CountBuffer, Origin};
 
 /// A report is about a hundred bytes.
 const MAX_REPORT_BYTES: u64 = 1024;
@@ -156,14 +157,18 @@ impl SizeBucket {
 }
 
 /// The handler: 204 for a valid report.
-pub async fn report(State(state): State<AppState>, request: Request) -> Response {
-    match accept(&state, request).await {
+pub async fn report(
+    State(config): State<Arc<Config>>,
+    State(counts): State<Arc<CountBuffer>>,
+    request: Request,
+) -> Response {
+    match accept(&config, &counts, request).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(problem) => problem.into_response(),
     }
 }
 
-async fn accept(state: &AppState, request: Request) -> Result<(), Problem> {
+async fn accept(config: &Config, counts: &CountBuffer, request: Request) -> Result<(), Problem> {
     let is_json = request
         .headers()
         .get(CONTENT_TYPE)
@@ -183,7 +188,7 @@ async fn accept(state: &AppState, request: Request) -> Result<(), Problem> {
     if announced.is_some_and(|n| n > MAX_REPORT_BYTES) {
         return Err(Problem::too_large(MAX_REPORT_BYTES));
     }
-    let pace = upload::Pace::from_config(state.config());
+    let pace = upload::Pace::from_config(config);
     let received = upload::read_small(request.into_body(), MAX_REPORT_BYTES, pace)
         .await
         .map_err(|error| match error {
@@ -194,7 +199,7 @@ async fn accept(state: &AppState, request: Request) -> Result<(), Problem> {
             other => Problem::bad_request(other.to_string()),
         })?;
     let report: Report = serde_json::from_slice(&received).map_err(refusal)?;
-    record(state, &report);
+    record(counts, &report);
     Ok(())
 }
 
@@ -212,7 +217,7 @@ fn refusal(error: serde_json::Error) -> Problem {
     }
 }
 
-fn record(state: &AppState, report: &Report) {
+fn record(counts: &CountBuffer, report: &Report) {
     let origin = Origin::Browser.as_str();
     let seconds = Duration::from_millis(u64::from(report.duration_ms))
         .min(MAX_REPORTED_DURATION)
@@ -224,7 +229,7 @@ fn record(state: &AppState, report: &Report) {
         seconds,
     );
     metrics::record_telemetry(report.size_bucket.as_str());
-    state.counts().add(
+    counts.add(
         Origin::Browser,
         report.outcome.as_str(),
         report.version.as_str(),

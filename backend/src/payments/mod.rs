@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, Request, State};
+use axum::extract::{FromRef, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -36,12 +36,12 @@ use serde_json::json;
 use stripe_checkout::checkout_session::{CreateCheckoutSession, CreateCheckoutSessionLineItems};
 
 use crate::api::upload::UploadError;
+use crate::config::Config;
 use crate::licensing::{self, KeyError, KeyOrigin, Licensing};
 use crate::problem::Problem;
 use crate::rate_limit::RateLimits;
 use crate::same_origin::{self, SiteOrigins};
-use crate::state::AppState;
-use crate::storage::{EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal};
+use crate::storage::{EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal, Store};
 
 pub mod config;
 pub mod events;
@@ -145,7 +145,12 @@ impl Payments {
 
 /// The buyer's routes, for the general router: starting a Checkout (also under its own
 /// quota, and only from the site's own pages) and fetching the licence it bought.
-pub fn routes(limits: &RateLimits, site: SiteOrigins) -> Router<AppState> {
+pub fn routes<S>(limits: &RateLimits, site: SiteOrigins) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Option<Arc<Payments>>: FromRef<S>,
+    Store: FromRef<S>,
+{
     Router::new()
         .route(
             "/api/v1/checkout",
@@ -158,7 +163,13 @@ pub fn routes(limits: &RateLimits, site: SiteOrigins) -> Router<AppState> {
 
 /// Stripe's webhook, outside the per-client limiters (see `rate_limit`): its deliveries come
 /// in bursts from a few addresses, and the signature is checked before anything is done.
-pub fn webhook_routes() -> Router<AppState> {
+pub fn webhook_routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Option<Arc<Payments>>: FromRef<S>,
+    Store: FromRef<S>,
+    Arc<Config>: FromRef<S>,
+{
     Router::new().route("/api/v1/stripe/webhook", post(webhook))
 }
 
@@ -172,8 +183,8 @@ fn not_configured() -> Problem {
     )
 }
 
-fn payments(state: &AppState) -> Result<&Payments, Problem> {
-    state.payments().map(Arc::as_ref).ok_or_else(not_configured)
+fn configured(payments: &Option<Arc<Payments>>) -> Result<&Payments, Problem> {
+    payments.as_deref().ok_or_else(not_configured)
 }
 
 /// The answer of `POST /api/v1/checkout`.
@@ -183,8 +194,8 @@ struct CheckoutBody {
 }
 
 /// `POST /api/v1/checkout`: a Checkout Session for one Pro licence.
-pub async fn checkout(State(state): State<AppState>) -> Result<Response, Problem> {
-    let payments = payments(&state)?;
+pub async fn checkout(State(payments): State<Option<Arc<Payments>>>) -> Result<Response, Problem> {
+    let payments = configured(&payments)?;
     let settings = &payments.settings;
     let mode = match settings.mode {
         StripeMode::Payment => stripe_checkout::CheckoutSessionMode::Payment,
@@ -248,14 +259,19 @@ struct WebhookBody {
 }
 
 /// `POST /api/v1/stripe/webhook`.
-pub async fn webhook(State(state): State<AppState>, request: Request) -> Result<Response, Problem> {
-    let payments = payments(&state)?;
+pub async fn webhook(
+    State(payments): State<Option<Arc<Payments>>>,
+    State(store): State<Store>,
+    State(config): State<Arc<Config>>,
+    request: Request,
+) -> Result<Response, Problem> {
+    let payments = configured(&payments)?;
     let header = request
         .headers()
         .get("stripe-signature")
         .map(|value| value.to_str().ok().unwrap_or(""))
         .map(str::to_owned);
-    let body = read_capped(request.into_body(), &state).await?;
+    let body = read_capped(request.into_body(), &config).await?;
     let received_at = licensing::now();
     if let Err(error) = signature::verify(
         header.as_deref(),
@@ -358,8 +374,7 @@ pub async fn webhook(State(state): State<AppState>, request: Request) -> Result<
         ),
         Action::Ignore(reason) => (EventEffect::Record, Some(reason)),
     };
-    let outcome = state
-        .store()
+    let outcome = store
         .apply_stripe_event(&event.id, &event.kind, at, &effect)
         .await
         .map_err(|error| {
@@ -422,8 +437,8 @@ fn features_text(features: &[licence::Feature]) -> String {
 
 /// The body, refused with 413 above [`WEBHOOK_MAX_BYTES`], and read under the same time
 /// and pace rules as uploads (408), so a slow sender cannot hold the connection.
-async fn read_capped(body: Body, state: &AppState) -> Result<Bytes, Problem> {
-    let pace = crate::api::upload::Pace::from_config(state.config());
+async fn read_capped(body: Body, config: &Config) -> Result<Bytes, Problem> {
+    let pace = crate::api::upload::Pace::from_config(config);
     crate::api::upload::read_small(body, WEBHOOK_MAX_BYTES as u64, pace)
         .await
         .map(Bytes::from)
@@ -450,28 +465,25 @@ pub struct LicenseQuery {
 /// licence this server issued (even expired): the licence's current token, signed from its
 /// stored row, so a subscription renewed since its token was fetched gets the later expiry.
 pub async fn license(
-    State(state): State<AppState>,
+    State(payments): State<Option<Arc<Payments>>>,
+    State(store): State<Store>,
     headers: HeaderMap,
     query: Result<Query<LicenseQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let payments = payments(&state)?;
+    let payments = configured(&payments)?;
     let read_failed = |error: crate::storage::StorageError| {
         tracing::error!(%error, "a licence could not be read");
         Problem::internal()
     };
     let session_id = query.ok().and_then(|Query(query)| query.session_id);
-    let bearer = licensing::bearer_token(&headers);
+    let bearer = crate::api::licence_gate::bearer_token(&headers);
     let licence = match (session_id, bearer) {
         (None, Some(token)) => {
             let claims = payments
                 .licensing
                 .genuine(token)
-                .map_err(|error| licensing::Refusal::Invalid(error).problem())?;
-            let licence = state
-                .store()
-                .licence(&claims.lid)
-                .await
-                .map_err(read_failed)?;
+                .map_err(|error| Problem::from(licensing::Refusal::Invalid(error)))?;
+            let licence = store.licence(&claims.lid).await.map_err(read_failed)?;
             licence.ok_or_else(|| {
                 Problem::new(
                     StatusCode::NOT_FOUND,
@@ -488,8 +500,7 @@ pub async fn license(
                      licence token as Authorization: Bearer <token>",
                 )
             })?;
-            let licence = state
-                .store()
+            let licence = store
                 .licence_for_session(&session_id)
                 .await
                 .map_err(read_failed)?;
@@ -505,7 +516,7 @@ pub async fn license(
         }
     };
     if licence.revoked_at.is_some() {
-        return Err(licensing::Refusal::Revoked.problem());
+        return Err(licensing::Refusal::Revoked.into());
     }
     // `headers::apply` marks every answer under /api `no-store`: the token is kept by the app
     // alone, never by a browser cache or a proxy.
