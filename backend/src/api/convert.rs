@@ -203,7 +203,7 @@ async fn handle(
     };
     let received = upload::paced(reading, &progress, Pace::from_config(config))
         .await
-        .map_err(|error| upload_problem(error, cap))?;
+        .map_err(Problem::from)?;
     if received.bytes.is_empty() {
         return Err(Problem::bad_request(
             "the request carries no file: send the .mpp as the body or as a multipart part named \"file\"",
@@ -312,7 +312,11 @@ fn run_conversion(
             let version = version_label(&conversion);
             ("ok", version, Ok(conversion))
         }
-        Ok(Err(error)) => (error.kind(), "unknown".to_owned(), Err(unreadable(&error))),
+        Ok(Err(error)) => (
+            error.kind(),
+            "unknown".to_owned(),
+            Err(Problem::from(&error)),
+        ),
         Err(_) => {
             tracing::error!(bytes = size, "the engine panicked on a file");
             ("internal", "unknown".to_owned(), Err(Problem::internal()))
@@ -330,14 +334,17 @@ fn version_label(conversion: &Conversion) -> String {
 }
 
 /// 422 with the engine's sentence and kind.
-fn unreadable(error: &ConvertError) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "unreadable",
-        "File cannot be converted",
-        error.to_string(),
-    )
-    .with("kind", error.kind())
+/// A file the engine cannot convert: 422 with the engine's sentence and its error kind.
+impl From<&ConvertError> for Problem {
+    fn from(error: &ConvertError) -> Self {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable",
+            "File cannot be converted",
+            error.to_string(),
+        )
+        .with("kind", error.kind())
+    }
 }
 
 fn busy() -> Problem {
@@ -387,18 +394,22 @@ fn body_timeout(limit: Duration) -> Problem {
     .closing()
 }
 
-fn upload_problem(error: UploadError, cap: u64) -> Problem {
-    match error {
-        UploadError::TooLarge(_) => Problem::too_large(cap),
-        UploadError::Busy => busy().closing(),
-        UploadError::Interrupted(reason) => {
-            Problem::bad_request(format!("the upload was interrupted: {reason}")).closing()
-        }
-        UploadError::TimedOut(limit) => body_timeout(limit),
-        UploadError::TooSlow { rate, min_rate } => too_slow(rate, min_rate),
-        error @ (UploadError::Multipart(_) | UploadError::NoFilePart) => {
-            Problem::bad_request(format!("{error}; send the .mpp as a part named \"file\""))
-                .closing()
+/// An upload that failed, as the conversion route answers it (the small bodies of telemetry
+/// and webhooks are answered in their own words).
+impl From<UploadError> for Problem {
+    fn from(error: UploadError) -> Self {
+        match error {
+            UploadError::TooLarge(cap) => Problem::too_large(cap),
+            UploadError::Busy => busy().closing(),
+            UploadError::Interrupted(reason) => {
+                Problem::bad_request(format!("the upload was interrupted: {reason}")).closing()
+            }
+            UploadError::TimedOut(limit) => body_timeout(limit),
+            UploadError::TooSlow { rate, min_rate } => too_slow(rate, min_rate),
+            error @ (UploadError::Multipart(_) | UploadError::NoFilePart) => {
+                Problem::bad_request(format!("{error}; send the .mpp as a part named \"file\""))
+                    .closing()
+            }
         }
     }
 }
@@ -608,7 +619,7 @@ mod tests {
     #[test]
     fn an_engine_error_is_unreadable_with_its_sentence_and_kind() {
         let error = ConvertError::PasswordProtected;
-        let json = unreadable(&error).to_json();
+        let json = Problem::from(&error).to_json();
         assert_eq!(json["status"], 422);
         assert_eq!(json["code"], "unreadable");
         assert_eq!(json["kind"], "password_protected");
