@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use support::{
-    Entries, Outcome, Rng, check_mspdi, convert_guarded, corpus_dir, corpus_files, par_map, shown,
+    Entries, Outcome, check_mspdi, convert_guarded, corpus_dir, corpus_files, par_map, shown,
 };
+use testkit::Rng;
 
 /// Longest one conversion may take (debug build, slow CI machine) before it counts as a hang.
 const TIME_LIMIT: Duration = Duration::from_secs(60);

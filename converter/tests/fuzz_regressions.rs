@@ -22,49 +22,15 @@ use converter::model::{
 };
 use converter::write_mspdi;
 use std::time::Duration as Wait;
-use support::{Entries, Outcome, Rng, check_mspdi, comp_obj, convert_guarded, props};
+use support::{Entries, Outcome, check_mspdi, comp_obj, convert_guarded};
+use testkit::{Rng, props};
 
 /// Longest one conversion may take (debug build, slow CI machine) before it counts as a hang.
 const TIME_LIMIT: Wait = Wait::from_secs(60);
 
-/// Strings that are hostile to XML: markup, control characters XML 1.0 forbids, lone carriage
-/// returns, the non-characters U+FFFE/U+FFFF, what looks like CDATA, comments or entities.
-const NASTY: &[&str] = &[
-    "<",
-    ">",
-    "&",
-    "\"",
-    "'",
-    "]]>",
-    "\u{0}",
-    "\u{1}",
-    "\u{8}",
-    "\u{b}",
-    "\u{c}",
-    "\u{1f}",
-    "\r",
-    "\r\n",
-    "\t",
-    "\u{7f}",
-    "\u{85}",
-    "\u{d7ff}",
-    "\u{e000}",
-    "\u{fffe}",
-    "\u{ffff}",
-    "\u{10000}",
-    "\u{10ffff}",
-    "&amp;",
-    "&#0;",
-    "<![CDATA[",
-    "-->",
-    "<!--",
-    "?>",
-    " ",
-];
-
 fn nasty(rng: &mut Rng) -> String {
     (0..1 + rng.below(6))
-        .map(|_| NASTY[rng.below(NASTY.len())])
+        .map(|_| testkit::XML_HOSTILE[rng.below(testkit::XML_HOSTILE.len())])
         .collect()
 }
 

@@ -8,7 +8,8 @@ mod support;
 
 use converter::{ConvertError, Limits, Options, convert};
 use std::time::Duration;
-use support::{Entries, Outcome, Rng, check_mspdi, comp_obj, convert_guarded, props};
+use support::{Entries, Outcome, check_mspdi, comp_obj, convert_guarded};
+use testkit::{Rng, props};
 
 /// Root `Props` key of the password flags (bit 0: a password is needed to open the file).
 const PASSWORD_FLAG: u32 = 0x3540_0000;

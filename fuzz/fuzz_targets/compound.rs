@@ -243,23 +243,6 @@ fn comp_obj(application: &str, format: &str) -> Vec<u8> {
     out
 }
 
-/// A `Props` stream: 16-byte header with the count at 12, then (size, key, 0, data, pad).
-fn props(items: &[(u32, Vec<u8>)]) -> Vec<u8> {
-    let mut out = vec![0u8; 16];
-    let count = u16::try_from(items.len()).unwrap_or(u16::MAX).to_le_bytes();
-    out.splice(12..14, count);
-    for (key, value) in items {
-        out.extend_from_slice(&u32_len(value.len()).to_le_bytes());
-        out.extend_from_slice(&key.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
-        out.extend_from_slice(value);
-        if value.len() % 2 == 1 {
-            out.push(0);
-        }
-    }
-    out
-}
-
 /// `bytes` repeated (or zeros) to exactly `len` bytes.
 fn filled(prefix: &[u8], bytes: &[u8], len: usize) -> Vec<u8> {
     let mut out: Vec<u8> = prefix.iter().copied().take(len).collect();
@@ -353,7 +336,7 @@ fn entity_streams(entity: &Entity, format: Format) -> Vec<(&'static str, Vec<u8>
         streams.push(("Fixed2Data", pick(&o.fixed2_data, data2)));
     }
     if let Some(items) = &entity.props {
-        streams.push(("Props", props(items)));
+        streams.push(("Props", testkit::props(items)));
     }
     streams
 }
@@ -383,7 +366,7 @@ fn build(input: &Input) -> Option<Vec<u8>> {
         .iter()
         .map(|(k, v)| (k.key(), v.clone()))
         .collect();
-    write(&mut file, root_props, &props(&root))?;
+    write(&mut file, root_props, &testkit::props(&root))?;
     if let Some(summary) = &input.summary_information {
         write(&mut file, "/\u{5}SummaryInformation", summary)?;
     }
@@ -393,7 +376,7 @@ fn build(input: &Input) -> Option<Vec<u8>> {
         .iter()
         .map(|(k, v)| (k.key(), v.clone()))
         .collect();
-    write(&mut file, &format!("{dir}/Props"), &props(&project))?;
+    write(&mut file, &format!("{dir}/Props"), &testkit::props(&project))?;
     let mut done = Vec::new();
     for entity in &input.entities {
         // One storage per kind: the first entity of a kind wins.

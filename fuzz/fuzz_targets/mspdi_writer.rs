@@ -36,43 +36,11 @@ fn list<T>(
 /// A string that is often hostile to XML: markup characters, control characters, lone
 /// carriage returns, surrogates' neighbours, the non-characters U+FFFE/U+FFFF.
 fn text(u: &mut Unstructured<'_>) -> R<String> {
-    const NASTY: &[&str] = &[
-        "<",
-        ">",
-        "&",
-        "\"",
-        "'",
-        "]]>",
-        "\u{0}",
-        "\u{1}",
-        "\u{8}",
-        "\u{b}",
-        "\u{c}",
-        "\u{1f}",
-        "\r",
-        "\r\n",
-        "\t",
-        "\u{7f}",
-        "\u{85}",
-        "\u{d7ff}",
-        "\u{e000}",
-        "\u{fffe}",
-        "\u{ffff}",
-        "\u{10000}",
-        "\u{10ffff}",
-        "&amp;",
-        "&#0;",
-        "<![CDATA[",
-        "-->",
-        "<!--",
-        "?>",
-        " ",
-    ];
     let parts = u.int_in_range(0..=8)?;
     let mut out = String::new();
     for _ in 0..parts {
         if u.ratio(1, 2)? {
-            out.push_str(u.choose(NASTY)?);
+            out.push_str(u.choose(testkit::XML_HOSTILE)?);
         } else {
             out.push_str(<&str>::arbitrary(u)?);
         }

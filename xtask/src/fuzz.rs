@@ -19,7 +19,7 @@
 
 use crate::{Done, StepResult, corpus_dir, describe, shown, succeeds, workspace_root};
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// The targets, in the order they run.
@@ -281,8 +281,7 @@ fn seed_convert_corpus(force: bool) -> Result<(), String> {
         return Ok(());
     }
     let source = corpus_dir().join("mpp");
-    let mut files = Vec::new();
-    collect_inputs(&source, &mut files);
+    let files = testkit::mpp_files_under(&source);
     if files.is_empty() {
         println!(
             "no .mpp files under {}: the convert target starts from an empty corpus",
@@ -314,24 +313,6 @@ fn seed_convert_corpus(force: bool) -> Result<(), String> {
         shown(&source)
     );
     Ok(())
-}
-
-fn collect_inputs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_inputs(&path, out);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("mpp") || e.eq_ignore_ascii_case("mpt"))
-        {
-            out.push(path);
-        }
-    }
 }
 
 /// Runs one target, echoing libFuzzer's output without its per-input lines, and reads the

@@ -32,31 +32,12 @@ pub fn corpus_files() -> Result<Vec<PathBuf>, PathBuf> {
     } else {
         dir.clone()
     };
-    let mut files = Vec::new();
-    collect_inputs(&inputs, &mut files);
+    let mut files = testkit::mpp_files_under(&inputs);
     files.sort();
     if files.is_empty() {
         Err(dir)
     } else {
         Ok(files)
-    }
-}
-
-fn collect_inputs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_inputs(&path, out);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("mpp") || e.eq_ignore_ascii_case("mpt"))
-        {
-            out.push(path);
-        }
     }
 }
 
@@ -187,40 +168,6 @@ fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// A small deterministic generator (SplitMix64), so every run mutates the same bytes and a
-/// failure can be reproduced from its message.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-
-    /// A non-zero byte, to XOR into a byte so that it surely changes.
-    pub fn nonzero_byte(&mut self) -> u8 {
-        (self.next_u64() % 255) as u8 + 1
-    }
-}
-
 /// The entries of a compound file, parents before children, so it can be written again.
 #[derive(Debug, Clone, Default)]
 pub struct Entries {
@@ -308,24 +255,6 @@ pub fn comp_obj(application: &str, format: &str) -> Vec<u8> {
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(text.as_bytes());
         out.push(0);
-    }
-    out
-}
-
-/// A `Props` stream holding `items` (key, value).
-pub fn props<V: AsRef<[u8]>>(items: &[(u32, V)]) -> Vec<u8> {
-    let mut out = vec![0u8; 16];
-    let count = u16::try_from(items.len()).unwrap_or(u16::MAX);
-    out.splice(12..14, count.to_le_bytes());
-    for (key, value) in items {
-        let value = value.as_ref();
-        out.extend_from_slice(&u32::try_from(value.len()).unwrap_or(u32::MAX).to_le_bytes());
-        out.extend_from_slice(&key.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
-        out.extend_from_slice(value);
-        if value.len() % 2 == 1 {
-            out.push(0);
-        }
     }
     out
 }
