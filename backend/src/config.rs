@@ -20,6 +20,9 @@ pub const DEFAULT_CONVERT_QUEUE: usize = 64;
 /// the engine's own working memory (about twice the input, measured on the corpus) the server
 /// stays near its 200 MB target.
 pub const DEFAULT_CONVERT_MEMORY_BYTES: u64 = 128 << 20;
+/// The longest any timeout may be set to: a day. Deadlines are instants ahead of now, and a
+/// duration near `u64::MAX` seconds would overflow them (a panic on every request).
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 /// Default of `--convert-timeout-secs`.
 pub const DEFAULT_CONVERT_TIMEOUT_SECS: u64 = 60;
 /// Default of `--body-timeout-secs`.
@@ -55,6 +58,11 @@ pub const DEFAULT_SEND_TIMEOUT_SECS: u64 = 60;
 
 /// Default of `--metrics-addr`: Prometheus' conventional exporter port, on loopback only.
 pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
+/// [`DEFAULT_METRICS_ADDR`] as an address, for [`Config::with_defaults`].
+const DEFAULT_METRICS_SOCKET: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    9464,
+));
 /// Default of `--checkout-rate`: one Checkout session every 20 s, refilled.
 pub const DEFAULT_CHECKOUT_RATE: f64 = 0.05;
 /// Default of `--checkout-burst`: a buyer who goes back and forth a few times.
@@ -122,12 +130,12 @@ pub struct Config {
 
     /// Longest wait for a worker plus conversion, in seconds; beyond it the request gets 503.
     #[arg(long, env = "MPP2XML_CONVERT_TIMEOUT_SECS", default_value_t = DEFAULT_CONVERT_TIMEOUT_SECS,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     pub convert_timeout_secs: u64,
 
     /// Longest time to receive a request body, in seconds; a slower upload gets 408.
     #[arg(long, env = "MPP2XML_BODY_TIMEOUT_SECS", default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     pub body_timeout_secs: u64,
 
     /// Conversions per second one client may start, refilled continuously (0.5 = one every
@@ -194,13 +202,13 @@ pub struct Config {
     /// connection waits for them (on a kept-alive connection, from the end of the previous
     /// answer); a slower client is disconnected.
     #[arg(long, env = "MPP2XML_HEADER_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_TIMEOUT_SECS,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     pub header_timeout_secs: u64,
 
     /// A connection on which nothing is received or sent for this long, in seconds, while no
     /// request is being handled, is closed.
     #[arg(long, env = "MPP2XML_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_IDLE_TIMEOUT_SECS,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     pub idle_timeout_secs: u64,
 
     /// Connections open at once; further ones wait in the system's listen queue until one
@@ -211,7 +219,8 @@ pub struct Config {
 
     /// On shutdown, how long the requests in flight may take to finish, in seconds;
     /// connections still open after it are dropped.
-    #[arg(long, env = "MPP2XML_SHUTDOWN_TIMEOUT_SECS", default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
+    #[arg(long, env = "MPP2XML_SHUTDOWN_TIMEOUT_SECS", default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(..=MAX_TIMEOUT_SECS))]
     pub shutdown_timeout_secs: u64,
 
     /// The slowest average an upload may arrive at, in bytes per second, once
@@ -220,7 +229,8 @@ pub struct Config {
     pub upload_min_rate: u64,
 
     /// Seconds an upload may take before `--upload-min-rate` applies.
-    #[arg(long, env = "MPP2XML_UPLOAD_GRACE_SECS", default_value_t = DEFAULT_UPLOAD_GRACE_SECS)]
+    #[arg(long, env = "MPP2XML_UPLOAD_GRACE_SECS", default_value_t = DEFAULT_UPLOAD_GRACE_SECS,
+          value_parser = clap::value_parser!(u64).range(..=MAX_TIMEOUT_SECS))]
     pub upload_grace_secs: u64,
 
     /// Conversion uploads one client (keyed as the rate limits are) may have in flight at
@@ -232,7 +242,7 @@ pub struct Config {
     /// Longest time to send a conversion's answer, in seconds; a client reading it slower is
     /// disconnected, and the memory and the slot the answer holds are released.
     #[arg(long, env = "MPP2XML_SEND_TIMEOUT_SECS", default_value_t = DEFAULT_SEND_TIMEOUT_SECS,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     pub send_timeout_secs: u64,
 
     /// Payments and Pro licences (`--stripe-*`, `--public-url`, `--licence-*`).
@@ -340,7 +350,7 @@ impl Config {
             burst: DEFAULT_BURST,
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
-            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            metrics_addr: DEFAULT_METRICS_SOCKET,
             hsts: false,
             checkout_rate: DEFAULT_CHECKOUT_RATE,
             checkout_burst: DEFAULT_CHECKOUT_BURST,
@@ -593,6 +603,12 @@ mod tests {
             &["--convert-workers", "0"],
             &["--upload-max-bytes", "0"],
             &["--convert-timeout-secs", "0"],
+            &["--body-timeout-secs", "86401"],
+            &["--header-timeout-secs", "18446744073709551615"],
+            &["--idle-timeout-secs", "86401"],
+            &["--send-timeout-secs", "86401"],
+            &["--shutdown-timeout-secs", "86401"],
+            &["--upload-grace-secs", "18446744073709551615"],
             &["--trusted-proxies", "proxy.example"],
             &["--trusted-proxies", "10.0.0.0/33"],
         ] {

@@ -281,11 +281,6 @@ impl Licensing {
         &self.public
     }
 
-    /// The audience every licence of this server names.
-    pub fn audience(&self) -> &str {
-        &self.audience
-    }
-
     /// A new Pro licence issued at `now`: a fresh id and every Pro feature, lasting the
     /// configured number of days.
     pub fn issue(&self, now: u64) -> Result<Issued, KeyError> {

@@ -116,7 +116,6 @@ pub async fn assign_id(
             .get(REQUEST_ID)
             .is_some_and(|id| is_sane_id(id.as_bytes()));
     if !keep {
-        request.headers_mut().remove(REQUEST_ID);
         let id = MakeRequestUuid
             .make_request_id(&request)
             .map(|id| id.header_value().clone())

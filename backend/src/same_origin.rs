@@ -28,13 +28,9 @@ pub struct SiteOrigins {
 impl SiteOrigins {
     /// Also accepts the origin of `public_url` (`https://example.com/app` → `https://example.com`).
     pub fn new(public_url: Option<&str>) -> Self {
-        let public = public_url.and_then(|url| {
-            let parsed: Uri = url.parse().ok()?;
-            let scheme = parsed.scheme_str()?;
-            let authority = parsed.authority()?;
-            Some(normalise(scheme, authority.as_str()))
-        });
-        Self { public }
+        Self {
+            public: public_url.and_then(licence::audience),
+        }
     }
 
     /// Whether a request with `headers` (sent to `uri`) comes from this site's pages, or
@@ -49,41 +45,26 @@ impl SiteOrigins {
         let Some(origin) = headers.get(ORIGIN) else {
             return true;
         };
-        let Ok(origin) = origin.to_str() else {
+        // `null` (a sandboxed frame, a `data:` page, a redirect from another origin) and
+        // anything that is not an http(s) origin are no origin of this site.
+        let Some(origin) = origin.to_str().ok().and_then(licence::audience) else {
             return false;
         };
-        // `null`: a sandboxed frame, a `data:` page, a redirect from another origin.
-        let Some((scheme, authority)) = origin.split_once("://") else {
-            return false;
-        };
-        let origin = normalise(scheme, authority);
         if self.public.as_deref() == Some(origin.as_str()) {
             return true;
         }
-        let host = uri.authority().map(|a| a.as_str().to_owned()).or_else(|| {
-            headers
-                .get(HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
-        });
-        host.is_some_and(|host| normalise(scheme, &host) == origin)
+        let host = uri
+            .authority()
+            .map(|a| a.as_str())
+            .or_else(|| headers.get(HOST).and_then(|h| h.to_str().ok()));
+        // The request's own origin: the host it was sent to, with the origin's scheme (the
+        // server cannot see TLS that ends at a proxy in front of it).
+        let scheme = origin
+            .split_once("://")
+            .map_or("http", |(scheme, _)| scheme);
+        host.and_then(|host| licence::audience(&format!("{scheme}://{host}")))
+            .is_some_and(|own| own == origin)
     }
-}
-
-/// `scheme://authority` in lower case, without the scheme's default port.
-fn normalise(scheme: &str, authority: &str) -> String {
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = authority.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "https" => Some(":443"),
-        "http" => Some(":80"),
-        _ => None,
-    };
-    let authority = match default_port {
-        Some(port) => authority.strip_suffix(port).unwrap_or(&authority),
-        None => &authority,
-    };
-    format!("{scheme}://{authority}")
 }
 
 /// 403 `cross_origin`.

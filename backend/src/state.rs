@@ -52,8 +52,13 @@ pub struct AppState {
     readiness: Arc<ReadinessCheck>,
     /// `None` on a free server (no Stripe settings).
     payments: Option<Arc<Payments>>,
-    /// The licences of `payments`: then the Pro gates are enforced.
-    licensing: Option<Arc<Licensing>>,
+}
+
+/// The licences of the payments, when configured: then the Pro gates are enforced.
+impl FromRef<AppState> for Option<Arc<Licensing>> {
+    fn from_ref(state: &AppState) -> Self {
+        state.licensing().cloned()
+    }
 }
 
 impl AppState {
@@ -65,7 +70,6 @@ impl AppState {
         let key = ClientKey::new(TrustedProxies::new(&config.trusted_proxies));
         let rate_limits = RateLimits::new(&config, &key)?;
         let payments = Payments::from_config(&config.payments, config.addr)?.map(Arc::new);
-        let licensing = payments.as_ref().map(|p| Arc::clone(p.licensing()));
         crate::metrics::handle();
         Ok(Self {
             slots: ConversionSlots::new(&config, key),
@@ -75,7 +79,6 @@ impl AppState {
             static_files: Arc::new(static_files),
             readiness: Arc::new(ReadinessCheck::default()),
             payments,
-            licensing,
             config: Arc::new(config),
         })
     }
@@ -124,7 +127,7 @@ impl AppState {
 
     /// The licences, when payments are configured: then the Pro gates are enforced.
     pub fn licensing(&self) -> Option<&Arc<Licensing>> {
-        self.licensing.as_ref()
+        self.payments.as_ref().map(|payments| payments.licensing())
     }
 
     /// Waits until no conversion runs, including ones whose request already timed out, for at

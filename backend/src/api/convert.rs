@@ -224,14 +224,13 @@ async fn handle(
         max_input_bytes: usize::try_from(cap).unwrap_or(usize::MAX),
         ..Limits::default()
     };
-    let job_counts = counts;
     let cancel = CancelToken::new();
     let job_cancel = cancel.clone();
     let job = tokio::task::spawn_blocking(move || {
         // Held until the engine returns, even when the request has given up waiting; the
         // admission slot and the memory go on to the answer.
         let _worker = worker;
-        let (result, reservation) = run_conversion(&job_counts, received, limits, job_cancel);
+        let (result, reservation) = run_conversion(&counts, received, limits, job_cancel);
         (result, reservation, admission)
     });
     let (result, mut reservation, admission) = match tokio::time::timeout_at(deadline, job).await {

@@ -60,12 +60,9 @@ impl IntoResponse for Refusal {
         };
         let mut response = Problem::from(self).into_response();
         if let Some(challenge) = challenge {
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                challenge
-                    .parse()
-                    .unwrap_or_else(|_| HeaderValue::from_static("Bearer")),
-            );
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }
         response
     }
