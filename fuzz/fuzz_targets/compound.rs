@@ -376,7 +376,11 @@ fn build(input: &Input) -> Option<Vec<u8>> {
         .iter()
         .map(|(k, v)| (k.key(), v.clone()))
         .collect();
-    write(&mut file, &format!("{dir}/Props"), &testkit::props(&project))?;
+    write(
+        &mut file,
+        &format!("{dir}/Props"),
+        &testkit::props(&project),
+    )?;
     let mut done = Vec::new();
     for entity in &input.entities {
         // One storage per kind: the first entity of a kind wins.
