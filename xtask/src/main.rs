@@ -12,6 +12,8 @@
 //!   (it gives the licence public key, from `data/licence.key`) and the app into `dist/`.
 //! - `cargo xtask serve [ARGS]`: `dist`, then serves it on http://127.0.0.1:8080; ARGS go to
 //!   `mpp2xml-server`.
+//! - `cargo xtask e2e [ARGS]`: `dist`, then only the end-to-end tests; ARGS go to
+//!   `playwright test`.
 //! - `cargo xtask load`: the release server under load (`tests/load/`), the last step of
 //!   `test` too.
 //! - `cargo xtask bench-web`: the ten largest corpus files converted in the browser's worker
@@ -62,6 +64,8 @@ Commands:
                  data/licence.key) and the app in release mode into dist/
   serve [ARGS]   dist, build mpp2xml-server, serve dist/ on http://127.0.0.1:8080;
                  ARGS go to mpp2xml-server, e.g. --addr 0.0.0.0:8080
+  e2e [ARGS]     the release binaries, the app, then only the end-to-end tests; ARGS go to
+                 `playwright test`, e.g. `cargo xtask e2e app.spec.mjs --grep viewer`
   bench-web      the ten largest corpus files in the browser's worker and with the native CLI
   load           the release server under wrk (tests/load): 1000 connections on the routes,
                  50 concurrent fallback conversions, a burst past the quota, and the 1000
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::command(&rest),
         Some("dist") if rest.is_empty() => web::dist(),
         Some("serve") => web::serve(&rest),
+        Some("e2e") => web::e2e_only(&rest),
         Some("bench-web") if rest.is_empty() => web::bench_web(),
         Some("load") if rest.is_empty() => load::command(),
         Some("postgres") => postgres::command(&rest),

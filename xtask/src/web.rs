@@ -703,9 +703,26 @@ pub fn wasm_clippy() -> StepResult {
     Ok(Done::Ran)
 }
 
+/// `cargo xtask e2e [ARGS]`: the release binaries, the app, then the end-to-end suite alone;
+/// ARGS go to `playwright test` (e.g. a spec file, `--grep NAME`).
+pub fn e2e_only(args: &[String]) -> Result<(), String> {
+    let mut steps = crate::Steps::new(4);
+    let result = (|| {
+        prepare_serving(&mut steps)?;
+        steps.run("end-to-end tests (Playwright, Chromium)", || e2e_with(args))
+    })();
+    steps.summary();
+    result
+}
+
 /// The step of `cargo xtask test` that runs the e2e suite: npm packages, Chromium, the server
 /// on a free port, `npx playwright test`, the server stopped.
 pub fn e2e() -> StepResult {
+    e2e_with(&[])
+}
+
+/// [`e2e`] with `args` given to `playwright test`.
+fn e2e_with(args: &[String]) -> StepResult {
     let root = workspace_root();
     let e2e_dir = root.join(E2E_DIR);
     npm_ci(&e2e_dir)?;
@@ -730,6 +747,7 @@ pub fn e2e() -> StepResult {
     let corpus_abs = std::path::absolute(&corpus).unwrap_or(corpus);
     let tested = run(Command::new("npx")
         .args(["--no", "playwright", "test"])
+        .args(args)
         .current_dir(&e2e_dir)
         .env("BASE_URL", &server.url)
         .env("PAY_BASE_URL", &pay.url)
