@@ -37,34 +37,39 @@ use same_origin::SiteOrigins;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 
-pub mod api;
-pub mod client_ip;
-pub mod config;
-pub mod connections;
-pub mod csp;
-pub mod headers;
-pub mod licensing;
-pub mod metrics;
-pub mod ops;
-pub mod payments;
-pub mod problem;
-pub mod rate_limit;
-pub mod request_log;
-pub mod same_origin;
-pub mod state;
-pub mod static_files;
-pub mod storage;
+mod api;
+mod client_ip;
+mod config;
+mod connections;
+mod csp;
+mod headers;
+mod licensing;
+mod metrics;
+mod ops;
+mod payments;
+mod problem;
+mod rate_limit;
+mod request_log;
+mod same_origin;
+mod state;
+mod static_files;
+mod storage;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
-pub use config::{Config, LogFormat};
-pub use problem::Problem;
+// The public surface: the service ([`app`], [`run`]), its settings ([`Config`] and the types of
+// its fields) and what those return. Everything else is the crate's own.
+pub use config::{Config, DatabaseUrl, LogFormat};
+pub use licensing::{KeyOrigin, public_key_text as licence_public_key};
+pub use payments::{PaymentsConfig, Secret, StripeMode};
 pub use state::{AppState, StateError};
 
 /// The prefix of the API; any path under it that no route takes is a problem+json 404.
-pub const API_ROOT: &str = "/api";
+pub(crate) const API_ROOT: &str = "/api";
 /// [`API_ROOT`] with its slash, which [`API_ANY`] does not take.
-pub const API_SLASH: &str = "/api/";
+pub(crate) const API_SLASH: &str = "/api/";
 /// The route pattern catching the rest of [`API_ROOT`].
-pub const API_ANY: &str = "/api/{*rest}";
+pub(crate) const API_ANY: &str = "/api/{*rest}";
 
 /// How often the gathered counts are written to the database.
 const FLUSH_PERIOD: Duration = Duration::from_secs(5);
@@ -134,7 +139,7 @@ pub fn app(state: AppState) -> Router {
 /// The metrics listener's service (`--metrics-addr`): `GET /metrics` alone, so that what it
 /// tells (sales, refunds, signature failures, conversions in flight) stays off the public
 /// listener.
-pub fn metrics_app() -> Router {
+pub(crate) fn metrics_app() -> Router {
     Router::new()
         .route("/metrics", get(ops::metrics))
         .layer(from_fn_with_state(HeaderPolicy::default(), headers::apply))
@@ -160,7 +165,7 @@ pub async fn run(config: &Config) -> Result<(), ServeError> {
 
 /// [`run`] on a listener already bound, until `shutdown` completes: for tests and embedders
 /// that pick their own port or stop the server themselves.
-pub async fn run_on(
+pub(crate) async fn run_on(
     listener: tokio::net::TcpListener,
     config: &Config,
     shutdown: impl std::future::Future<Output = ()>,
@@ -169,12 +174,9 @@ pub async fn run_on(
         return Err(ServeError::NoApp(config.dist.clone()));
     }
     config.validate().map_err(StateError::from)?;
-    let store = storage::Store::connect(config.database_url.expose())
-        .await
-        .map_err(StateError::from)?;
-    tracing::info!(database = store.kind(), "database open");
     let loading = Instant::now();
-    let state = AppState::new(config.clone(), store)?;
+    let state = AppState::open(config.clone()).await?;
+    tracing::info!(database = state.store().kind(), "database open");
     tracing::info!(
         files = state.static_files().len(),
         bytes = state.static_files().total_bytes(),

@@ -23,9 +23,9 @@ async fn main() -> ExitCode {
 /// `--print-licence-public-key`: the key on standard output, alone, for the app's build to read;
 /// anything else on standard error.
 fn print_licence_public_key(config: &backend::Config) -> ExitCode {
-    match backend::licensing::public_key_text(&config.payments) {
+    match backend::licence_public_key(&config.payments) {
         Ok((text, origin)) => {
-            if let backend::licensing::KeyOrigin::Created(path) = origin {
+            if let backend::KeyOrigin::Created(path) = origin {
                 eprintln!(
                     "mpp2xml-server: generated a development licence key in {}",
                     path.display()

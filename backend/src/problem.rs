@@ -146,11 +146,13 @@ impl Problem {
     }
 
     /// The HTTP status.
+    #[cfg(test)]
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The machine-readable code.
+    #[cfg(test)]
     pub fn code(&self) -> &'static str {
         self.code
     }

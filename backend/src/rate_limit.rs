@@ -100,6 +100,7 @@ impl RateLimits {
     }
 
     /// Clients currently tracked, all quotas together.
+    #[cfg(test)]
     pub fn tracked_clients(&self) -> usize {
         self.all().iter().map(|quota| quota.limiter().len()).sum()
     }

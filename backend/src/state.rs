@@ -62,9 +62,17 @@ impl FromRef<AppState> for Option<Arc<Licensing>> {
 }
 
 impl AppState {
+    /// The state for `config` over its database (`config.database_url`, migrated when
+    /// opened): what [`crate::run`] serves, for embedders that serve [`crate::app`]
+    /// themselves.
+    pub async fn open(config: Config) -> Result<Self, StateError> {
+        let store = Store::connect(config.database_url.expose()).await?;
+        Self::new(config, store)
+    }
+
     /// The state for `config` over an open `store`: reads the app (`config.dist`) into
     /// memory, and installs the process's metrics recorder if no state did before.
-    pub fn new(config: Config, store: Store) -> Result<Self, StateError> {
+    pub(crate) fn new(config: Config, store: Store) -> Result<Self, StateError> {
         config.validate()?;
         let static_files = StaticFiles::load(&config.dist)?;
         let key = ClientKey::new(TrustedProxies::new(&config.trusted_proxies));
@@ -84,55 +92,52 @@ impl AppState {
     }
 
     /// The state for `config` over a fresh in-memory SQLite database (`sqlite::memory:`):
-    /// for tests and tools that need no data to outlive the process.
+    /// for tests that need no data to outlive the process.
+    #[cfg(any(test, feature = "test-support"))]
     pub async fn in_memory(config: Config) -> Result<Self, StateError> {
         let store = Store::connect("sqlite::memory:").await?;
         Self::new(config, store)
     }
 
     /// [`in_memory`](Self::in_memory) with the default settings and `dist` as the app.
+    #[cfg(any(test, feature = "test-support"))]
     pub async fn for_tests(dist: impl Into<std::path::PathBuf>) -> Result<Self, StateError> {
         Self::in_memory(Config::with_defaults(dist)).await
     }
 
     /// The settings.
-    pub fn config(&self) -> &Config {
+    pub(crate) fn config(&self) -> &Config {
         &self.config
     }
 
     /// The database.
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
     /// The counts waiting for the next flush.
-    pub fn counts(&self) -> &Arc<CountBuffer> {
+    pub(crate) fn counts(&self) -> &Arc<CountBuffer> {
         &self.counts
     }
 
     /// The rate limits (for their periodic clean-up).
-    pub fn rate_limits(&self) -> &RateLimits {
+    pub(crate) fn rate_limits(&self) -> &RateLimits {
         &self.rate_limits
     }
 
     /// The app's files, in memory.
-    pub fn static_files(&self) -> &StaticFiles {
+    pub(crate) fn static_files(&self) -> &StaticFiles {
         &self.static_files
     }
 
-    /// Payments, when Stripe is configured.
-    pub fn payments(&self) -> Option<&Arc<Payments>> {
-        self.payments.as_ref()
-    }
-
     /// The licences, when payments are configured: then the Pro gates are enforced.
-    pub fn licensing(&self) -> Option<&Arc<Licensing>> {
+    pub(crate) fn licensing(&self) -> Option<&Arc<Licensing>> {
         self.payments.as_ref().map(|payments| payments.licensing())
     }
 
     /// Waits until no conversion runs, including ones whose request already timed out, for at
     /// most `limit`; says whether they all ended.
-    pub async fn conversions_finished(&self, limit: Duration) -> bool {
+    pub(crate) async fn conversions_finished(&self, limit: Duration) -> bool {
         self.slots.all_finished(limit).await
     }
 }

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use backend::testing::Inspect as _;
 use backend::{AppState, Config};
 use bytes::Bytes;
 
@@ -666,7 +667,7 @@ async fn metrics_show_requests_conversions_reports_and_refusals() {
     )
     .await;
     call(&app, get("/nothing-here.js")).await;
-    let answer = call(&backend::metrics_app(), get("/metrics")).await;
+    let answer = call(&backend::testing::metrics_app(), get("/metrics")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(answer.header("content-type").starts_with("text/plain"));
     let text = String::from_utf8(answer.body).unwrap();
@@ -768,7 +769,7 @@ async fn metrics_are_not_on_the_public_listener() {
     let public = call(&app, get("/metrics")).await;
     assert_eq!(public.status, StatusCode::NOT_FOUND);
     assert!(!public.text().contains("http_requests_total"));
-    let private = call(&backend::metrics_app(), get("/metrics")).await;
+    let private = call(&backend::testing::metrics_app(), get("/metrics")).await;
     assert_eq!(private.status, StatusCode::OK);
     assert_eq!(private.header("cache-control"), "no-store");
 }
@@ -949,12 +950,10 @@ async fn conversions_and_reports_reach_the_daily_counts() {
     call(&app, report(odd)).await.problem(422, "bad_request");
     // The server counts its conversion when the blocking task ends, after the answer.
     assert!(
-        state
-            .conversions_finished(std::time::Duration::from_secs(10))
-            .await
+        backend::testing::conversions_finished(&state, std::time::Duration::from_secs(10)).await
     );
     state.counts().flush(state.store()).await.unwrap();
-    let today = backend::storage::today();
+    let today = backend::testing::today();
     let mut rows = state.store().daily_counts(&today).await.unwrap();
     rows.sort_by(|a, b| a.0.origin.as_str().cmp(b.0.origin.as_str()));
     let summary: Vec<(&str, &str, &str, i64, i64)> = rows
@@ -990,7 +989,9 @@ async fn a_reported_duration_counts_as_at_most_ten_minutes() {
         call(&app, report(huge)).await.status,
         StatusCode::NO_CONTENT
     );
-    let text = call(&backend::metrics_app(), get("/metrics")).await.text();
+    let text = call(&backend::testing::metrics_app(), get("/metrics"))
+        .await
+        .text();
     let sum: f64 = text
         .lines()
         .find(|line| {

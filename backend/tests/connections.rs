@@ -43,7 +43,7 @@ impl Running {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let done = tokio::spawn(async move {
-            backend::run_on(listener, &config, async {
+            backend::testing::run_on(listener, &config, async {
                 let _ = stopped.await;
             })
             .await
@@ -369,13 +369,13 @@ async fn a_webhook_event_that_does_not_come_gets_408() {
     let key_file = keys.path().join("licence.key");
     let server = Running::start(move |config| {
         config.upload_grace_secs = 1;
-        config.payments = backend::payments::PaymentsConfig {
+        config.payments = backend::PaymentsConfig {
             stripe_secret_key: Some("sk_test_connections".into()),
             stripe_webhook_secret: Some("whsec_connections".into()),
             stripe_price_id: Some("price_connections".to_owned()),
             public_url: Some("http://127.0.0.1/".to_owned()),
             licence_key_file: key_file,
-            ..backend::payments::PaymentsConfig::default()
+            ..backend::PaymentsConfig::default()
         };
     })
     .await;

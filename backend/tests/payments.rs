@@ -18,8 +18,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::{Form, Json, Router};
-use backend::payments::PaymentsConfig;
-use backend::storage::Store;
+use backend::PaymentsConfig;
+use backend::testing::Inspect as _;
 use backend::{AppState, Config};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -151,6 +151,12 @@ fn paid_config(dist: &std::path::Path, stripe: Option<SocketAddr>) -> Config {
     config
 }
 
+/// `config` over the database at `url`, which other instances share.
+fn shared(mut config: Config, url: &str) -> Config {
+    config.database_url = url.into();
+    config
+}
+
 async fn paid_service(dist: &std::path::Path, stripe: Option<SocketAddr>) -> (Router, AppState) {
     let state = AppState::in_memory(paid_config(dist, stripe))
         .await
@@ -183,7 +189,7 @@ async fn license(app: &Router, session: &str) -> Answer {
 // Webhook events, signed as Stripe signs them.
 
 fn now() -> u64 {
-    backend::licensing::now()
+    backend::testing::now()
 }
 
 /// `t=<t>,v1=<HMAC-SHA256(secret, "<t>.<body>") in hex>`, computed here from the definition.
@@ -336,7 +342,7 @@ async fn a_subscription_checkout_asks_stripe_for_a_subscription() {
     let stripe = start_fake(fake.clone()).await;
     let dist = dist();
     let mut config = paid_config(dist.path(), Some(stripe));
-    config.payments.stripe_mode = backend::payments::StripeMode::Subscription;
+    config.payments.stripe_mode = backend::StripeMode::Subscription;
     let app = backend::app(AppState::in_memory(config).await.unwrap());
     let answer = call(&app, checkout()).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
@@ -408,7 +414,9 @@ async fn a_paid_checkout_issues_one_licence_that_opens_the_gate() {
         .await
         .problem(400, "bad_request");
 
-    let metrics = call(&backend::metrics_app(), get("/metrics")).await.text();
+    let metrics = call(&backend::testing::metrics_app(), get("/metrics"))
+        .await
+        .text();
     assert!(metrics.contains("licences_issued_total 1"), "{metrics}");
     assert!(
         metrics.contains(
@@ -483,7 +491,9 @@ async fn bad_signatures_are_refused_and_change_nothing() {
         .problem(409, "not_paid_yet");
     // The genuine delivery still works afterwards.
     deliver(&app, &body, false).await;
-    let metrics = call(&backend::metrics_app(), get("/metrics")).await.text();
+    let metrics = call(&backend::testing::metrics_app(), get("/metrics"))
+        .await
+        .text();
     assert!(
         metrics.contains(r#"webhook_events_total{type="unknown",outcome="bad_signature"} 9"#),
         "{metrics}"
@@ -566,8 +576,9 @@ async fn the_same_event_at_two_instances_at_once_issues_one_licence() {
     let mut apps = Vec::new();
     let mut states = Vec::new();
     for _ in 0..2 {
-        let store = Store::connect(&url).await.unwrap();
-        let state = AppState::new(paid_config(dist.path(), None), store).unwrap();
+        let state = AppState::open(shared(paid_config(dist.path(), None), &url))
+            .await
+            .unwrap();
         apps.push(backend::app(state.clone()));
         states.push(state);
     }
@@ -599,16 +610,12 @@ async fn a_refund_revokes_the_licence_on_every_instance() {
     let dist = dist();
     let data = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", data.path().join("shared.db").display());
-    let here = AppState::new(
-        paid_config(dist.path(), None),
-        Store::connect(&url).await.unwrap(),
-    )
-    .unwrap();
-    let there = AppState::new(
-        paid_config(dist.path(), None),
-        Store::connect(&url).await.unwrap(),
-    )
-    .unwrap();
+    let here = AppState::open(shared(paid_config(dist.path(), None), &url))
+        .await
+        .unwrap();
+    let there = AppState::open(shared(paid_config(dist.path(), None), &url))
+        .await
+        .unwrap();
     let (app, other) = (backend::app(here.clone()), backend::app(there.clone()));
     let token = buy(&app, "evt_1", "cs_test_1", "pi_1").await;
     let kept = buy(&app, "evt_2", "cs_test_2", "pi_2").await;
@@ -644,7 +651,9 @@ async fn a_refund_revokes_the_licence_on_every_instance() {
     call(&other, convert(Some(&kept)))
         .await
         .problem(400, "bad_request");
-    let metrics = call(&backend::metrics_app(), get("/metrics")).await.text();
+    let metrics = call(&backend::testing::metrics_app(), get("/metrics"))
+        .await
+        .text();
     assert!(metrics.contains("licences_revoked_total 1"), "{metrics}");
 }
 
@@ -939,7 +948,7 @@ const GRACE: u64 = 3 * 86_400;
 async fn a_subscription_licence_follows_its_paid_period_and_ends_with_it() {
     let dist = dist();
     let mut config = paid_config(dist.path(), None);
-    config.payments.stripe_mode = backend::payments::StripeMode::Subscription;
+    config.payments.stripe_mode = backend::StripeMode::Subscription;
     let app = backend::app(AppState::in_memory(config).await.unwrap());
     let t = now();
     let month = 30 * 86_400;

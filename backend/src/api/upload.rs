@@ -96,6 +96,7 @@ impl Reservation {
     }
 
     /// The KiB held.
+    #[cfg(test)]
     pub fn kib(&self) -> u32 {
         self.kib
     }
@@ -276,6 +277,7 @@ impl Capped {
     }
 
     /// The bytes received so far.
+    #[cfg(test)]
     pub fn received(&self) -> u64 {
         self.received
     }

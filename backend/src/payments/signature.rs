@@ -87,6 +87,7 @@ pub fn verify(
 
 /// The `Stripe-Signature` header Stripe would send for `body` signed with `secret` at
 /// `timestamp`: for tests and local tools that play Stripe.
+#[cfg(test)]
 pub fn sign(body: &[u8], secret: &str, timestamp: u64) -> String {
     let signature = mac(secret, timestamp, body).finalize().into_bytes();
     format!("t={timestamp},v1={}", hex::encode(signature))

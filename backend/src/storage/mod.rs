@@ -24,8 +24,9 @@ mod buffer;
 mod day;
 mod url;
 
-pub use buffer::{CountBuffer, MAX_LABEL_BYTES, MAX_PENDING_KEYS};
-pub use day::{today, utc_day};
+pub use buffer::CountBuffer;
+#[cfg(any(test, feature = "test-support"))]
+pub use day::today;
 use url::Target;
 pub use url::redact;
 
@@ -462,3 +463,6 @@ mod tests {
         assert!(!message.contains("hunter2"), "{message}");
     }
 }
+
+#[cfg(test)]
+mod across_databases;

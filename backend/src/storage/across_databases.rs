@@ -14,7 +14,7 @@
     clippy::indexing_slicing
 )]
 
-use backend::storage::{
+use crate::storage::{
     CountBuffer, CountKey, Counts, EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal,
     Origin, StorageError, Store,
 };
@@ -308,9 +308,9 @@ async fn flushed_counts_read_back_as_sums(db: &Db) {
 async fn add_counts_today(db: &Db) {
     let store = db.connect().await;
     let buffer = CountBuffer::default();
-    let before = backend::storage::today();
+    let before = crate::storage::today();
     buffer.add(Origin::Server, "truncated", "MPP9", 42);
-    let after = backend::storage::today();
+    let after = crate::storage::today();
     buffer.flush(&store).await.unwrap();
     // Midnight may fall between the two readings of the clock.
     let mut rows = store.daily_counts(&before).await.unwrap();
