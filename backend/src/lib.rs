@@ -150,30 +150,44 @@ pub(crate) fn metrics_app() -> Router {
 /// requests and conversions in flight finish (within `--shutdown-timeout-secs`), writes the
 /// counts a last time and closes the database.
 pub async fn run(config: &Config) -> Result<(), ServeError> {
-    if !config.dist.join("index.html").is_file() {
-        return Err(ServeError::NoApp(config.dist.clone()));
-    }
-    config.validate().map_err(StateError::from)?;
+    // Before binding, so a wrong setting is told as such and not as an address in use.
+    check(config)?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind {
             addr: config.addr,
             source,
         })?;
-    run_on(listener, config, shutdown_signal()).await
+    serve_checked(listener, config, shutdown_signal()).await
 }
 
-/// [`run`] on a listener already bound, until `shutdown` completes: for tests and embedders
-/// that pick their own port or stop the server themselves.
+/// [`run`] on a listener already bound, until `shutdown` completes: for the tests, which
+/// pick their own port and stop the server themselves.
+#[cfg(feature = "test-support")]
 pub(crate) async fn run_on(
     listener: tokio::net::TcpListener,
     config: &Config,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), ServeError> {
+    check(config)?;
+    serve_checked(listener, config, shutdown).await
+}
+
+/// What can be told wrong before anything starts: the app is built, the settings agree.
+fn check(config: &Config) -> Result<(), ServeError> {
     if !config.dist.join("index.html").is_file() {
         return Err(ServeError::NoApp(config.dist.clone()));
     }
     config.validate().map_err(StateError::from)?;
+    Ok(())
+}
+
+/// [`run`]'s work once [`check`] passed.
+async fn serve_checked(
+    listener: tokio::net::TcpListener,
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
     let loading = Instant::now();
     let state = AppState::open(config.clone()).await?;
     tracing::info!(database = state.store().kind(), "database open");
