@@ -401,7 +401,7 @@ fn file_card(
         });
         Some(view! {
             <div class="file-error">
-                <span>{failure.sentence(t)}</span>
+                <span>{failure.sentence(t, item.size)}</span>
                 " "
                 {detail}
             </div>

@@ -122,10 +122,13 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The sentence the card shows, in the interface's language.
-    pub fn sentence(&self, t: &Texts) -> String {
+    /// The sentence the card shows for a file of `size` bytes, in the interface's language.
+    pub fn sentence(&self, t: &Texts, size: f64) -> String {
         match self {
-            Self::Local { kind, .. } => t.error(kind).to_string(),
+            Self::Local { kind, .. } => t.error(crate::words::advice_kind(kind, size)).to_string(),
+            Self::Server(ServerFailure::Unreadable { kind, .. }) => {
+                t.error(crate::words::advice_kind(kind, size)).to_string()
+            }
             Self::Server(f) => f.sentence(t),
         }
     }

@@ -67,6 +67,21 @@ fn project_major_version(name: &str) -> Option<u32> {
     major.parse().ok()
 }
 
+/// The error kind whose advice a file gets: the engine's, except that a file the engine finds
+/// "corrupt" whose length is not a whole number of 512-byte sectors gets the advice for a
+/// truncated file. Every complete compound file (what an .mpp is) is whole sectors, so such a
+/// file was almost surely cut short (an interrupted download or copy); the engine cannot tell,
+/// because a cut file fails while its container is opened, before any stream is read.
+/// Telemetry still reports the engine's kind.
+pub fn advice_kind(kind: &str, size: f64) -> &str {
+    const SECTOR: f64 = 512.0;
+    if kind == "corrupt" && size.is_finite() && size > 0.0 && size % SECTOR != 0.0 {
+        "truncated"
+    } else {
+        kind
+    }
+}
+
 /// How many files are in each finished state, for the status line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -156,6 +171,15 @@ mod tests {
             "Microsoft Project 14.x"
         );
         assert_eq!(product(&EN, ""), "");
+    }
+
+    #[test]
+    fn a_cut_compound_file_reads_as_truncated() {
+        assert_eq!(advice_kind("corrupt", 150_000.0), "truncated");
+        assert_eq!(advice_kind("corrupt", 512.0 * 293.0), "corrupt");
+        assert_eq!(advice_kind("not_mpp", 150_000.0), "not_mpp");
+        assert_eq!(advice_kind("truncated", 1024.0), "truncated");
+        assert_eq!(advice_kind("corrupt", f64::NAN), "corrupt");
     }
 
     #[test]
