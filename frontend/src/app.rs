@@ -2,9 +2,11 @@
 
 use crate::account::{LicencePanel, Pro};
 use crate::bridge::{Bridge, Item, State};
+use crate::consent::Choice;
 use crate::format;
 use crate::i18n::{Lang, fill};
 use crate::js::local_storage;
+use crate::words::{self, Counts, Tally};
 use crate::zip;
 use js_sys::{Array, Reflect, Uint8Array};
 use leptos::ev;
@@ -21,9 +23,16 @@ use web_sys::{Blob, BlobPropertyBag, File, FileList, HtmlAnchorElement, Url};
 /// Where the chosen language is remembered.
 const LANG_KEY: &str = "mpp2xml.lang";
 
-/// Mounts the app on the page's body.
+/// Mounts the app on the page's body, in place of the static first screen of `index.html`
+/// (`#shell`), which shows what the app is for while the wasm loads. The app's first screen
+/// has the same layout, and the shell goes in the same task as the app comes, so nothing
+/// moves.
 pub fn start() {
+    let shell = document().get_element_by_id("shell");
     leptos::mount::mount_to_body(App);
+    if let Some(shell) = shell {
+        shell.remove();
+    }
 }
 
 /// The remembered language, else the browser's.
@@ -61,7 +70,12 @@ fn App() -> impl IntoView {
     let ready = bridge.ready;
     let selected = bridge.selected;
     let config = bridge.config;
+    let remembered = bridge.consent.remembered;
     let bridge = StoredValue::new_local(bridge);
+    let choose = Callback::new(move |(id, choice, remember): (u32, Choice, bool)| {
+        bridge.with_value(|b| b.choose(id, choice, remember));
+    });
+    let forget_choice = move |_| bridge.with_value(|b| b.consent.remember(None));
     pro.set_on_activated(Callback::new(move |()| bridge.with_value(|b| b.unlock())));
     pro.handle_return();
     pro.renew();
@@ -155,23 +169,15 @@ fn App() -> impl IntoView {
                 }
                 .to_string();
             }
-            let done = v.iter().filter(|i| i.state.get() == State::Done).count();
-            let failed = v.iter().filter(|i| i.state.get() == State::Error).count();
-            let locked = v.iter().filter(|i| i.state.get() == State::Locked).count();
-            let summary = fill(
-                t.status_summary,
-                &[
-                    ("done", &done.to_string()),
-                    ("total", &v.len().to_string()),
-                    ("failed", &failed.to_string()),
-                ],
-            );
-            if locked == 0 {
-                summary
-            } else {
-                let more = fill(t.status_locked, &[("n", &locked.to_string())]);
-                format!("{summary} {more}")
-            }
+            let count = |state: State| v.iter().filter(|i| i.state.get() == state).count() as u64;
+            let tally = Tally {
+                done: count(State::Done),
+                failed: count(State::Error),
+                skipped: count(State::Skipped),
+                asking: count(State::Asking),
+                locked: count(State::Locked),
+            };
+            words::status(t, tally)
         })
     };
 
@@ -202,12 +208,9 @@ fn App() -> impl IntoView {
             <p>{move || t().drop_overlay}</p>
         </div>
         <header class="top">
-            <div class="brand">
-                <h1>"mpp2xml"</h1>
-                <p class="tagline">{move || t().tagline}</p>
-            </div>
+            <p class="brand">"mpp2xml"</p>
             <div class="lang">
-                <label for="lang">{move || t().language}</label>
+                <label for="lang" class="lang-label">{move || t().language}</label>
                 <select id="lang" on:change=on_lang prop:value=move || lang.get().tag()>
                     {Lang::ALL
                         .into_iter()
@@ -232,7 +235,9 @@ fn App() -> impl IntoView {
             </div>
         </Show>
         <main>
-            <section class="pick" aria-labelledby="drop-zone">
+            <section class="pick" aria-labelledby="pitch">
+                <h1 id="pitch">{move || t().pitch}</h1>
+                <p class="tagline">{move || t().tagline}</p>
                 <button type="button" id="drop-zone" class="drop-zone" on:click=open_picker
                     aria-describedby="drop-hint">
                     <span class="drop-icon" aria-hidden="true">"⬆"</span>
@@ -269,7 +274,7 @@ fn App() -> impl IntoView {
                 </Show>
                 <ul id="files">
                     <For each=move || items.get() key=|item| item.id let:item>
-                        {file_card(lang, selected, item, pro, payments)}
+                        {file_card(lang, selected, item, pro, payments, choose)}
                     </For>
                 </ul>
             </section>
@@ -285,8 +290,20 @@ fn App() -> impl IntoView {
                     None => t.privacy.to_string(),
                 }
             }}</p>
+            <Show when=move || remembered.get().is_some()>
+                <p id="consent-remembered">
+                    {move || match remembered.get() {
+                        Some(Choice::Skip) => t().consent_always_skip,
+                        _ => t().consent_always_send,
+                    }}
+                    " "
+                    <button type="button" id="consent-forget" class="secondary" on:click=forget_choice>
+                        {move || t().consent_forget}
+                    </button>
+                </p>
+            </Show>
             <Show when=move || offline_ready.get()>
-                <p>{move || t().offline_ready}</p>
+                <p id="offline-ready">{move || t().offline_ready}</p>
             </Show>
         </footer>
     }
@@ -298,6 +315,7 @@ fn file_card(
     item: Item,
     pro: Pro,
     payments: Signal<bool>,
+    choose: Callback<(u32, Choice, bool)>,
 ) -> impl IntoView {
     let t = move || lang.get().texts();
     let name = item.name.get_value();
@@ -310,6 +328,8 @@ fn file_card(
             State::Done => t.done,
             State::Error => t.failed,
             State::Locked => t.needs_pro,
+            State::Asking => t.asking,
+            State::Skipped => t.skipped,
         }
     };
     let progress_label = format!("{}: {name}", "progress");
@@ -322,9 +342,10 @@ fn file_card(
             version.push_str(&format!(" ({})", t.template));
         }
         if !s.application.is_empty() {
-            version.push_str(&format!(" · {}: {}", t.saved_by, s.application));
+            let product = words::product(t, &s.application);
+            version.push_str(&format!(" · {}: {product}", t.saved_by));
         }
-        let counts = crate::preview::counts_line(t, s);
+        let counts = words::counts(t, shown_counts(&result));
         let took_template = if result.on_server {
             t.took_server
         } else {
@@ -368,21 +389,36 @@ fn file_card(
     let error = move || {
         let failure = item.failure.get()?;
         let t = t();
+        // The engine's and the server's own sentence is in English: it is offered, folded,
+        // under a summary that says so, after the advice in the interface's language.
         let detail = (!failure.detail().is_empty()).then(|| {
-            view! { <span class="file-error-detail">{format!("{}: {}", t.error_details, failure.detail())}</span> }
+            view! {
+                <details class="file-error-more">
+                    <summary>{t.error_details}</summary>
+                    <span class="file-error-detail" lang="en">{failure.detail().to_string()}</span>
+                </details>
+            }
         });
         Some(view! {
-            <p class="file-error">
-                <span>{failure.sentence(t)}</span>
+            <div class="file-error">
+                <span>{failure.sentence(t, item.size)}</span>
                 " "
                 {detail}
-            </p>
+            </div>
         })
     };
-    // Said on the card itself, so it stays next to the file it is about.
+    // Said on the card itself, so it stays next to the file it is about: why it was sent to
+    // the server, or the question before it is, or that it was not.
     let notice = move || {
         let fallback = item.fallback.get()?;
-        Some(view! { <p class="file-notice">{fallback.notice(t())}</p> })
+        let t = t();
+        match item.state.get() {
+            State::Asking => Some(consent_question(t, item, fallback, choose).into_any()),
+            State::Skipped => Some(
+                view! { <p class="file-notice file-skipped">{t.consent_skipped}</p> }.into_any(),
+            ),
+            _ => Some(view! { <p class="file-notice">{fallback.notice(t)}</p> }.into_any()),
+        }
     };
     // Said on the card too: which Pro feature the file waits for, and the way to it.
     let locked = move || {
@@ -433,6 +469,82 @@ fn file_card(
             {details}
             {error}
         </li>
+    }
+}
+
+/// What the card counts: the preview's rows for a file converted in the browser (the engine's
+/// summary also counts the project summary task and resource 0, which the preview leaves
+/// out), the server's counts for a file it converted (it sends no rows).
+fn shown_counts(done: &crate::bridge::Converted) -> Counts {
+    let s = &done.summary;
+    let whole = |n: f64| {
+        if n.is_finite() && n > 0.0 {
+            n as u64
+        } else {
+            0
+        }
+    };
+    if done.on_server {
+        Counts {
+            tasks: whole(s.tasks),
+            resources: whole(s.resources),
+            assignments: whole(s.assignments),
+            calendars: whole(s.calendars),
+        }
+    } else {
+        Counts {
+            tasks: done.tasks.len() as u64,
+            resources: done.resources.len() as u64,
+            assignments: whole(s.assignments),
+            calendars: whole(s.calendars),
+        }
+    }
+}
+
+/// The choice asked on the card of a file that would go to the server: what it means for
+/// the file, "Convert on our server", "Skip", and whether to remember it on this device.
+fn consent_question(
+    t: &'static crate::i18n::Texts,
+    item: Item,
+    why: crate::fallback::Fallback,
+    choose: Callback<(u32, Choice, bool)>,
+) -> impl IntoView {
+    let reason = match why {
+        crate::fallback::Fallback::Size(limit) => {
+            fill(t.consent_size, &[("limit", &format::size(t, limit))])
+        }
+        crate::fallback::Fallback::Memory => t.consent_memory.to_string(),
+    };
+    let remember = RwSignal::new(false);
+    let id = item.id;
+    let box_id = format!("consent-remember-{id}");
+    let box_id_input = box_id.clone();
+    let text_id = format!("consent-text-{id}");
+    let labelled_by = text_id.clone();
+    let name = item.name.get_value();
+    view! {
+        <div class="file-consent" role="group" aria-labelledby=labelled_by>
+            <p id=text_id>{reason}" "{t.consent_privacy}</p>
+            <div class="file-actions">
+                <button type="button" class="consent-send"
+                    on:click=move |_| choose.run((id, Choice::Server, remember.get_untracked()))>
+                    {t.consent_send}
+                    <span class="visually-hidden">{format!(" ({name})")}</span>
+                </button>
+                <button type="button" class="consent-skip secondary"
+                    on:click=move |_| choose.run((id, Choice::Skip, remember.get_untracked()))>
+                    {t.consent_skip}
+                    <span class="visually-hidden">{format!(" ({})", item.name.get_value())}</span>
+                </button>
+            </div>
+            <p class="consent-remember">
+                <input type="checkbox" id=box_id_input class="consent-remember-box"
+                    prop:checked=move || remember.get()
+                    on:change=move |ev| remember.set(event_target_checked(&ev)) />
+                " "
+                <label for=box_id>{t.consent_remember}</label>
+            </p>
+        </div>
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::account::Pro;
 use crate::api::{self, ConfigAnswer, Phase, ServerReply};
+use crate::consent::{self, Choice, Next, Waiting};
 use crate::fallback::{self, Fallback, ServerConfig, ServerFailure};
 use crate::i18n::Texts;
 use crate::js::{get, get_bool, get_f64, get_str};
@@ -34,6 +35,10 @@ pub enum State {
     Error,
     /// Waits for Pro: it needs a feature of Pro that this device has no licence for.
     Locked,
+    /// Would go to the server: waits for the user's consent ([`crate::consent`]).
+    Asking,
+    /// Was not sent to the server, by the user's choice.
+    Skipped,
 }
 
 impl State {
@@ -45,6 +50,8 @@ impl State {
             Self::Done => "done",
             Self::Error => "error",
             Self::Locked => "locked",
+            Self::Asking => "asking",
+            Self::Skipped => "skipped",
         }
     }
 }
@@ -115,10 +122,13 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The sentence the card shows, in the interface's language.
-    pub fn sentence(&self, t: &Texts) -> String {
+    /// The sentence the card shows for a file of `size` bytes, in the interface's language.
+    pub fn sentence(&self, t: &Texts, size: f64) -> String {
         match self {
-            Self::Local { kind, .. } => t.error(kind).to_string(),
+            Self::Local { kind, .. } => t.error(crate::words::advice_kind(kind, size)).to_string(),
+            Self::Server(ServerFailure::Unreadable { kind, .. }) => {
+                t.error(crate::words::advice_kind(kind, size)).to_string()
+            }
             Self::Server(f) => f.sentence(t),
         }
     }
@@ -182,6 +192,8 @@ pub struct Bridge {
     followers: RefCell<HashSet<u32>>,
     /// The files waiting for Pro, converted once a licence is stored.
     locked: RefCell<Vec<(u32, File, Lock)>>,
+    /// The files waiting for the user's consent before they go to the server.
+    pub consent: Waiting,
 }
 
 /// A worker event handler, kept alive as long as its worker.
@@ -216,6 +228,7 @@ impl Bridge {
             pro,
             followers: RefCell::new(HashSet::new()),
             locked: RefCell::new(Vec::new()),
+            consent: Waiting::load(),
         });
         Self::spawn(&bridge);
         Self::load_config(&bridge);
@@ -308,7 +321,7 @@ impl Bridge {
             items.retain(|item| {
                 let finished = matches!(
                     item.state.get_untracked(),
-                    State::Done | State::Error | State::Locked
+                    State::Done | State::Error | State::Locked | State::Skipped
                 );
                 if finished && let Some(done) = item.result.get_untracked() {
                     let _ = Url::revoke_object_url(&done.url);
@@ -368,12 +381,9 @@ impl Bridge {
             if let Some(item) = self.item(id) {
                 item.lock.set(None);
                 item.state.set(State::Queued);
-                if lock == Lock::Memory {
-                    item.fallback.set(Some(Fallback::Memory));
-                }
             }
             if lock == Lock::Memory {
-                self.server_queue.borrow_mut().push_back((id, file));
+                self.to_server(id, file, Fallback::Memory);
             } else {
                 self.queue.borrow_mut().push_back((id, file));
             }
@@ -440,11 +450,7 @@ impl Bridge {
                 self.lock(id, file, Lock::Size(config.browser_max_bytes));
                 continue;
             }
-            if let Some(item) = self.item(id) {
-                item.fallback
-                    .set(Some(Fallback::Size(config.browser_max_bytes)));
-            }
-            self.server_queue.borrow_mut().push_back((id, file));
+            self.to_server(id, file, Fallback::Size(config.browser_max_bytes));
         }
     }
 
@@ -655,11 +661,9 @@ impl Bridge {
                 item.fraction.set(0.0);
                 self.lock(id, file, Lock::Memory);
             } else if self.config.get_untracked().is_some() {
-                item.fallback.set(Some(Fallback::Memory));
                 item.stage.set(String::new());
                 item.fraction.set(0.0);
-                item.state.set(State::Queued);
-                self.server_queue.borrow_mut().push_front((id, file));
+                self.to_server(id, file, Fallback::Memory);
             } else {
                 let failure = Failure::Local {
                     kind: "crash".into(),
@@ -669,6 +673,63 @@ impl Bridge {
             }
         }
         Self::spawn(self);
+        self.pump();
+    }
+}
+
+// Consent before upload (issue 11): every file that would go to the server passes here.
+impl Bridge {
+    /// A file the browser should not convert, for `why`: sent to the server when the user
+    /// chose so for this device, skipped when they chose that, else held on its card until
+    /// they choose ([`Bridge::choose`]). Nothing is sent before.
+    fn to_server(&self, id: u32, file: File, why: Fallback) {
+        let Some(item) = self.item(id) else {
+            return;
+        };
+        if self
+            .config
+            .get_untracked()
+            .is_some_and(|c| c.refuses(file.size()))
+        {
+            // The server would refuse it: the server lane says so without sending it.
+            self.server_queue.borrow_mut().push_back((id, file));
+            return;
+        }
+        item.fallback.set(Some(why));
+        match consent::next(self.consent.remembered.get_untracked()) {
+            Next::Send => {
+                item.state.set(State::Queued);
+                self.server_queue.borrow_mut().push_back((id, file));
+            }
+            Next::Skip => item.state.set(State::Skipped),
+            Next::Ask => {
+                item.state.set(State::Asking);
+                self.consent.hold(id, file, why);
+            }
+        }
+    }
+
+    /// The user's choice for the waiting file `id`; with `remember`, for every file waiting
+    /// now and from now on, on this device.
+    pub fn choose(self: &Rc<Self>, id: u32, choice: Choice, remember: bool) {
+        let files = if remember {
+            self.consent.remember(Some(choice));
+            self.consent.take_all()
+        } else {
+            self.consent.take(id).into_iter().collect()
+        };
+        for (id, file, _) in files {
+            let Some(item) = self.item(id) else {
+                continue;
+            };
+            match choice {
+                Choice::Server => {
+                    item.state.set(State::Queued);
+                    self.server_queue.borrow_mut().push_back((id, file));
+                }
+                Choice::Skip => item.state.set(State::Skipped),
+            }
+        }
         self.pump();
     }
 }

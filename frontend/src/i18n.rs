@@ -68,11 +68,36 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// A text in its singular and its plural form, each with `{n}` where the number goes.
+pub type Forms = (&'static str, &'static str);
+
+/// Which counts a language words in the singular (CLDR's cardinal "one" category, for the
+/// whole numbers the app counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluralRule {
+    /// English: "1 task", "0 tasks", "2 tasks".
+    OneIsSingular,
+    /// Portuguese (Brazil): "0 tarefa", "1 tarefa", "2 tarefas" (CLDR `pt`: `i = 0..1`).
+    ZeroAndOneAreSingular,
+}
+
+/// Whether `n` takes the singular form under `rule`.
+pub fn singular(rule: PluralRule, n: u64) -> bool {
+    match rule {
+        PluralRule::OneIsSingular => n == 1,
+        PluralRule::ZeroAndOneAreSingular => n <= 1,
+    }
+}
+
 /// The interface's texts in one language.
 #[allow(missing_docs)] // The field names say what each text is for.
 #[derive(Debug)]
 pub struct Texts {
+    /// Which numbers take the singular form ([`Texts::plural`]).
+    pub plural_rule: PluralRule,
     pub page_title: &'static str,
+    /// The first screen's heading: what the app is for.
+    pub pitch: &'static str,
     pub tagline: &'static str,
     pub privacy: &'static str,
     pub language: &'static str,
@@ -85,15 +110,26 @@ pub struct Texts {
     pub converting: &'static str,
     pub done: &'static str,
     pub failed: &'static str,
+    /// The badge of a file that waits for the user's choice before it is sent to the server.
+    pub asking: &'static str,
+    /// The badge of a file the user chose not to send.
+    pub skipped: &'static str,
     pub format: &'static str,
     pub template: &'static str,
     pub saved_by: &'static str,
+    /// Saved by "Microsoft Project 9.0": the MPP9 generation, which 2000, 2002 and 2003 write.
+    pub product_2000_2003: &'static str,
+    /// Saved by "Microsoft.Project 16.0": 2016, 2019, 2021 and Project for the web/365.
+    pub product_2016_later: &'static str,
     pub size: &'static str,
     pub progress_label: &'static str,
     /// `{ms}` is the time taken, already formatted.
     pub took: &'static str,
-    /// `{tasks}`, `{resources}`, `{assignments}`, `{calendars}`.
-    pub counts: &'static str,
+    /// `{n}`; singular and plural ([`Texts::plural`]).
+    pub count_tasks: Forms,
+    pub count_resources: Forms,
+    pub count_assignments: Forms,
+    pub count_calendars: Forms,
     /// `{n}`.
     pub warnings_one: &'static str,
     pub warnings_many: &'static str,
@@ -129,17 +165,24 @@ pub struct Texts {
     pub status_ready: &'static str,
     /// `{name}`.
     pub status_converting: &'static str,
-    /// `{done}`, `{total}`, `{failed}`.
-    pub status_summary: &'static str,
+    /// `{n}`: the parts of the status line once nothing converts, joined by commas.
+    pub status_converted: Forms,
+    pub status_failed: Forms,
+    pub status_skipped: Forms,
+    pub status_asking: Forms,
     pub update_ready: &'static str,
     pub reload: &'static str,
     pub offline_ready: &'static str,
+    /// The summary of the engine's or the server's own sentence, which is in English.
     pub error_details: &'static str,
     pub err_not_mpp: &'static str,
     pub err_unsupported: &'static str,
     pub err_password: &'static str,
-    pub err_damaged: &'static str,
+    pub err_truncated: &'static str,
+    pub err_corrupt: &'static str,
     pub err_too_large: &'static str,
+    pub err_write: &'static str,
+    pub err_cancelled: &'static str,
     /// A file whose structures ask for far more memory, work or XML than its size allows.
     pub err_budget: &'static str,
     pub err_read: &'static str,
@@ -150,6 +193,21 @@ pub struct Texts {
     /// `{limit}`.
     pub notice_size: &'static str,
     pub notice_memory: &'static str,
+    /// `{limit}`: asked before a file above the browser limit is sent.
+    pub consent_size: &'static str,
+    /// Asked before a file the browser ran out of memory on is sent.
+    pub consent_memory: &'static str,
+    /// What sending means for the file, said with the question.
+    pub consent_privacy: &'static str,
+    pub consent_send: &'static str,
+    pub consent_skip: &'static str,
+    pub consent_remember: &'static str,
+    /// On the card of a file not sent.
+    pub consent_skipped: &'static str,
+    /// In the footer while a choice is remembered.
+    pub consent_always_send: &'static str,
+    pub consent_always_skip: &'static str,
+    pub consent_forget: &'static str,
     /// `{ms}`.
     pub took_server: &'static str,
     pub preview_server: &'static str,
@@ -228,7 +286,7 @@ pub struct Texts {
     pub needs_pro: &'static str,
     pub zip_pro_hint: &'static str,
     /// `{n}`.
-    pub status_locked: &'static str,
+    pub status_locked: Forms,
     pub refused_required: &'static str,
     pub refused_invalid: &'static str,
     pub refused_expired: &'static str,
@@ -248,7 +306,9 @@ pub struct Texts {
 
 /// English.
 pub static EN: Texts = Texts {
+    plural_rule: PluralRule::OneIsSingular,
     page_title: "mpp2xml — Microsoft Project files to XML",
+    pitch: "Open and convert .mpp files without Microsoft Project",
     tagline: "Convert Microsoft Project files (.mpp, .mpt) to Microsoft Project XML, right in your browser.",
     privacy: "Your files are converted on this device. Nothing is uploaded.",
     language: "Language",
@@ -261,13 +321,20 @@ pub static EN: Texts = Texts {
     converting: "Converting",
     done: "Converted",
     failed: "Failed",
+    asking: "Your choice",
+    skipped: "Skipped",
     format: "Format",
     template: "template",
     saved_by: "Saved by",
+    product_2000_2003: "Project 2000–2003",
+    product_2016_later: "Project 2016 or later",
     size: "Size",
     progress_label: "Progress",
     took: "Converted in {ms}",
-    counts: "{tasks} tasks, {resources} resources, {assignments} assignments, {calendars} calendars",
+    count_tasks: ("{n} task", "{n} tasks"),
+    count_resources: ("{n} resource", "{n} resources"),
+    count_assignments: ("{n} assignment", "{n} assignments"),
+    count_calendars: ("{n} calendar", "{n} calendars"),
     warnings_one: "1 warning",
     warnings_many: "{n} warnings",
     download_xml: "Download XML",
@@ -299,23 +366,42 @@ pub static EN: Texts = Texts {
     status_loading: "Loading the converter…",
     status_ready: "Ready. Choose or drop Microsoft Project files to convert them.",
     status_converting: "Converting {name}…",
-    status_summary: "{done} of {total} files converted, {failed} failed.",
+    status_converted: ("{n} file converted", "{n} files converted"),
+    status_failed: ("{n} file failed", "{n} files failed"),
+    status_skipped: ("{n} file skipped", "{n} files skipped"),
+    status_asking: (
+        "{n} file waits for your choice",
+        "{n} files wait for your choice",
+    ),
     update_ready: "A new version of mpp2xml is ready.",
     reload: "Reload",
-    offline_ready: "mpp2xml now also works offline.",
-    error_details: "Details",
-    err_not_mpp: "This is not a Microsoft Project file. Choose a file that ends in .mpp or .mpt.",
-    err_unsupported: "This Microsoft Project version is not supported.",
-    err_password: "The file is protected by a password. Save it without a password in Microsoft Project and try again.",
-    err_damaged: "The file is damaged or incomplete, so it could not be read.",
-    err_too_large: "The file is too large to convert here.",
+    offline_ready: "This page also opens without internet on this device.",
+    error_details: "Technical details",
+    err_not_mpp: "This file is not a Microsoft Project plan, even though its name may end in .mpp: it is another kind of file, perhaps renamed. Ask for the plan as Microsoft Project saved it.",
+    err_unsupported: "This plan was saved by a version of Microsoft Project this app cannot read (such as Project 98). Open it in Project 2000 or later, save it again and convert the new file.",
+    err_password: "The plan is protected by a password. Open it in Microsoft Project, save a copy without a password and convert that copy.",
+    err_truncated: "The file ends too early: it was probably cut short while it was downloaded, copied or attached. Get the file again and try once more.",
+    err_corrupt: "The file is damaged, so it could not be read. If Microsoft Project still opens it, save it again there and convert the new file.",
+    err_too_large: "The file is larger than the converter accepts.",
+    err_write: "The XML could not be written. Try again.",
+    err_cancelled: "The conversion took too long and was stopped.",
     err_budget: "The file asks for far more memory or work than a project of its size needs, so it was not converted; it is probably damaged.",
     err_read: "The file could not be read from your device.",
     err_crash: "The converter stopped unexpectedly on this file. The other files are not affected.",
     err_other: "The file could not be converted.",
-    privacy_fallback: "Files up to {limit} are converted on this device and never uploaded. A larger file is sent to this site's server to convert, and its card says so. After each conversion on this device the app tells the server only the result, the format version, a size range and the time taken, never a file's name or content.",
+    privacy_fallback: "Files up to {limit} are converted on this device and never uploaded. A larger file is sent to this site's server to convert only if you choose to. After each conversion on this device the app tells the server only the result, the format version, a size range and the time taken, never a file's name or content.",
     notice_size: "Sent to this site's server to convert, because it is larger than {limit}, the most this app converts in your browser. Only this file is sent.",
     notice_memory: "Your browser ran out of memory on this file, so it was sent to this site's server to convert instead. Only this file is sent.",
+    consent_size: "This file is larger than {limit}, the most this app converts in your browser.",
+    consent_memory: "Your browser ran out of memory on this file.",
+    consent_privacy: "Our server can convert it: the file is sent over the internet to this site, converted in memory and not kept. Nothing is sent unless you choose to.",
+    consent_send: "Convert on our server",
+    consent_skip: "Skip",
+    consent_remember: "Don't ask again on this device",
+    consent_skipped: "Not converted: you chose to keep this file on this device, so it was not sent.",
+    consent_always_send: "Files too large for your browser are sent to our server without asking, as you chose on this device.",
+    consent_always_skip: "Files too large for your browser are skipped without asking, as you chose on this device.",
+    consent_forget: "Ask me each time",
     took_server: "Converted on the server in {ms}",
     preview_server: "This file was converted on the server, which reports only these counts. The full preview (tasks, Gantt chart, resources) is shown for files converted in your browser.",
     stage_uploading: "sending to the server",
@@ -382,7 +468,7 @@ pub static EN: Texts = Texts {
     locked_memory: "Your browser ran out of memory on this file. Converting it on the server is part of mpp2xml Pro, so it was not sent.",
     needs_pro: "Needs Pro",
     zip_pro_hint: "Several files at once and the ZIP download are part of mpp2xml Pro.",
-    status_locked: "{n} need Pro.",
+    status_locked: ("{n} needs Pro", "{n} need Pro"),
     refused_required: "This site's server converts large files only with a Pro licence, so this file was not converted.",
     refused_invalid: "This site's server did not accept your licence, so this file was not converted.",
     refused_expired: "Your Pro licence has expired, so this site's server did not convert this file.",
@@ -402,7 +488,9 @@ pub static EN: Texts = Texts {
 
 /// Brazilian Portuguese.
 pub static PT_BR: Texts = Texts {
+    plural_rule: PluralRule::ZeroAndOneAreSingular,
     page_title: "mpp2xml — arquivos do Microsoft Project em XML",
+    pitch: "Abra e converta arquivos .mpp sem o Microsoft Project",
     tagline: "Converta arquivos do Microsoft Project (.mpp, .mpt) em XML do Microsoft Project, direto no navegador.",
     privacy: "Seus arquivos são convertidos neste dispositivo. Nada é enviado.",
     language: "Idioma",
@@ -415,13 +503,20 @@ pub static PT_BR: Texts = Texts {
     converting: "Convertendo",
     done: "Convertido",
     failed: "Falhou",
+    asking: "Sua escolha",
+    skipped: "Ignorado",
     format: "Formato",
     template: "modelo",
     saved_by: "Salvo por",
+    product_2000_2003: "Project 2000–2003",
+    product_2016_later: "Project 2016 ou posterior",
     size: "Tamanho",
     progress_label: "Progresso",
     took: "Convertido em {ms}",
-    counts: "{tasks} tarefas, {resources} recursos, {assignments} atribuições, {calendars} calendários",
+    count_tasks: ("{n} tarefa", "{n} tarefas"),
+    count_resources: ("{n} recurso", "{n} recursos"),
+    count_assignments: ("{n} atribuição", "{n} atribuições"),
+    count_calendars: ("{n} calendário", "{n} calendários"),
     warnings_one: "1 aviso",
     warnings_many: "{n} avisos",
     download_xml: "Baixar XML",
@@ -453,23 +548,42 @@ pub static PT_BR: Texts = Texts {
     status_loading: "Carregando o conversor…",
     status_ready: "Pronto. Escolha ou solte arquivos do Microsoft Project para convertê-los.",
     status_converting: "Convertendo {name}…",
-    status_summary: "{done} de {total} arquivos convertidos, {failed} com falha.",
+    status_converted: ("{n} arquivo convertido", "{n} arquivos convertidos"),
+    status_failed: ("{n} arquivo com falha", "{n} arquivos com falha"),
+    status_skipped: ("{n} arquivo ignorado", "{n} arquivos ignorados"),
+    status_asking: (
+        "{n} arquivo aguarda sua escolha",
+        "{n} arquivos aguardam sua escolha",
+    ),
     update_ready: "Uma nova versão do mpp2xml está pronta.",
     reload: "Recarregar",
-    offline_ready: "O mpp2xml agora também funciona sem internet.",
-    error_details: "Detalhes",
-    err_not_mpp: "Este não é um arquivo do Microsoft Project. Escolha um arquivo terminado em .mpp ou .mpt.",
-    err_unsupported: "Esta versão do Microsoft Project não é suportada.",
-    err_password: "O arquivo está protegido por senha. Salve-o sem senha no Microsoft Project e tente de novo.",
-    err_damaged: "O arquivo está danificado ou incompleto e não pôde ser lido.",
-    err_too_large: "O arquivo é grande demais para ser convertido aqui.",
+    offline_ready: "Esta página também abre sem internet neste dispositivo.",
+    error_details: "Detalhes técnicos (em inglês)",
+    err_not_mpp: "Este arquivo não é um plano do Microsoft Project, mesmo que o nome termine em .mpp: é outro tipo de arquivo, talvez renomeado. Peça o plano como o Microsoft Project o salvou.",
+    err_unsupported: "Este plano foi salvo por uma versão do Microsoft Project que este app não lê (como o Project 98). Abra-o no Project 2000 ou posterior, salve-o de novo e converta o novo arquivo.",
+    err_password: "O plano está protegido por senha. Abra-o no Microsoft Project, salve uma cópia sem senha e converta essa cópia.",
+    err_truncated: "O arquivo termina antes do esperado: provavelmente foi cortado ao ser baixado, copiado ou anexado. Obtenha o arquivo de novo e tente outra vez.",
+    err_corrupt: "O arquivo está danificado e não pôde ser lido. Se o Microsoft Project ainda conseguir abri-lo, salve-o de novo lá e converta o novo arquivo.",
+    err_too_large: "O arquivo é maior do que o conversor aceita.",
+    err_write: "Não foi possível gravar o XML. Tente de novo.",
+    err_cancelled: "A conversão demorou demais e foi interrompida.",
     err_budget: "O arquivo pede muito mais memória ou processamento do que um projeto do seu tamanho precisa, então não foi convertido; provavelmente está danificado.",
     err_read: "Não foi possível ler o arquivo do seu dispositivo.",
     err_crash: "O conversor parou inesperadamente neste arquivo. Os outros arquivos não são afetados.",
     err_other: "Não foi possível converter o arquivo.",
-    privacy_fallback: "Arquivos de até {limit} são convertidos neste dispositivo e nunca enviados. Um arquivo maior é enviado ao servidor deste site para conversão, e o cartão dele avisa. Depois de cada conversão neste dispositivo, o app informa ao servidor só o resultado, a versão do formato, uma faixa de tamanho e o tempo gasto, nunca o nome ou o conteúdo de um arquivo.",
+    privacy_fallback: "Arquivos de até {limit} são convertidos neste dispositivo e nunca enviados. Um arquivo maior só é enviado ao servidor deste site para conversão se você escolher. Depois de cada conversão neste dispositivo, o app informa ao servidor só o resultado, a versão do formato, uma faixa de tamanho e o tempo gasto, nunca o nome ou o conteúdo de um arquivo.",
     notice_size: "Enviado ao servidor deste site para conversão, porque é maior que {limit}, o máximo que este app converte no navegador. Só este arquivo é enviado.",
     notice_memory: "O navegador ficou sem memória com este arquivo, então ele foi enviado ao servidor deste site para ser convertido lá. Só este arquivo é enviado.",
+    consent_size: "Este arquivo é maior que {limit}, o máximo que este app converte no navegador.",
+    consent_memory: "O navegador ficou sem memória com este arquivo.",
+    consent_privacy: "Nosso servidor pode convertê-lo: o arquivo é enviado pela internet a este site, convertido na memória e não é guardado. Nada é enviado sem a sua escolha.",
+    consent_send: "Converter no nosso servidor",
+    consent_skip: "Ignorar",
+    consent_remember: "Não perguntar de novo neste dispositivo",
+    consent_skipped: "Não convertido: você escolheu manter este arquivo neste dispositivo, então ele não foi enviado.",
+    consent_always_send: "Arquivos grandes demais para o navegador são enviados ao nosso servidor sem perguntar, como você escolheu neste dispositivo.",
+    consent_always_skip: "Arquivos grandes demais para o navegador são ignorados sem perguntar, como você escolheu neste dispositivo.",
+    consent_forget: "Perguntar sempre",
     took_server: "Convertido no servidor em {ms}",
     preview_server: "Este arquivo foi convertido no servidor, que informa só estas contagens. A visualização completa (tarefas, gráfico de Gantt, recursos) aparece para arquivos convertidos no navegador.",
     stage_uploading: "enviando ao servidor",
@@ -536,7 +650,7 @@ pub static PT_BR: Texts = Texts {
     locked_memory: "O navegador ficou sem memória com este arquivo. Convertê-lo no servidor faz parte do mpp2xml Pro, então ele não foi enviado.",
     needs_pro: "Requer o Pro",
     zip_pro_hint: "Vários arquivos de uma vez e o download em ZIP fazem parte do mpp2xml Pro.",
-    status_locked: "{n} requerem o Pro.",
+    status_locked: ("{n} requer o Pro", "{n} requerem o Pro"),
     refused_required: "O servidor deste site só converte arquivos grandes com uma licença Pro, então este arquivo não foi convertido.",
     refused_invalid: "O servidor deste site não aceitou sua licença, então este arquivo não foi convertido.",
     refused_expired: "Sua licença Pro expirou, então o servidor deste site não converteu este arquivo.",
@@ -555,14 +669,30 @@ pub static PT_BR: Texts = Texts {
 };
 
 impl Texts {
-    /// The plain-words sentence for an engine error kind (`ConvertError::kind`).
+    /// `n` with the form of `forms` this language uses for it: `plural(1, count_tasks)` is
+    /// "1 task", `plural(2, …)` "2 tasks".
+    pub fn plural(&self, n: u64, forms: Forms) -> String {
+        let (one, other) = forms;
+        let form = if singular(self.plural_rule, n) {
+            one
+        } else {
+            other
+        };
+        fill(form, &[("n", &n.to_string())])
+    }
+
+    /// The advice for an engine error kind (`ConvertError::kind`, as the worker and the
+    /// server's problem report it): what went wrong and what to do, in this language.
     pub fn error(&self, kind: &str) -> &'static str {
         match kind {
             "not_mpp" => self.err_not_mpp,
             "unsupported_version" => self.err_unsupported,
             "password_protected" => self.err_password,
-            "truncated" | "corrupt" => self.err_damaged,
+            "truncated" => self.err_truncated,
+            "corrupt" => self.err_corrupt,
             "too_large" => self.err_too_large,
+            "write" => self.err_write,
+            "cancelled" => self.err_cancelled,
             "memory_budget" | "work_budget" | "output_budget" => self.err_budget,
             "read" => self.err_read,
             "crash" => self.err_crash,
@@ -609,19 +739,43 @@ mod tests {
     #[test]
     fn templates_fill_in_their_values() {
         assert_eq!(fill(EN.took, &[("ms", "1.2 s")]), "Converted in 1.2 s");
-        let counts = fill(
-            PT_BR.counts,
-            &[
-                ("tasks", "3"),
-                ("resources", "2"),
-                ("assignments", "1"),
-                ("calendars", "4"),
-            ],
-        );
-        assert_eq!(
-            counts,
-            "3 tarefas, 2 recursos, 1 atribuições, 4 calendários"
-        );
+    }
+
+    #[test]
+    fn plurals_follow_each_language() {
+        assert_eq!(EN.plural(1, EN.count_assignments), "1 assignment");
+        assert_eq!(EN.plural(0, EN.count_assignments), "0 assignments");
+        assert_eq!(EN.plural(2, EN.count_tasks), "2 tasks");
+        assert_eq!(PT_BR.plural(1, PT_BR.count_assignments), "1 atribuição");
+        assert_eq!(PT_BR.plural(0, PT_BR.count_tasks), "0 tarefa");
+        assert_eq!(PT_BR.plural(3, PT_BR.count_calendars), "3 calendários");
+        assert_eq!(EN.plural(1, EN.status_locked), "1 needs Pro");
+        assert_eq!(PT_BR.plural(2, PT_BR.status_locked), "2 requerem o Pro");
+    }
+
+    /// Each error kind the engine reports gets advice of its own, in each language, and a
+    /// file that is not a plan is not told to pick a file by its extension.
+    #[test]
+    fn each_error_kind_has_its_own_advice() {
+        let kinds = [
+            "not_mpp",
+            "unsupported_version",
+            "password_protected",
+            "truncated",
+            "corrupt",
+            "too_large",
+            "write",
+            "memory_budget",
+            "cancelled",
+        ];
+        for t in [&EN, &PT_BR] {
+            let said: std::collections::HashSet<&str> = kinds.iter().map(|k| t.error(k)).collect();
+            assert_eq!(said.len(), kinds.len());
+            assert!(!said.contains(t.err_other));
+        }
+        assert!(!EN.err_not_mpp.contains("Choose a file"));
+        assert!(EN.err_unsupported.contains("Project 98"));
+        assert!(PT_BR.err_unsupported.contains("Project 98"));
     }
 
     /// Each table uses the same placeholders in each template as English, and no text is
@@ -630,12 +784,40 @@ mod tests {
     fn translations_keep_the_placeholders() {
         let pairs = [
             (EN.took, PT_BR.took),
-            (EN.counts, PT_BR.counts),
+            (EN.pitch, PT_BR.pitch),
+            (EN.count_tasks.0, PT_BR.count_tasks.0),
+            (EN.count_tasks.1, PT_BR.count_tasks.1),
+            (EN.count_assignments.0, PT_BR.count_assignments.0),
+            (EN.count_assignments.1, PT_BR.count_assignments.1),
+            (EN.status_converted.0, PT_BR.status_converted.0),
+            (EN.status_converted.1, PT_BR.status_converted.1),
+            (EN.status_failed.1, PT_BR.status_failed.1),
+            (EN.status_skipped.1, PT_BR.status_skipped.1),
+            (EN.status_asking.1, PT_BR.status_asking.1),
+            (EN.status_locked.0, PT_BR.status_locked.0),
+            (EN.err_truncated, PT_BR.err_truncated),
+            (EN.err_corrupt, PT_BR.err_corrupt),
+            (EN.err_not_mpp, PT_BR.err_not_mpp),
+            (EN.err_unsupported, PT_BR.err_unsupported),
+            (EN.error_details, PT_BR.error_details),
+            (EN.offline_ready, PT_BR.offline_ready),
+            (EN.product_2016_later, PT_BR.product_2016_later),
+            (EN.consent_size, PT_BR.consent_size),
+            (EN.consent_memory, PT_BR.consent_memory),
+            (EN.consent_privacy, PT_BR.consent_privacy),
+            (EN.consent_send, PT_BR.consent_send),
+            (EN.consent_skip, PT_BR.consent_skip),
+            (EN.consent_remember, PT_BR.consent_remember),
+            (EN.consent_skipped, PT_BR.consent_skipped),
+            (EN.consent_always_send, PT_BR.consent_always_send),
+            (EN.consent_always_skip, PT_BR.consent_always_skip),
+            (EN.consent_forget, PT_BR.consent_forget),
+            (EN.asking, PT_BR.asking),
+            (EN.skipped, PT_BR.skipped),
             (EN.warnings_many, PT_BR.warnings_many),
             (EN.gantt_label, PT_BR.gantt_label),
             (EN.showing_first, PT_BR.showing_first),
             (EN.status_converting, PT_BR.status_converting),
-            (EN.status_summary, PT_BR.status_summary),
             (EN.privacy_fallback, PT_BR.privacy_fallback),
             (EN.notice_size, PT_BR.notice_size),
             (EN.notice_memory, PT_BR.notice_memory),
@@ -690,7 +872,6 @@ mod tests {
             (EN.locked_memory, PT_BR.locked_memory),
             (EN.needs_pro, PT_BR.needs_pro),
             (EN.zip_pro_hint, PT_BR.zip_pro_hint),
-            (EN.status_locked, PT_BR.status_locked),
             (EN.refused_required, PT_BR.refused_required),
             (EN.refused_invalid, PT_BR.refused_invalid),
             (EN.refused_expired, PT_BR.refused_expired),

@@ -5,10 +5,12 @@
 //! fallback's decisions) are plain Rust and tested on the host; the Leptos app is built for
 //! wasm32 only.
 
+pub mod consent;
 pub mod fallback;
 pub mod format;
 pub mod i18n;
 pub mod pro;
+pub mod words;
 pub mod zip;
 
 #[cfg(target_arch = "wasm32")]

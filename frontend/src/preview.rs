@@ -1,9 +1,9 @@
 //! The preview of one converted file: the task table indented by outline level, a simple
 //! Gantt chart, and the resources.
 
-use crate::bridge::{Converted, ResourceRow, Summary, TaskRow};
+use crate::bridge::{Converted, ResourceRow, TaskRow};
 use crate::format;
-use crate::i18n::{Lang, Texts, fill};
+use crate::i18n::{Lang, fill};
 use leptos::prelude::*;
 
 /// Rows the task table shows; bigger projects show their first rows.
@@ -74,7 +74,15 @@ pub fn view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
 fn server_view(lang: Lang, name: String, done: &Converted) -> impl IntoView {
     let t = lang.texts();
     let s = &done.summary;
-    let counts = counts_line(t, s);
+    let counts = crate::words::counts(
+        t,
+        crate::words::Counts {
+            tasks: s.tasks.max(0.0) as u64,
+            resources: s.resources.max(0.0) as u64,
+            assignments: s.assignments.max(0.0) as u64,
+            calendars: s.calendars.max(0.0) as u64,
+        },
+    );
     view! {
         <h2 id="preview-heading">{t.preview_heading}": "<span class="file-name">{name}</span></h2>
         <p class="preview-counts">{format!("{}: {} · {counts}", t.format, s.format)}</p>
@@ -185,7 +193,7 @@ fn gantt(lang: Lang, tasks: &[TaskRow]) -> impl IntoView {
     let view_box = format!("0 0 {WIDTH} {height}");
     let title = label.clone();
     view! {
-        <div id="gantt" class="gantt">
+        <div id="gantt" class="gantt" tabindex="0" role="region" aria-labelledby="gantt-heading">
             <svg viewBox=view_box role="img" aria-label=label preserveAspectRatio="xMinYMin meet">
                 <title>{title}</title>
                 <line class="gantt-axis" x1=LABEL y1=AXIS - 4.0 x2=WIDTH - 8.0 y2=AXIS - 4.0></line>
@@ -246,17 +254,4 @@ fn resource_table(lang: Lang, resources: &[ResourceRow]) -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-/// "12 tasks · 3 resources · …" in the interface's language, for a file's summary.
-pub fn counts_line(t: &Texts, s: &Summary) -> String {
-    fill(
-        t.counts,
-        &[
-            ("tasks", &s.tasks.to_string()),
-            ("resources", &s.resources.to_string()),
-            ("assignments", &s.assignments.to_string()),
-            ("calendars", &s.calendars.to_string()),
-        ],
-    )
 }

@@ -16,7 +16,7 @@ test('a dropped corpus file is previewed and its XML is byte-identical to the CL
   const li = await waitDone(page, name);
 
   await expect(li.locator('.file-version')).toContainText('MPP14');
-  await expect(li.locator('.file-counts')).toContainText('4 tasks, 5 resources');
+  await expect(li.locator('.file-counts')).toHaveText('3 tasks, 4 resources, 5 assignments, 7 calendars');
   expect(Number(await li.getAttribute('data-ms'))).toBeGreaterThan(0);
   await expect(li.locator('progress')).toHaveJSProperty('value', 1);
 
@@ -80,10 +80,10 @@ test('a file that is not MPP shows a clear error, and the next file still conver
   ]);
   const bad = card(page, 'notes.mpp');
   await expect(bad).toHaveAttribute('data-state', 'error');
-  await expect(bad.locator('.file-error')).toContainText('This is not a Microsoft Project file');
+  await expect(bad.locator('.file-error')).toContainText('This file is not a Microsoft Project plan');
   await expect(bad.locator('a.download-xml')).toHaveCount(0);
   await waitDone(page, name);
-  await expect(page.locator('#status')).toContainText('1 of 2 files converted, 1 failed');
+  await expect(page.locator('#status')).toHaveText('1 file converted, 1 file failed.');
   await screenshot(page, 'error-then-success');
 });
 
@@ -141,12 +141,12 @@ test.describe('Brazilian Portuguese', () => {
     await page.setInputFiles('#file-input', [
       { name: 'lista.mpp', mimeType: 'text/plain', buffer: Buffer.from('compras: pão, café\n') },
     ]);
-    await expect(card(page, 'lista.mpp').locator('.file-error')).toContainText('Este não é um arquivo do Microsoft Project');
+    await expect(card(page, 'lista.mpp').locator('.file-error')).toContainText('Este arquivo não é um plano do Microsoft Project');
 
     const file = corpusFile(FILES.main);
     await page.setInputFiles('#file-input', fileItem(file));
     const li = await waitDone(page, path.basename(file));
-    await expect(li.locator('.file-counts')).toContainText('4 tarefas, 5 recursos');
+    await expect(li.locator('.file-counts')).toHaveText('3 tarefas, 4 recursos, 5 atribuições, 7 calendários');
     await expect(page.locator('#task-table th').nth(2)).toHaveText('Duração');
     await screenshot(page, 'converted-pt-BR');
 

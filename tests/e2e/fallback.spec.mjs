@@ -38,6 +38,19 @@ function recordApi(page, pathname) {
   return seen;
 }
 
+/** Says yes to the question a file waits with before it goes to the server: nothing was sent before. */
+async function consentToServer(page, name, converts = []) {
+  const li = card(page, name);
+  await expect(li).toHaveAttribute('data-state', 'asking');
+  expect(converts.filter((r) => r.url.searchParams.get('name') === name), `${name} was sent before the user chose`).toEqual([]);
+  await li.getByRole('button', { name: /^Convert on our server/ }).click();
+}
+
+/** Remembers "Convert on our server" on this device before the app loads, as a user who chose it once. */
+async function rememberServerChoice(page) {
+  await page.addInitScript(() => localStorage.setItem('mpp2xml.server-consent', 'server'));
+}
+
 function readLeb(buf, at) {
   let value = 0;
   let shift = 0;
@@ -93,9 +106,10 @@ test('a file above the browser limit is converted on the server: notice, byte-id
   const converts = recordApi(page, '/api/v1/convert');
   const telemetry = recordApi(page, '/api/v1/telemetry');
   await openApp(page);
-  await expect(page.locator('#privacy')).toContainText('is sent to this site\'s server');
+  await expect(page.locator('#privacy')).toContainText('is sent to this site\'s server to convert only if you choose to');
 
   await page.setInputFiles('#file-input', fileItem(file));
+  await consentToServer(page, name, converts);
   const li = await waitDone(page, name);
   await expect(li).toHaveAttribute('data-where', 'server');
   await expect(li.locator('.file-notice')).toHaveText(
@@ -103,6 +117,7 @@ test('a file above the browser limit is converted on the server: notice, byte-id
   );
   await expect(li.locator('.file-time')).toContainText('Converted on the server in');
   await expect(li.locator('.file-version')).toContainText('MPP14');
+  // The server sends counts, not rows: its summary's (the project summary task included).
   await expect(li.locator('.file-counts')).toContainText('4 tasks, 5 resources, 5 assignments, 7 calendars');
 
   // The preview has the counts and says why there is no more; no empty tables.
@@ -136,6 +151,7 @@ test('a large file goes to the server while small ones convert in the browser, a
   await serverLimits(page, { browser_max_bytes: limit });
   await openApp(page);
   await page.setInputFiles('#file-input', files.map(fileItem));
+  await consentToServer(page, path.basename(files[expected.indexOf('server')]));
   for (const f of files) await waitDone(page, path.basename(f));
   const where = await page.locator('#files li.file').evaluateAll((lis) => lis.map((li) => li.dataset.where));
   expect(where).toEqual(expected);
@@ -180,6 +196,9 @@ test('when the worker runs out of memory, the file is converted on the server an
   await expect(page.locator('#status')).toContainText('Ready');
 
   await page.setInputFiles('#file-input', fileItem(file));
+  // Out of memory, the file waits for the same consent as a large one.
+  await expect(card(page, name).locator('.file-consent')).toContainText('Your browser ran out of memory on this file.');
+  await consentToServer(page, name, converts);
   const li = await waitDone(page, name);
   await expect(li).toHaveAttribute('data-where', 'server');
   // The engine's allocation failed and its wasm trapped, as on a device out of memory.
@@ -257,6 +276,7 @@ test('the server\'s problem for a non-MPP file over the limit reaches the user a
   await page.setInputFiles('#file-input', [
     { name: 'agenda.mpp', mimeType: 'application/octet-stream', buffer: Buffer.from('An agenda for Monday, not a project plan.\n') },
   ]);
+  await consentToServer(page, 'agenda.mpp');
   const li = card(page, 'agenda.mpp');
   await expect(li).toHaveAttribute('data-state', 'error');
   await expect.poll(() => problems.length).toBe(1);
@@ -264,8 +284,9 @@ test('the server\'s problem for a non-MPP file over the limit reaches the user a
   expect(problems[0].type).toContain('application/problem+json');
   expect(problems[0].body).toMatchObject({ code: 'unreadable', kind: 'not_mpp', status: 422 });
   await expect(li.locator('.file-notice')).toContainText('larger than 16 B');
-  await expect(li.locator('.file-error')).toContainText('This is not a Microsoft Project file.');
-  await expect(li.locator('.file-error-detail')).toHaveText(`Details: ${problems[0].body.detail}`);
+  await expect(li.locator('.file-error')).toContainText('This file is not a Microsoft Project plan, even though its name may end in .mpp');
+  await li.locator('.file-error-more summary').click();
+  await expect(li.locator('.file-error-detail')).toHaveText(problems[0].body.detail);
   await expect(li.locator('a.download-xml')).toHaveCount(0);
   expect(await axeViolations(page)).toEqual([]);
   await screenshot(page, 'fallback-problem');
@@ -276,6 +297,7 @@ test('the server\'s problem for a non-MPP file over the limit reaches the user a
 // how the page reads them (Retry-After, max_bytes, no answer), and the pre-upload check.
 test('busy, rate-limited, too large and unreachable each read as one sentence', async ({ page }) => {
   await serverLimits(page, { browser_max_bytes: 8, upload_max_bytes: 100 });
+  await rememberServerChoice(page);
   const problem = (status, code, extra = {}) => ({
     type: `urn:mpp2xml:problem:${code}`, title: code, status, detail: `The ${code} sentence.`, code, ...extra,
   });
@@ -322,6 +344,7 @@ test.describe('Brazilian Portuguese', () => {
     await openApp(page);
     await expect(page.locator('#privacy')).toContainText('Arquivos de até 100 KB são convertidos neste dispositivo');
     await page.setInputFiles('#file-input', fileItem(file));
+    await card(page, name).getByRole('button', { name: /^Converter no nosso servidor/ }).click();
     const li = await waitDone(page, name);
     await expect(li.locator('.file-notice')).toHaveText(
       'Enviado ao servidor deste site para conversão, porque é maior que 100 KB, o máximo que este app converte no navegador. Só este arquivo é enviado.',

@@ -197,5 +197,5 @@ test('files opened with the installed app (launchQueue) are converted', async ({
     { name, b64 },
   );
   const li = await waitDone(page, name);
-  await expect(li.locator('.file-counts')).toContainText('4 tasks');
+  await expect(li.locator('.file-counts')).toContainText('3 tasks, 4 resources');
 });
