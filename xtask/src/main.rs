@@ -2,8 +2,9 @@
 //!
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //!   formatting, clippy (host crates, then the browser crates for wasm32), the tests, the
-//!   wasm32 build of the engine, the corpus score (which fails only when a file crashes the
-//!   converter, never on the score itself), the hostile inputs (`hostile --size small`), the
+//!   wasm32 build of the engine, the corpus score against MPXJ and against Microsoft Project
+//!   (failing when a file crashes the converter or a score falls below its floor in
+//!   `xtask/score-floors.txt`), the hostile inputs (`hostile --size small`), the
 //!   fuzz targets briefly, then the release binaries, the browser app built in release (with
 //!   the licence public key the release server prints), served by `mpp2xml-server` (a default
 //!   one, and one selling Pro through a local fake of Stripe) and tested end to end in
@@ -54,7 +55,7 @@ Usage: cargo xtask <COMMAND> [ARGS]
 
 Commands:
   test           fmt, clippy (host, then wasm32 for the browser crates), doc tests, tests,
-                 wasm32 check, corpus score (no crashes), hostile inputs (small), fuzz
+                 wasm32 check, corpus scores (no crashes, floors), hostile inputs (small), fuzz
                  targets (20 s each), then
                  the release binaries, the browser app (release), end-to-end tests in
                  headless Chromium against mpp2xml-server (and a second one selling Pro
@@ -204,7 +205,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(13);
+    let mut steps = Steps::new(14);
     let result = test_steps(&mut steps);
     steps.summary();
     result
@@ -219,7 +220,12 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("doc tests", || doc_tests(nextest))?;
     steps.run("tests", || tests(nextest))?;
     steps.run("wasm32 build of the engine", wasm_check)?;
-    steps.run("corpus score (no crashes)", || score(&[]))?;
+    steps.run("corpus score against MPXJ (no crashes, floors)", || {
+        score(&[])
+    })?;
+    steps.run("corpus score against MS Project (floors)", || {
+        score(&["--against".to_owned(), "msproject".to_owned()])
+    })?;
     steps.run(
         "hostile inputs (cargo xtask hostile --size small)",
         hostile::step,
@@ -327,7 +333,8 @@ fn wasm_check() -> StepResult {
 }
 
 /// Builds `mpp2xml` in release and runs the corpus scorer over MPP9/12/14. Fails when the
-/// scorer fails or when any file crashed the converter; the score itself is information.
+/// scorer fails, when any file crashed the converter, and (on the whole selection) when a score
+/// falls below its floor in [`FLOORS_FILE`].
 fn score(extra: &[String]) -> StepResult {
     let root = workspace_root();
     let from_env = corpus_from_env();
@@ -375,10 +382,11 @@ fn score(extra: &[String]) -> StepResult {
         command.arg("--corpus").arg(dir);
     }
     command.args(extra); // after ours, so that the caller's options win
-    let crashed = run_scorer(&mut command);
+    let report = run_scorer(&mut command);
     let crashed_files = std::fs::read_to_string(&details).map(|json| crashed_files(&json));
     let _ = std::fs::remove_file(&details);
-    let crashed = crashed?;
+    let report = report?;
+    let crashed = report.crashed;
     if crashed > 0 {
         if let Ok(files) = crashed_files {
             println!("\ncrashed files:");
@@ -391,11 +399,116 @@ fn score(extra: &[String]) -> StepResult {
              see the crashed files listed above"
         ));
     }
-    Ok(Done::Ran)
+    let Some(reference) = whole_selection_against(extra) else {
+        return Ok(Done::Skipped(
+            "floors not checked: the options choose a part of the corpus or another scoring"
+                .to_owned(),
+        ));
+    };
+    let floors_file = root.join(FLOORS_FILE);
+    let text = std::fs::read_to_string(&floors_file)
+        .map_err(|e| format!("cannot read {}: {e}", shown(&floors_file)))?;
+    let floors = parse_floors(&text)?;
+    let below = below_floors(&floors, reference, &report.percent);
+    if below.is_empty() {
+        println!(
+            "every score against {reference} is at or above its floor in {}",
+            shown(&floors_file)
+        );
+        Ok(Done::Ran)
+    } else {
+        Err(format!(
+            "the engine lost fidelity against {reference}: {}; find the change that lost it \
+             (the floors in {} only move up)",
+            below.join("; "),
+            shown(&floors_file)
+        ))
+    }
 }
 
-/// Runs the scorer, echoing its report, and returns the `crashed` count of its `score:` line.
-fn run_scorer(command: &mut Command) -> Result<usize, String> {
+/// The floors of the corpus score, per reference and section (see the file's own comments).
+const FLOORS_FILE: &str = "xtask/score-floors.txt";
+
+/// The reference the scorer compares with when `extra` keeps the whole MPP9/12/14 selection
+/// and the default scoring (no `--filter`, `--limit`, `--absent-is-zero`, …), else `None`:
+/// floors are about that whole selection.
+fn whole_selection_against(extra: &[String]) -> Option<&str> {
+    match extra {
+        [] => Some("mpxj"),
+        [flag, reference] if flag == "--against" => Some(reference.as_str()),
+        [one] => one.strip_prefix("--against="),
+        _ => None,
+    }
+}
+
+/// One floor: the score of `section` against `reference` must stay at or above `percent`.
+#[derive(Debug, PartialEq)]
+struct Floor {
+    reference: String,
+    section: String,
+    percent: f64,
+}
+
+/// Reads `reference section percent` lines; `#` starts a comment.
+fn parse_floors(text: &str) -> Result<Vec<Floor>, String> {
+    let mut floors = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [reference, section, percent] = words.as_slice() else {
+            return Err(format!(
+                "{FLOORS_FILE} line {}: expected `reference section percent`, got `{line}`",
+                number + 1
+            ));
+        };
+        let percent = percent
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .map_err(|e| format!("{FLOORS_FILE} line {}: {e}", number + 1))?;
+        floors.push(Floor {
+            reference: (*reference).to_owned(),
+            section: (*section).to_owned(),
+            percent,
+        });
+    }
+    Ok(floors)
+}
+
+/// The floors of `reference` that `percent` (section → score) falls below, worded; a section
+/// with a floor but no score counts as below.
+fn below_floors(floors: &[Floor], reference: &str, percent: &[(String, f64)]) -> Vec<String> {
+    floors
+        .iter()
+        .filter(|floor| floor.reference == reference)
+        .filter_map(|floor| {
+            let got = percent
+                .iter()
+                .find(|(section, _)| *section == floor.section)
+                .map(|(_, p)| *p);
+            match got {
+                Some(p) if p >= floor.percent => None,
+                Some(p) => Some(format!(
+                    "{} {p:.2}% < floor {:.2}%",
+                    floor.section, floor.percent
+                )),
+                None => Some(format!("{}: no score in the report", floor.section)),
+            }
+        })
+        .collect()
+}
+
+/// What the scorer's report says: the crash count of its `score:` line and each section's
+/// match percentage over the corpus (`TOTAL` and `timephased` included).
+struct ScoreReport {
+    crashed: usize,
+    percent: Vec<(String, f64)>,
+}
+
+/// Runs the scorer, echoing its report, and reads [`ScoreReport`] from it.
+fn run_scorer(command: &mut Command) -> Result<ScoreReport, String> {
     println!("$ {}", describe(command));
     let mut child = command
         .stdin(Stdio::null())
@@ -403,10 +516,17 @@ fn run_scorer(command: &mut Command) -> Result<usize, String> {
         .spawn()
         .map_err(|e| format!("cannot start python3: {e}"))?;
     let mut score_line = None;
+    let mut percent = Vec::new();
+    let mut in_fields_table = false;
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines() {
             let line = line.map_err(|e| format!("cannot read the scorer's output: {e}"))?;
             println!("{line}");
+            if line.starts_with("== ") {
+                in_fields_table = line.starts_with("== fields over the corpus");
+            } else if in_fields_table && let Some(row) = section_percent(&line) {
+                percent.push(row);
+            }
             if line.starts_with("score:") {
                 score_line = Some(line);
             }
@@ -419,7 +539,19 @@ fn run_scorer(command: &mut Command) -> Result<usize, String> {
         return Err(format!("the scorer failed ({status})"));
     }
     let line = score_line.ok_or("the scorer printed no `score:` line")?;
-    crashed_count(&line).ok_or_else(|| format!("no crash count in the score line: {line}"))
+    let crashed =
+        crashed_count(&line).ok_or_else(|| format!("no crash count in the score line: {line}"))?;
+    Ok(ScoreReport { crashed, percent })
+}
+
+/// `(section, percent)` of a row of the scorer's "fields over the corpus" table, e.g.
+/// `tasks  371751  362488  6813  2450  478  25456  97.51%`.
+fn section_percent(line: &str) -> Option<(String, f64)> {
+    let mut words = line.split_whitespace();
+    let section = words.next()?;
+    let last = words.last()?;
+    let percent = last.strip_suffix('%')?.parse().ok()?;
+    Some((section.to_owned(), percent))
 }
 
 /// The number after `crashed` in `score: … files exact A/B, crashed C, timephased …`.
@@ -600,6 +732,78 @@ mod tests {
             Some(0)
         );
         assert_eq!(crashed_count("score: nothing"), None);
+    }
+
+    #[test]
+    fn section_rows_are_read_from_the_fields_table() {
+        assert_eq!(
+            section_percent(
+                "tasks           371751   362488    6813    2450     478   25456   97.51%"
+            ),
+            Some(("tasks".to_owned(), 97.51))
+        );
+        assert_eq!(
+            section_percent(
+                "timephased       90469        0       0   90469    6776       0    0.00%"
+            ),
+            Some(("timephased".to_owned(), 0.0))
+        );
+        assert_eq!(section_percent("------------------------------"), None);
+        assert_eq!(section_percent("section      reference  matched"), None);
+    }
+
+    #[test]
+    fn a_score_below_its_floor_fails_and_others_references_do_not_count() {
+        let floors = parse_floors(
+            "# comment\nmpxj TOTAL 99.90\nmsproject TOTAL 96.30  # trailing\n\nmsproject timephased 0\n",
+        )
+        .unwrap();
+        assert_eq!(floors.len(), 3);
+        let scores = |total: f64| vec![("TOTAL".to_owned(), total), ("timephased".to_owned(), 0.0)];
+        assert!(below_floors(&floors, "msproject", &scores(96.30)).is_empty());
+        assert!(below_floors(&floors, "msproject", &scores(97.0)).is_empty());
+        let below = below_floors(&floors, "msproject", &scores(96.29));
+        assert_eq!(below, ["TOTAL 96.29% < floor 96.30%"]);
+        // mpxj's floor is not checked on a msproject run, and a missing section is below.
+        assert_eq!(
+            below_floors(&floors, "mpxj", &[]),
+            ["TOTAL: no score in the report"]
+        );
+        assert!(parse_floors("mpxj TOTAL").is_err());
+        assert!(parse_floors("mpxj TOTAL many").is_err());
+    }
+
+    #[test]
+    fn floors_apply_only_to_the_whole_selection() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(whole_selection_against(&[]), Some("mpxj"));
+        assert_eq!(
+            whole_selection_against(&args(&["--against", "msproject"])),
+            Some("msproject")
+        );
+        assert_eq!(
+            whole_selection_against(&args(&["--against=msproject"])),
+            Some("msproject")
+        );
+        assert_eq!(whole_selection_against(&args(&["--filter", "mpp9"])), None);
+        assert_eq!(
+            whole_selection_against(&args(&["--against", "msproject", "--absent-is-zero"])),
+            None
+        );
+    }
+
+    #[test]
+    fn the_floors_file_of_the_repository_reads() {
+        let text = std::fs::read_to_string(workspace_root().join(FLOORS_FILE)).unwrap();
+        let floors = parse_floors(&text).unwrap();
+        for reference in ["mpxj", "msproject"] {
+            assert!(
+                floors
+                    .iter()
+                    .any(|f| f.reference == reference && f.section == "TOTAL"),
+                "no TOTAL floor for {reference}"
+            );
+        }
     }
 
     #[test]
