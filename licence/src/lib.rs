@@ -150,6 +150,20 @@ pub fn verify(
     audience: &str,
     now: u64,
 ) -> Result<Claims, LicenceError> {
+    let claims = verify_ignoring_expiry(token, key, audience)?;
+    if now >= claims.exp {
+        return Err(LicenceError::Expired { exp: claims.exp });
+    }
+    Ok(claims)
+}
+
+/// [`verify`] without the expiry: for the server renewing a genuine token it issued for this
+/// site, which may have expired meanwhile.
+pub fn verify_ignoring_expiry(
+    token: &str,
+    key: &VerifyingKey,
+    audience: &str,
+) -> Result<Claims, LicenceError> {
     let claims = verify_signature(token, key)?;
     if claims.aud != audience {
         return Err(LicenceError::WrongAudience {
@@ -157,15 +171,11 @@ pub fn verify(
             expected: audience.to_owned(),
         });
     }
-    if now >= claims.exp {
-        return Err(LicenceError::Expired { exp: claims.exp });
-    }
     Ok(claims)
 }
 
-/// The claims of a token signed under `key`, whatever their audience and expiry: for the
-/// server renewing a genuine token it issued, which may have expired meanwhile.
-pub fn verify_signature(token: &str, key: &VerifyingKey) -> Result<Claims, LicenceError> {
+/// The claims of a token signed under `key`, whatever their audience and expiry.
+fn verify_signature(token: &str, key: &VerifyingKey) -> Result<Claims, LicenceError> {
     let token = token.trim();
     if token.len() > MAX_TOKEN_LEN {
         return Err(LicenceError::Malformed);
