@@ -310,7 +310,7 @@ impl Licensing {
         let claims = Claims {
             lid: licence.id.clone(),
             plan: licence.plan.clone(),
-            features: features_from_text(&licence.features),
+            features: licence::features_from_text(&licence.features),
             iat: u64::try_from(licence.issued_at).unwrap_or(0),
             exp: u64::try_from(licence.expires_at).unwrap_or(0),
             aud: self.audience.clone(),
@@ -403,13 +403,6 @@ pub async fn refresh_revoked_every(
             tracing::warn!(%error, "the revoked licences could not be read; keeping the last list");
         }
     }
-}
-
-/// The features as stored (their names, comma-separated); unknown names are dropped.
-pub fn features_from_text(text: &str) -> Vec<Feature> {
-    text.split(',')
-        .filter_map(|name| serde_json::from_value(serde_json::Value::from(name.trim())).ok())
-        .collect()
 }
 
 /// The token of an `Authorization: Bearer <token>` value (the scheme in any case).
@@ -621,10 +614,6 @@ mod tests {
         let claims = licensing.genuine(&token).unwrap();
         assert_eq!(claims.exp, 9_000_000_000);
         assert_eq!(claims.lid, issued.claims.lid);
-        assert_eq!(
-            features_from_text("batch, api,unknown"),
-            [Feature::Batch, Feature::Api]
-        );
     }
 
     #[test]

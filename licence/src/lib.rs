@@ -41,6 +41,39 @@ pub enum Feature {
 /// Every feature of the Pro plan.
 pub const PRO_FEATURES: [Feature; 3] = [Feature::Batch, Feature::Fallback, Feature::Api];
 
+impl Feature {
+    /// The feature's name, as tokens carry it and the server stores it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Batch => "batch",
+            Self::Fallback => "fallback",
+            Self::Api => "api",
+        }
+    }
+
+    /// The feature named `name` (surrounding spaces ignored), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        PRO_FEATURES
+            .into_iter()
+            .find(|feature| feature.name() == name.trim())
+    }
+}
+
+/// Features as stored: their names, comma-separated.
+pub fn features_to_text(features: &[Feature]) -> String {
+    features
+        .iter()
+        .map(|feature| feature.name())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The features of stored text; unknown names (a feature this build does not know) are
+/// dropped.
+pub fn features_from_text(text: &str) -> Vec<Feature> {
+    text.split(',').filter_map(Feature::from_name).collect()
+}
+
 /// The signed content of a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -256,6 +289,21 @@ mod tests {
             exp: 2_000,
             aud: AUD.into(),
         }
+    }
+
+    #[test]
+    fn feature_names_are_the_ones_tokens_carry() {
+        for feature in PRO_FEATURES {
+            let json = serde_json::to_value(feature).unwrap();
+            assert_eq!(json.as_str(), Some(feature.name()));
+            assert_eq!(Feature::from_name(feature.name()), Some(feature));
+        }
+        assert_eq!(features_to_text(&PRO_FEATURES), "batch,fallback,api");
+        assert_eq!(
+            features_from_text("batch, api,unknown"),
+            [Feature::Batch, Feature::Api]
+        );
+        assert_eq!(features_from_text(""), []);
     }
 
     #[test]

@@ -330,7 +330,7 @@ pub async fn webhook(
                     id: issued.claims.lid.clone(),
                     token: issued.token,
                     plan: issued.claims.plan.clone(),
-                    features: features_text(&issued.claims.features),
+                    features: licence::features_to_text(&issued.claims.features),
                     issued_at: i64::try_from(issued.claims.iat).unwrap_or(i64::MAX),
                     expires_at: i64::try_from(issued.claims.exp).unwrap_or(i64::MAX),
                 }),
@@ -423,16 +423,6 @@ pub async fn webhook(
         duplicate,
     })
     .into_response())
-}
-
-/// The features as stored: their names, comma-separated.
-fn features_text(features: &[licence::Feature]) -> String {
-    features
-        .iter()
-        .filter_map(|feature| serde_json::to_value(feature).ok())
-        .filter_map(|value| value.as_str().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// The body, refused with 413 above [`WEBHOOK_MAX_BYTES`], and read under the same time
@@ -555,10 +545,5 @@ mod tests {
         ] {
             assert!(!is_session_id(bad), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn features_are_stored_by_name() {
-        assert_eq!(features_text(&licence::PRO_FEATURES), "batch,fallback,api");
     }
 }
