@@ -14,7 +14,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::api::upload::{self, UploadError};
+use crate::api::upload;
 use crate::config::Config;
 use crate::metrics;
 use crate::problem::Problem;
@@ -191,13 +191,7 @@ async fn accept(config: &Config, counts: &CountBuffer, request: Request) -> Resu
     let pace = upload::Pace::from_config(config);
     let received = upload::read_small(request.into_body(), MAX_REPORT_BYTES, pace)
         .await
-        .map_err(|error| match error {
-            UploadError::TooLarge(_) => Problem::too_large(MAX_REPORT_BYTES),
-            UploadError::TimedOut(_) | UploadError::TooSlow { .. } => {
-                Problem::bad_request("the report did not arrive in time").closing()
-            }
-            other => Problem::bad_request(other.to_string()),
-        })?;
+        .map_err(|error| upload::small_body_problem(error, MAX_REPORT_BYTES, "the report"))?;
     let report: Report = serde_json::from_slice(&received).map_err(refusal)?;
     record(counts, &report);
     Ok(())

@@ -24,10 +24,13 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::body::{Body, BodyDataStream};
+use axum::http::StatusCode;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+
+use crate::problem::Problem;
 
 /// Why a body could not be received.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -388,6 +391,23 @@ pub async fn read_multipart(
     Err(UploadError::NoFilePart)
 }
 
+/// How a small body that [`read_small`] could not read is answered, `what` naming it ("the
+/// report", "the event"): 413 past its `cap`, 408 when it came too slowly, 400 otherwise.
+/// The connection is closed, since the rest of the body may still be on its way.
+pub fn small_body_problem(error: UploadError, cap: u64, what: &str) -> Problem {
+    match error {
+        UploadError::TooLarge(_) => Problem::too_large(cap),
+        UploadError::TimedOut(_) | UploadError::TooSlow { .. } => Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "Body too slow",
+            format!("{what} did not arrive in time: {error}"),
+        ),
+        other => Problem::bad_request(format!("{what} could not be read: {other}")),
+    }
+    .closing()
+}
+
 /// Reads a small body whole (`cap` bytes at most, no memory budget) at `pace`: for the
 /// telemetry reports and the payment webhook, which must not be held open either.
 pub async fn read_small(body: Body, cap: u64, pace: Pace) -> Result<Vec<u8>, UploadError> {
@@ -551,6 +571,30 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(received.bytes, b"abcdef");
+    }
+
+    #[test]
+    fn small_bodies_are_refused_with_the_status_of_the_cause() {
+        let answer = |error| {
+            let problem = small_body_problem(error, 100, "the report");
+            (problem.status().as_u16(), problem.code())
+        };
+        assert_eq!(answer(UploadError::TooLarge(100)), (413, "too_large"));
+        assert_eq!(
+            answer(UploadError::TimedOut(Duration::from_secs(5))),
+            (408, "timeout")
+        );
+        assert_eq!(
+            answer(UploadError::TooSlow {
+                rate: 1,
+                min_rate: 16
+            }),
+            (408, "timeout")
+        );
+        assert_eq!(
+            answer(UploadError::Interrupted("reset".into())),
+            (400, "bad_request")
+        );
     }
 
     #[tokio::test]

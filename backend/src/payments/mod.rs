@@ -35,7 +35,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use stripe_checkout::checkout_session::{CreateCheckoutSession, CreateCheckoutSessionLineItems};
 
-use crate::api::upload::UploadError;
 use crate::config::Config;
 use crate::licensing::{self, KeyError, KeyOrigin, Licensing};
 use crate::problem::Problem;
@@ -432,16 +431,8 @@ async fn read_capped(body: Body, config: &Config) -> Result<Bytes, Problem> {
     crate::api::upload::read_small(body, WEBHOOK_MAX_BYTES as u64, pace)
         .await
         .map(Bytes::from)
-        .map_err(|error| match error {
-            UploadError::TooLarge(_) => Problem::too_large(WEBHOOK_MAX_BYTES as u64),
-            UploadError::TimedOut(_) | UploadError::TooSlow { .. } => Problem::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                "Body too slow",
-                format!("the event did not arrive in time: {error}"),
-            )
-            .closing(),
-            other => Problem::bad_request(other.to_string()).closing(),
+        .map_err(|error| {
+            crate::api::upload::small_body_problem(error, WEBHOOK_MAX_BYTES as u64, "the event")
         })
 }
 
