@@ -271,14 +271,13 @@ async fn handle(
             BUSY_RETRY_AFTER,
         )
     })?;
-    let send_timeout = config.send_timeout();
     let held = Held {
         _admission: admission,
         _client: client_slot,
         _memory: reservation,
-        _deadline: connection.map(|c| c.send_deadline(Deadline::now() + send_timeout)),
+        _deadline: connection.map(|c| c.send_deadline(Deadline::now() + config.send_timeout())),
     };
-    Ok(xml_response(conversion, &stem, held, send_timeout))
+    Ok(xml_response(conversion, &stem, held))
 }
 
 /// Converts on the blocking pool, and counts the conversion however it ends.
@@ -473,12 +472,7 @@ fn summary_response(conversion: &Conversion) -> Response {
     axum::Json(body).into_response()
 }
 
-fn xml_response(
-    conversion: Conversion,
-    stem: &str,
-    held: Held,
-    send_timeout: Duration,
-) -> Response {
+fn xml_response(conversion: Conversion, stem: &str, held: Held) -> Response {
     let summary = &conversion.summary;
     let headers = [
         (
@@ -495,7 +489,7 @@ fn xml_response(
         ("x-mpp-assignments", summary.assignments.to_string()),
         ("x-mpp-calendars", summary.calendars.to_string()),
     ];
-    let body = Sending::new(Bytes::from(conversion.xml), held, send_timeout);
+    let body = Sending::new(Bytes::from(conversion.xml), held);
     let mut response = (headers, Body::new(body)).into_response();
     for (name, value) in counts {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -512,35 +506,27 @@ struct Held {
     _admission: OwnedSemaphorePermit,
     _client: ClientSlot,
     _memory: Reservation,
-    /// Drops the connection if the answer is not sent in time (absent when the router is
+    /// Drops the connection if the answer is not sent in time, whether hyper still asks the
+    /// body for bytes or waits on a client that reads nothing (absent when the router is
     /// driven without a socket).
     _deadline: Option<SendDeadline>,
 }
-
-/// The answer was not sent within the send timeout.
-#[derive(Debug, thiserror::Error)]
-#[error("the answer was not sent within {} s", .0.as_secs())]
-pub struct SendTimedOut(Duration);
 
 /// The bytes hyper asks for at once: it asks again only once what it has is written, so the
 /// body learns how far the client has read and holds the slots until the end.
 const SEND_CHUNK: usize = 256 << 10;
 
-/// An XML answer, handed out in chunks, holding [`Held`] until the last one and failing
-/// (which closes the connection) once the send timeout has passed.
+/// An XML answer, handed out in chunks, holding [`Held`] (and with it the send deadline)
+/// until the last one.
 struct Sending {
     data: Bytes,
-    limit: Duration,
-    deadline: Pin<Box<tokio::time::Sleep>>,
     held: Option<Held>,
 }
 
 impl Sending {
-    fn new(data: Bytes, held: Held, limit: Duration) -> Self {
+    fn new(data: Bytes, held: Held) -> Self {
         Self {
             data,
-            limit,
-            deadline: Box::pin(tokio::time::sleep(limit)),
             held: Some(held),
         }
     }
@@ -548,19 +534,15 @@ impl Sending {
 
 impl hyper::body::Body for Sending {
     type Data = Bytes;
-    type Error = SendTimedOut;
+    type Error = std::convert::Infallible;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, SendTimedOut>>> {
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
         if self.data.is_empty() {
             self.held = None;
             return Poll::Ready(None);
-        }
-        if self.deadline.as_mut().poll(cx).is_ready() {
-            self.held = None;
-            return Poll::Ready(Some(Err(SendTimedOut(self.limit))));
         }
         let length = self.data.len().min(SEND_CHUNK);
         let chunk = self.data.split_to(length);
@@ -625,8 +607,8 @@ mod tests {
         assert_eq!(json["detail"], error.to_string());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn an_answer_holds_its_slots_until_its_last_byte_and_gives_up_at_the_send_timeout() {
+    #[tokio::test]
+    async fn an_answer_holds_its_slots_until_its_last_byte() {
         use http_body_util::BodyExt as _;
         use tokio::sync::Semaphore;
 
@@ -645,7 +627,7 @@ mod tests {
             }
         };
         let xml = Bytes::from(vec![b'x'; 600 * 1024]);
-        let mut body = Sending::new(xml.clone(), hold(), Duration::from_secs(5));
+        let mut body = Sending::new(xml.clone(), hold());
         let mut sent = 0;
         while sent < xml.len() {
             let frame = body.frame().await.unwrap().unwrap();
@@ -657,12 +639,5 @@ mod tests {
         assert_eq!(admission.available_permits(), 1);
         assert_eq!(memory.available_permits(), 1000);
         assert!(clients.try_start(client).is_some());
-
-        let mut stalled = Sending::new(xml, hold(), Duration::from_secs(5));
-        assert!(stalled.frame().await.unwrap().is_ok());
-        tokio::time::advance(Duration::from_secs(6)).await;
-        assert!(stalled.frame().await.unwrap().is_err());
-        assert_eq!(admission.available_permits(), 1);
-        assert_eq!(memory.available_permits(), 1000);
     }
 }
