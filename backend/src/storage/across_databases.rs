@@ -1123,6 +1123,23 @@ async fn subscription_chargebacks_revoke_in_any_order(db: &Db) {
     );
     assert!(revoked_at(&store, "lic_6").await.is_some());
 
+    // A session that names a PaymentIntent of its own (Stripe gives none in subscription mode
+    // today) refunded: the subscription's next invoice does not restore it.
+    apply(
+        COMPLETED,
+        issue("cs_8", Some("pi_8"), Some("sub_8"), "lic_8"),
+    )
+    .await;
+    assert_eq!(
+        apply("charge.refunded", refund("ch_8", "pi_8", 80_000)).await,
+        applied(false, &["lic_8"])
+    );
+    assert_eq!(
+        apply("invoice.paid", paid_with("sub_8", 90_000, "pi_8b")).await,
+        outcome(false, &[], &[], &["lic_8"])
+    );
+    assert!(revoked_at(&store, "lic_8").await.is_some());
+
     // The same invoice's event delivered twice changes nothing the second time.
     let again = paid_with("sub_2", 50_000, "pi_2");
     assert_eq!(
@@ -1142,7 +1159,10 @@ async fn subscription_chargebacks_revoke_in_any_order(db: &Db) {
 
     let mut revoked = store.revoked_licence_ids().await.unwrap();
     revoked.sort();
-    assert_eq!(revoked, ["lic_1", "lic_3", "lic_4", "lic_5", "lic_6"]);
+    assert_eq!(
+        revoked,
+        ["lic_1", "lic_3", "lic_4", "lic_5", "lic_6", "lic_8"]
+    );
     store.close().await;
 }
 
