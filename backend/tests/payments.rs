@@ -1063,6 +1063,340 @@ async fn a_subscription_licence_follows_its_paid_period_and_ends_with_it() {
         .problem(403, "licence_revoked");
 }
 
+// ---------------------------------------------------------------------------------------
+// Chargebacks of subscription invoices: a refund or a dispute names only the PaymentIntent,
+// which the subscription's Checkout Session does not have; its invoices tell which it was.
+
+/// A service selling the subscription.
+async fn subscription_service(dist: &std::path::Path) -> (Router, AppState) {
+    let mut config = paid_config(dist, None);
+    config.payments.stripe_mode = backend::StripeMode::Subscription;
+    let state = AppState::in_memory(config).await.unwrap();
+    (backend::app(state.clone()), state)
+}
+
+/// `invoice.paid` for `subscription`'s period `start..end`, paid with `intent` and `charge`, in
+/// the shape of API versions before 2025-03-31: `subscription`, `payment_intent` and `charge`
+/// at the top.
+fn invoice_paid_before_basil(
+    id: &str,
+    subscription: &str,
+    intent: &str,
+    charge: &str,
+    start: u64,
+    end: u64,
+) -> Vec<u8> {
+    event(
+        id,
+        "invoice.paid",
+        json!({"id": format!("in_{id}"), "object": "invoice", "status": "paid", "paid": true,
+               "billing_reason": "subscription_cycle", "subscription": subscription,
+               "payment_intent": intent, "charge": charge,
+               "period_start": start - 1_000, "period_end": start,
+               "lines": {"object": "list", "data": [
+                   {"id": "il_1", "object": "line_item", "amount": 4900,
+                    "period": {"start": start, "end": end}}]}}),
+    )
+}
+
+/// `invoice.paid` for `subscription`'s period `start..end`, paid with `intent`, in the shape of
+/// API versions since 2025-03-31: the subscription under `parent`, the payments under
+/// `payments.data[].payment` (here with a failed attempt before the one that paid).
+fn invoice_paid_since_basil(
+    id: &str,
+    subscription: &str,
+    intent: &str,
+    start: u64,
+    end: u64,
+) -> Vec<u8> {
+    let mut body: Value =
+        serde_json::from_slice(&invoice_paid(id, subscription, start, end)).unwrap();
+    body["api_version"] = json!("2025-03-31.basil");
+    body["data"]["object"]["payments"] = json!({"object": "list", "has_more": false, "data": [
+        {"id": "inpay_1", "object": "invoice_payment", "status": "canceled",
+         "payment": {"type": "payment_intent", "payment_intent": format!("{intent}_failed")}},
+        {"id": "inpay_2", "object": "invoice_payment", "status": "paid", "is_default": true,
+         "payment": {"type": "payment_intent", "payment_intent": intent}}]});
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// A full refund of the charge `charge` of `intent`.
+fn charge_refunded(id: &str, charge: &str, intent: &str) -> Vec<u8> {
+    event(
+        id,
+        "charge.refunded",
+        json!({"id": charge, "object": "charge", "payment_intent": intent, "refunded": true,
+               "amount": 4900, "amount_refunded": 4900}),
+    )
+}
+
+/// Subscribes through `session` (`sub` its subscription) and fetches the token.
+async fn subscribe(app: &Router, event_id: &str, session: &str, sub: &str) -> String {
+    deliver(app, &subscription_completed(event_id, session, sub), false).await;
+    let answer = license(app, session).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    answer.json()["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_refunded_renewal_invoice_revokes_the_subscription_licence() {
+    let dist = dist();
+    let (app, state) = subscription_service(dist.path()).await;
+    let t = now();
+    let month = 30 * 86_400;
+    let token = subscribe(&app, "evt_1", "cs_test_1", "sub_1").await;
+    let kept = subscribe(&app, "evt_2", "cs_test_2", "sub_2").await;
+    deliver(
+        &app,
+        &invoice_paid_since_basil("evt_3", "sub_1", "pi_first", t, t + month),
+        false,
+    )
+    .await;
+    let renewal = invoice_paid_before_basil(
+        "evt_4",
+        "sub_1",
+        "pi_renewal",
+        "ch_renewal",
+        t + month,
+        t + 2 * month,
+    );
+    deliver(&app, &renewal, false).await;
+    deliver(
+        &app,
+        &invoice_paid_since_basil("evt_5", "sub_2", "pi_other", t, t + month),
+        false,
+    )
+    .await;
+    assert!(passes(&app, &token).await);
+
+    // The renewal refunded: revoked here at once, for the licence route, and on a re-read.
+    let refund = charge_refunded("evt_6", "ch_renewal", "pi_renewal");
+    deliver(&app, &refund, false).await;
+    deliver(&app, &refund, true).await;
+    assert!(!passes(&app, &token).await);
+    license(&app, "cs_test_1")
+        .await
+        .problem(403, "licence_revoked");
+    call(&app, bearer_license(&token))
+        .await
+        .problem(403, "licence_revoked");
+    state
+        .licensing()
+        .unwrap()
+        .refresh_revoked(state.store())
+        .await
+        .unwrap();
+    assert!(!passes(&app, &token).await);
+    // A renewal paid after does not bring it back; the other subscription is untouched.
+    deliver(
+        &app,
+        &invoice_paid_since_basil("evt_7", "sub_1", "pi_third", t + 2 * month, t + 3 * month),
+        false,
+    )
+    .await;
+    assert!(!passes(&app, &token).await);
+    assert!(passes(&app, &kept).await);
+}
+
+#[tokio::test]
+async fn a_disputed_subscription_invoice_revokes_and_a_won_dispute_restores() {
+    let dist = dist();
+    let (app, state) = subscription_service(dist.path()).await;
+    let t = now();
+    let month = 30 * 86_400;
+    let won = subscribe(&app, "evt_1", "cs_test_1", "sub_won").await;
+    let lost = subscribe(&app, "evt_2", "cs_test_2", "sub_lost").await;
+    deliver(
+        &app,
+        &invoice_paid_before_basil("evt_3", "sub_won", "pi_won", "ch_won", t, t + month),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &invoice_paid_since_basil("evt_4", "sub_lost", "pi_lost", t, t + month),
+        false,
+    )
+    .await;
+
+    deliver(
+        &app,
+        &dispute("evt_5", "dp_won", "pi_won", "needs_response", t),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &dispute("evt_6", "dp_lost", "pi_lost", "needs_response", t),
+        false,
+    )
+    .await;
+    assert!(!passes(&app, &won).await);
+    assert!(!passes(&app, &lost).await);
+    license(&app, "cs_test_1")
+        .await
+        .problem(403, "licence_revoked");
+
+    deliver(
+        &app,
+        &dispute("evt_7", "dp_won", "pi_won", "won", t + 10),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &dispute("evt_8", "dp_lost", "pi_lost", "lost", t + 10),
+        false,
+    )
+    .await;
+    assert!(passes(&app, &won).await);
+    assert!(!passes(&app, &lost).await);
+    state
+        .licensing()
+        .unwrap()
+        .refresh_revoked(state.store())
+        .await
+        .unwrap();
+    assert!(passes(&app, &won).await);
+    assert!(!passes(&app, &lost).await);
+    let answer = license(&app, "cs_test_1").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["expires_at"], t + month + GRACE);
+}
+
+#[tokio::test]
+async fn a_refund_before_its_invoice_and_the_invoice_before_the_session_give_a_licence_born_revoked()
+ {
+    let dist = dist();
+    let (app, state) = subscription_service(dist.path()).await;
+    let t = now();
+    let month = 30 * 86_400;
+    // The refund first, then the invoice, then the Checkout Session.
+    deliver(&app, &charge_refunded("evt_1", "ch_1", "pi_1"), false).await;
+    deliver(
+        &app,
+        &invoice_paid_since_basil("evt_2", "sub_1", "pi_1", t, t + month),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &subscription_completed("evt_3", "cs_test_1", "sub_1"),
+        false,
+    )
+    .await;
+    assert_eq!(state.store().licence_count().await.unwrap(), 1);
+    license(&app, "cs_test_1")
+        .await
+        .problem(403, "licence_revoked");
+    let stored = state
+        .store()
+        .licence_for_session("cs_test_1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.revoked_at.is_some());
+    let token = state.licensing().unwrap().token_for(&stored);
+    assert!(!passes(&app, &token).await);
+
+    // The invoice, then the dispute, then the Checkout Session: born revoked too; the dispute
+    // won restores it with the period the invoice paid for.
+    deliver(
+        &app,
+        &invoice_paid_before_basil("evt_4", "sub_2", "pi_2", "ch_2", t, t + month),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &dispute("evt_5", "dp_2", "pi_2", "needs_response", t),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &subscription_completed("evt_6", "cs_test_2", "sub_2"),
+        false,
+    )
+    .await;
+    license(&app, "cs_test_2")
+        .await
+        .problem(403, "licence_revoked");
+    deliver(
+        &app,
+        &dispute("evt_7", "dp_2", "pi_2", "won", t + 10),
+        false,
+    )
+    .await;
+    let answer = license(&app, "cs_test_2").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["expires_at"], t + month + GRACE);
+    assert!(passes(&app, answer.json()["token"].as_str().unwrap()).await);
+
+    // The Checkout Session, then the refund, then its invoice: revoked when the invoice comes.
+    let late = subscribe(&app, "evt_8", "cs_test_3", "sub_3").await;
+    deliver(&app, &charge_refunded("evt_9", "ch_3", "pi_3"), false).await;
+    assert!(passes(&app, &late).await);
+    deliver(
+        &app,
+        &invoice_paid_since_basil("evt_10", "sub_3", "pi_3", t, t + month),
+        false,
+    )
+    .await;
+    assert!(!passes(&app, &late).await);
+    license(&app, "cs_test_3")
+        .await
+        .problem(403, "licence_revoked");
+}
+
+#[tokio::test]
+async fn duplicated_deliveries_of_subscription_chargebacks_change_nothing() {
+    let dist = dist();
+    let (app, state) = subscription_service(dist.path()).await;
+    let t = now();
+    let month = 30 * 86_400;
+    let invoice = invoice_paid_since_basil("evt_invoice", "sub_1", "pi_1", t, t + month);
+    let session = subscription_completed("evt_session", "cs_test_1", "sub_1");
+    let opened = dispute("evt_opened", "dp_1", "pi_1", "needs_response", t);
+    let won = dispute("evt_won", "dp_1", "pi_1", "won", t + 10);
+    // Every event twice, the invoice before the session.
+    deliver(&app, &invoice, false).await;
+    deliver(&app, &invoice, true).await;
+    deliver(&app, &session, false).await;
+    deliver(&app, &session, true).await;
+    let token = license(&app, "cs_test_1").await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(passes(&app, &token).await);
+    deliver(&app, &opened, false).await;
+    deliver(&app, &opened, true).await;
+    assert!(!passes(&app, &token).await);
+    deliver(&app, &won, false).await;
+    deliver(&app, &won, true).await;
+    assert!(passes(&app, &token).await);
+    // The opening retried after the win, and the invoice again (a resend: another id).
+    deliver(&app, &opened, true).await;
+    deliver(
+        &app,
+        &invoice_paid_since_basil("evt_resent", "sub_1", "pi_1", t, t + month),
+        false,
+    )
+    .await;
+    assert!(passes(&app, &token).await);
+    assert_eq!(state.store().licence_count().await.unwrap(), 1);
+    // A refund delivered three times revokes it, once.
+    let refund = charge_refunded("evt_refund", "ch_1", "pi_1");
+    deliver(&app, &refund, false).await;
+    deliver(&app, &refund, true).await;
+    deliver(&app, &refund, true).await;
+    assert!(!passes(&app, &token).await);
+    let metrics = call(&backend::testing::metrics_app(), get("/metrics"))
+        .await
+        .text();
+    assert!(metrics.contains("licences_revoked_total 2"), "{metrics}");
+}
+
 #[tokio::test]
 async fn the_licence_route_renews_only_genuine_tokens_of_this_site() {
     let dist = dist();

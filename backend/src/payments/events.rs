@@ -113,11 +113,47 @@ struct Subscription {
 /// An invoice: its subscription is a top-level field before API version 2025-03-31 and under
 /// `parent.subscription_details` since; its lines say which period was paid for (the
 /// invoice's own `period_end` is the end of the period before, for a renewal).
+///
+/// What paid it is read so that a refund or a dispute of a renewal (which names only the
+/// PaymentIntent) finds the subscription's licence. Checked against Stripe's API reference and
+/// its changelog entry for 2025-03-31.basil ("Adds support for multiple (partial) payments on
+/// invoices"): before that version the invoice has top-level `payment_intent` and `charge`
+/// (each an id, or the object when expanded); that version removed both, and the payments are
+/// Invoice Payment objects under `payments.data[]`, each with `payment.type` (`payment_intent`,
+/// `charge` for a legacy charge without one, `payment_record` for one paid outside Stripe) and
+/// `payment.payment_intent` (an id, or expanded) when the type is `payment_intent`. The
+/// reference calls `payments` includable: an event carries it only when Stripe includes it, so
+/// an invoice without it links nothing (see the README).
 #[derive(Debug, Deserialize)]
 struct Invoice {
+    id: Option<String>,
     subscription: Option<Expandable>,
     parent: Option<InvoiceParent>,
     lines: Option<InvoiceLines>,
+    payment_intent: Option<Expandable>,
+    charge: Option<Expandable>,
+    payments: Option<InvoicePayments>,
+}
+
+#[derive(Debug, Deserialize)]
+struct InvoicePayments {
+    #[serde(default)]
+    data: Vec<InvoicePaymentObject>,
+}
+
+/// An Invoice Payment (`inpay_…`), API versions since 2025-03-31.
+#[derive(Debug, Deserialize)]
+struct InvoicePaymentObject {
+    payment: Option<InvoicePaymentDetails>,
+    /// `open`, `paid` or `canceled`.
+    status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct InvoicePaymentDetails {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    payment_intent: Option<Expandable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,6 +252,15 @@ fn dispute_settled(status: &str) -> bool {
     matches!(status, "won" | "lost" | "warning_closed" | "prevented")
 }
 
+/// A PaymentIntent that paid a subscription's invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoicePayment {
+    /// `pi_…`: what a refund or a dispute of it names.
+    pub payment_intent: String,
+    /// `ch_…`, when the invoice says (API versions before 2025-03-31).
+    pub charge_id: Option<String>,
+}
+
 /// What an event asks of this server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -223,12 +268,17 @@ pub enum Action {
     Issue(PaidSession),
     /// Record a refund or a dispute, and revoke (or restore) the licence of its payment.
     Reversal(Reversal),
-    /// A subscription's period was paid until `period_end`: its licence lasts until then.
+    /// A subscription's period was paid until `period_end`: its licence lasts until then, and
+    /// a refund or dispute of `payments` revokes it.
     SubscriptionPaid {
         /// `sub_…`.
         subscription_id: String,
         /// The end of the period paid for (seconds since the Unix epoch).
         period_end: i64,
+        /// `in_…`.
+        invoice_id: Option<String>,
+        /// What paid the invoice (none for a free one, or when the event does not say).
+        payments: Vec<InvoicePayment>,
     },
     /// Revoke the licence of this subscription.
     RevokeBySubscription(String),
@@ -322,12 +372,50 @@ fn invoice_action(invoice: Invoice) -> Action {
         .iter()
         .filter_map(|line| line.period.as_ref().map(|period| period.end))
         .max();
-    match period_end {
-        Some(period_end) => Action::SubscriptionPaid {
-            subscription_id: subscription.into_id(),
-            period_end,
-        },
-        None => Action::Ignore("no_period"),
+    let Some(period_end) = period_end else {
+        return Action::Ignore("no_period");
+    };
+    let mut payments: Vec<InvoicePayment> = Vec::new();
+    // Before API version 2025-03-31.
+    if let Some(intent) = invoice.payment_intent {
+        payments.push(InvoicePayment {
+            payment_intent: intent.into_id(),
+            charge_id: invoice.charge.map(Expandable::into_id),
+        });
+    }
+    // Since: every attempt is listed; a cancelled one took no money, so nothing can take it
+    // back. `charge` and `payment_record` payments have no PaymentIntent for a refund or a
+    // dispute to name.
+    let listed = invoice.payments.map(|list| list.data).unwrap_or_default();
+    for listed in listed {
+        if listed.status.as_deref() == Some("canceled") {
+            continue;
+        }
+        let Some(payment) = listed.payment else {
+            continue;
+        };
+        if payment
+            .kind
+            .as_deref()
+            .is_some_and(|kind| kind != "payment_intent")
+        {
+            continue;
+        }
+        let Some(intent) = payment.payment_intent.map(Expandable::into_id) else {
+            continue;
+        };
+        if !payments.iter().any(|known| known.payment_intent == intent) {
+            payments.push(InvoicePayment {
+                payment_intent: intent,
+                charge_id: None,
+            });
+        }
+    }
+    Action::SubscriptionPaid {
+        subscription_id: subscription.into_id(),
+        period_end,
+        invoice_id: invoice.id,
+        payments,
     }
 }
 
@@ -551,7 +639,9 @@ mod tests {
             event(INVOICE_PAID, old).action().unwrap(),
             Action::SubscriptionPaid {
                 subscription_id: "sub_1".into(),
-                period_end: 3_600_000
+                period_end: 3_600_000,
+                invoice_id: Some("in_1".into()),
+                payments: Vec::new(),
             }
         );
         // Since: under `parent`.
@@ -563,7 +653,9 @@ mod tests {
             event(INVOICE_PAID, basil).action().unwrap(),
             Action::SubscriptionPaid {
                 subscription_id: "sub_2".into(),
-                period_end: 50
+                period_end: 50,
+                invoice_id: Some("in_2".into()),
+                payments: Vec::new(),
             }
         );
         // A one-off invoice belongs to no subscription.
@@ -575,6 +667,87 @@ mod tests {
             .action()
             .unwrap(),
             Action::Ignore("no_subscription")
+        );
+    }
+
+    fn paid_by(action: Action) -> Vec<InvoicePayment> {
+        match action {
+            Action::SubscriptionPaid { payments, .. } => payments,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn by(intent: &str, charge: Option<&str>) -> InvoicePayment {
+        InvoicePayment {
+            payment_intent: intent.into(),
+            charge_id: charge.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_paid_invoice_names_its_payment_intent_before_api_version_2025_03_31() {
+        let invoice = |intent: Value, charge: Value| {
+            json!({ "id": "in_1", "object": "invoice", "subscription": "sub_1",
+                    "payment_intent": intent, "charge": charge, "paid": true,
+                    "lines": { "data": [ { "period": { "start": 1, "end": 2 } } ] } })
+        };
+        assert_eq!(
+            paid_by(
+                event(INVOICE_PAID, invoice(json!("pi_1"), json!("ch_1")))
+                    .action()
+                    .unwrap()
+            ),
+            [by("pi_1", Some("ch_1"))]
+        );
+        // Expanded objects.
+        let expanded = invoice(
+            json!({ "id": "pi_2", "object": "payment_intent", "status": "succeeded" }),
+            json!({ "id": "ch_2", "object": "charge", "refunded": false }),
+        );
+        assert_eq!(
+            paid_by(event(INVOICE_PAID, expanded).action().unwrap()),
+            [by("pi_2", Some("ch_2"))]
+        );
+        // A free invoice (a trial, a full discount) has neither.
+        assert_eq!(
+            paid_by(
+                event(INVOICE_PAID, invoice(Value::Null, Value::Null))
+                    .action()
+                    .unwrap()
+            ),
+            Vec::<InvoicePayment>::new()
+        );
+    }
+
+    #[test]
+    fn a_paid_invoice_names_its_payment_intents_since_api_version_2025_03_31() {
+        let invoice = json!({ "id": "in_2", "object": "invoice",
+            "parent": { "type": "subscription_details",
+                        "subscription_details": { "subscription": "sub_2" } },
+            "lines": { "data": [ { "period": { "start": 5, "end": 50 } } ] },
+            "payments": { "object": "list", "has_more": false, "data": [
+                { "id": "inpay_1", "object": "invoice_payment", "status": "canceled",
+                  "payment": { "type": "payment_intent", "payment_intent": "pi_failed" } },
+                { "id": "inpay_2", "object": "invoice_payment", "status": "paid",
+                  "payment": { "type": "payment_intent", "payment_intent": "pi_paid" } },
+                { "id": "inpay_3", "object": "invoice_payment", "status": "paid",
+                  "payment": { "type": "payment_intent",
+                               "payment_intent": { "id": "pi_expanded",
+                                                   "object": "payment_intent" } } },
+                { "id": "inpay_4", "object": "invoice_payment", "status": "paid",
+                  "payment": { "type": "payment_record", "payment_record": "pr_1" } },
+                { "id": "inpay_5", "object": "invoice_payment", "status": "paid",
+                  "payment": { "type": "charge", "charge": "ch_legacy" } },
+                { "id": "inpay_6", "object": "invoice_payment", "status": "paid",
+                  "payment": { "type": "payment_intent", "payment_intent": "pi_paid" } } ] } });
+        assert_eq!(
+            event(INVOICE_PAID, invoice).action().unwrap(),
+            Action::SubscriptionPaid {
+                subscription_id: "sub_2".into(),
+                period_end: 50,
+                invoice_id: Some("in_2".into()),
+                payments: vec![by("pi_paid", None), by("pi_expanded", None)],
+            }
         );
     }
 

@@ -8,7 +8,9 @@
 //!   event ([`events`]) and applies it exactly once ([`Store::apply_stripe_event`]): a paid
 //!   session of this product issues a licence; a full refund, a dispute or an ended
 //!   subscription revokes it, and a dispute won restores it; a subscription's paid invoice
-//!   moves its expiry to the end of the period paid for (plus a grace). Refunds, disputes,
+//!   moves its expiry to the end of the period paid for (plus a grace), and records the
+//!   PaymentIntent that paid it, so that a refund or dispute of any of its invoices (which
+//!   names only that payment) revokes the subscription's licence too. Refunds, disputes,
 //!   paid periods and ends are recorded by Stripe's ids even before their purchase arrives,
 //!   so the order of delivery does not matter.
 //! - `GET /api/v1/license?session_id=cs_…` hands over the licence token once the webhook has
@@ -40,7 +42,9 @@ use crate::licensing::{self, KeyError, KeyOrigin, Licensing};
 use crate::problem::Problem;
 use crate::rate_limit::RateLimits;
 use crate::same_origin::{self, SiteOrigins};
-use crate::storage::{EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal, Store};
+use crate::storage::{
+    EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal, Store, SubscriptionPayment,
+};
 
 pub mod config;
 pub mod events;
@@ -355,11 +359,21 @@ pub async fn webhook(
         Action::SubscriptionPaid {
             subscription_id,
             period_end,
+            invoice_id,
+            payments,
         } => (
             EventEffect::SubscriptionPaid {
                 subscription_id,
                 licence_until: period_end
                     .saturating_add(i64::try_from(SUBSCRIPTION_GRACE_SECS).unwrap_or(0)),
+                invoice_id,
+                payments: payments
+                    .into_iter()
+                    .map(|paid| SubscriptionPayment {
+                        payment_intent: paid.payment_intent,
+                        charge_id: paid.charge_id,
+                    })
+                    .collect(),
             },
             None,
         ),

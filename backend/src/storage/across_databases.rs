@@ -16,7 +16,7 @@
 
 use crate::storage::{
     CountBuffer, CountKey, Counts, EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal,
-    Origin, StorageError, Store,
+    Origin, StorageError, Store, SubscriptionPayment,
 };
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
@@ -187,6 +187,7 @@ on_every_database!(
     a_failed_event_leaves_no_trace,
     refunds_and_disputes_count_in_any_order,
     subscriptions_follow_their_paid_period_in_any_order,
+    subscription_chargebacks_revoke_in_any_order,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -892,6 +893,21 @@ fn paid_until(subscription: &str, licence_until: i64) -> EventEffect {
     EventEffect::SubscriptionPaid {
         subscription_id: subscription.to_owned(),
         licence_until,
+        invoice_id: None,
+        payments: Vec::new(),
+    }
+}
+
+/// `invoice.paid` of `subscription` until `licence_until`, paid with `intent`.
+fn paid_with(subscription: &str, licence_until: i64, intent: &str) -> EventEffect {
+    EventEffect::SubscriptionPaid {
+        subscription_id: subscription.to_owned(),
+        licence_until,
+        invoice_id: Some(format!("in_of_{intent}")),
+        payments: vec![SubscriptionPayment {
+            payment_intent: intent.to_owned(),
+            charge_id: Some(format!("ch_of_{intent}")),
+        }],
     }
 }
 
@@ -955,6 +971,197 @@ async fn subscriptions_follow_their_paid_period_in_any_order(db: &Db) {
     assert_eq!(
         apply(COMPLETED, issue("cs_3", None, Some("sub_3"), "lic_sub3")).await,
         applied(true, &["lic_sub3"])
+    );
+    store.close().await;
+}
+
+/// A subscription's licence is found through the PaymentIntents its invoices were paid with:
+/// a refund or a dispute of any of them revokes it, a dispute won restores it, and the end state
+/// is the same whichever of the invoice, the reversal and the Checkout Session came first.
+async fn subscription_chargebacks_revoke_in_any_order(db: &Db) {
+    let store = db.connect().await;
+    let mut n = 0;
+    let mut apply = async |kind: &str, effect: EventEffect| {
+        n += 1;
+        store
+            .apply_stripe_event(&format!("evt_{n}"), kind, 10_000 + n, &effect)
+            .await
+            .unwrap()
+    };
+    let sub =
+        |session: &str, subscription: &str, id: &str| issue(session, None, Some(subscription), id);
+
+    // A renewal's invoice refunded: the licence is revoked, though the refund names only the
+    // renewal's payment; once only (a second report of it revokes nothing more).
+    apply(COMPLETED, sub("cs_1", "sub_1", "lic_1")).await;
+    assert_eq!(
+        apply("invoice.paid", paid_with("sub_1", 50_000, "pi_1a")).await,
+        outcome(false, &[], &[], &["lic_1"])
+    );
+    assert_eq!(
+        apply("invoice.paid", paid_with("sub_1", 90_000, "pi_1b")).await,
+        outcome(false, &[], &[], &["lic_1"])
+    );
+    assert_eq!(
+        apply("charge.refunded", refund("ch_1b", "pi_1b", 60_000)).await,
+        applied(false, &["lic_1"])
+    );
+    assert_eq!(
+        apply("charge.refunded", refund("ch_1b", "pi_1b", 60_001)).await,
+        applied(false, &[])
+    );
+    assert!(revoked_at(&store, "lic_1").await.is_some());
+
+    // A dispute revokes; won, it restores.
+    apply(COMPLETED, sub("cs_2", "sub_2", "lic_2")).await;
+    apply("invoice.paid", paid_with("sub_2", 50_000, "pi_2")).await;
+    assert_eq!(
+        apply(
+            "charge.dispute.created",
+            dispute("dp_2", "pi_2", "needs_response", 20_000)
+        )
+        .await,
+        outcome(false, &["lic_2"], &[], &[])
+    );
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_2", "pi_2", "won", 20_100)
+        )
+        .await,
+        outcome(false, &[], &["lic_2"], &[])
+    );
+    assert_eq!(revoked_at(&store, "lic_2").await, None);
+
+    // The refund first, then the invoice, then the Checkout Session: born revoked.
+    assert_eq!(
+        apply("charge.refunded", refund("ch_3", "pi_3", 30_000)).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply("invoice.paid", paid_with("sub_3", 50_000, "pi_3")).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(COMPLETED, sub("cs_3", "sub_3", "lic_3")).await,
+        applied(true, &["lic_3"])
+    );
+    // The invoice, then the refund, then the Checkout Session: the same.
+    apply("invoice.paid", paid_with("sub_4", 50_000, "pi_4")).await;
+    assert_eq!(
+        apply("charge.refunded", refund("ch_4", "pi_4", 40_000)).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(COMPLETED, sub("cs_4", "sub_4", "lic_4")).await,
+        applied(true, &["lic_4"])
+    );
+    assert_eq!(
+        store.licence("lic_4").await.unwrap().unwrap().expires_at,
+        50_000
+    );
+    // The Checkout Session, then the dispute, then its invoice: revoked when the invoice links
+    // them (and extended all the same, for when the dispute is won).
+    apply(COMPLETED, sub("cs_7", "sub_7", "lic_7")).await;
+    assert_eq!(
+        apply(
+            "charge.dispute.created",
+            dispute("dp_7", "pi_7", "needs_response", 70_000)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply("invoice.paid", paid_with("sub_7", 50_000, "pi_7")).await,
+        outcome(false, &["lic_7"], &[], &["lic_7"])
+    );
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_7", "pi_7", "won", 70_100)
+        )
+        .await,
+        outcome(false, &[], &["lic_7"], &[])
+    );
+
+    // A dispute won after the subscription ended restores nothing.
+    apply(COMPLETED, sub("cs_5", "sub_5", "lic_5")).await;
+    apply("invoice.paid", paid_with("sub_5", 50_000, "pi_5")).await;
+    apply(
+        "charge.dispute.created",
+        dispute("dp_5", "pi_5", "needs_response", 50_000),
+    )
+    .await;
+    apply("customer.subscription.deleted", ended("sub_5", 50_050)).await;
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_5", "pi_5", "won", 50_100)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert!(revoked_at(&store, "lic_5").await.is_some());
+
+    // Nor one won while another invoice of the subscription stays refunded.
+    apply(COMPLETED, sub("cs_6", "sub_6", "lic_6")).await;
+    apply("invoice.paid", paid_with("sub_6", 50_000, "pi_6a")).await;
+    apply("invoice.paid", paid_with("sub_6", 90_000, "pi_6b")).await;
+    apply("charge.refunded", refund("ch_6a", "pi_6a", 60_000)).await;
+    apply(
+        "charge.dispute.created",
+        dispute("dp_6", "pi_6b", "needs_response", 60_100),
+    )
+    .await;
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_6", "pi_6b", "won", 60_200)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert!(revoked_at(&store, "lic_6").await.is_some());
+
+    // A session that names a PaymentIntent of its own (Stripe gives none in subscription mode
+    // today) refunded: the subscription's next invoice does not restore it.
+    apply(
+        COMPLETED,
+        issue("cs_8", Some("pi_8"), Some("sub_8"), "lic_8"),
+    )
+    .await;
+    assert_eq!(
+        apply("charge.refunded", refund("ch_8", "pi_8", 80_000)).await,
+        applied(false, &["lic_8"])
+    );
+    assert_eq!(
+        apply("invoice.paid", paid_with("sub_8", 90_000, "pi_8b")).await,
+        outcome(false, &[], &[], &["lic_8"])
+    );
+    assert!(revoked_at(&store, "lic_8").await.is_some());
+
+    // The same invoice's event delivered twice changes nothing the second time.
+    let again = paid_with("sub_2", 50_000, "pi_2");
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_again", "invoice.paid", 99_000, &again)
+            .await
+            .unwrap(),
+        applied(false, &[])
+    );
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_again", "invoice.paid", 99_001, &again)
+            .await
+            .unwrap(),
+        EventOutcome::Duplicate
+    );
+
+    let mut revoked = store.revoked_licence_ids().await.unwrap();
+    revoked.sort();
+    assert_eq!(
+        revoked,
+        ["lic_1", "lic_3", "lic_4", "lic_5", "lic_6", "lic_8"]
     );
     store.close().await;
 }

@@ -1,5 +1,6 @@
 //! Pro purchases in the database: Stripe events applied exactly once, payments, licences and
-//! their revocation, refunds and disputes, and subscriptions' paid periods.
+//! their revocation, refunds and disputes, and subscriptions' paid periods and the payments
+//! that paid them.
 //!
 //! In any order: Stripe may deliver events late, retry them, and send them out of order, so
 //! each event records what it reports (a refund, a dispute's status, a paid period, a
@@ -97,14 +98,25 @@ pub struct NewReversal {
     pub event_created: i64,
 }
 
+/// A PaymentIntent that paid one of a subscription's invoices: a refund or a dispute names
+/// only the payment, and a subscription's Checkout Session has none of its own, so this link is
+/// how a chargeback of any of its invoices reaches the subscription's licence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionPayment {
+    /// `pi_…`.
+    pub payment_intent: String,
+    /// `ch_…`, when known (for support).
+    pub charge_id: Option<String>,
+}
+
 /// What one Stripe event does to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventEffect {
     /// A paid session: store the payment and its licence (unless the session has one already,
     /// e.g. from another event about the same session). The licence is born revoked when a
-    /// refund or dispute of its PaymentIntent, or its subscription's end, was recorded
-    /// before; a subscription's licence lasts until its recorded paid period's end when that
-    /// is later than the licence's own expiry.
+    /// refund or dispute of its PaymentIntent (or of a payment recorded for its subscription),
+    /// or its subscription's end, was recorded before; a subscription's licence lasts until its
+    /// recorded paid period's end when that is later than the licence's own expiry.
     Issue {
         /// The payment.
         payment: Box<NewPayment>,
@@ -113,7 +125,9 @@ pub enum EventEffect {
     },
     /// Record a refund or a dispute, then revoke the licences of its PaymentIntent while any
     /// refund or dispute of it takes the money back, or restore the ones revoked for that
-    /// when none does any more (a dispute won).
+    /// when none does any more (a dispute won). When the PaymentIntent paid a subscription's
+    /// invoice, the same for the subscription's licences, counting the refunds and disputes of
+    /// all its payments, and never restoring an ended subscription's.
     Reversal {
         /// The refund or dispute.
         reversal: Box<NewReversal>,
@@ -121,12 +135,18 @@ pub enum EventEffect {
         at: i64,
     },
     /// A subscription's invoice was paid: its licences last until `licence_until` (the
-    /// period's end plus the grace), unless they already last longer.
+    /// period's end plus the grace), unless they already last longer. The `payments` are
+    /// recorded as the subscription's, and a refund or dispute of them recorded before (the
+    /// reversal's event came first) revokes its licences now.
     SubscriptionPaid {
         /// `sub_…`.
         subscription_id: String,
         /// The new expiry.
         licence_until: i64,
+        /// The invoice (`in_…`), for support.
+        invoice_id: Option<String>,
+        /// What paid it.
+        payments: Vec<SubscriptionPayment>,
     },
     /// Record the subscription's end and revoke its licences (cancelled).
     RevokeBySubscription {
@@ -218,6 +238,35 @@ UPDATE licences SET revoked_at = NULL, revoked_reason = NULL \
 WHERE revoked_at IS NOT NULL AND revoked_reason IN ('refund', 'dispute') AND session_id IN \
 (SELECT session_id FROM payments WHERE payment_intent = $1) RETURNING id";
 
+/// A payment keeps the subscription it was first recorded for; a later report may add what an
+/// earlier one lacked.
+const UPSERT_SUBSCRIPTION_PAYMENT: &str = "\
+INSERT INTO subscription_payments (payment_intent, subscription_id, charge_id, invoice_id, \
+recorded_at) VALUES ($1, $2, $3, $4, $5) \
+ON CONFLICT (payment_intent) DO UPDATE SET \
+charge_id = COALESCE(subscription_payments.charge_id, excluded.charge_id), \
+invoice_id = COALESCE(subscription_payments.invoice_id, excluded.invoice_id)";
+
+const SELECT_SUBSCRIPTION_OF_PAYMENT: &str = "\
+SELECT subscription_id FROM subscription_payments WHERE payment_intent = $1";
+
+/// The kind of a refund or dispute of any payment of a subscription that takes the money back,
+/// if any: one chargeback of one invoice is enough to revoke. A Checkout Session's own
+/// PaymentIntent counts too (Stripe gives none in subscription mode today), so that restoring
+/// the subscription's licences can never undo a revocation made for it.
+const SELECT_ACTIVE_REVERSAL_OF_SUBSCRIPTION: &str = "\
+SELECT kind FROM payment_reversals WHERE active = 1 AND payment_intent IN \
+(SELECT payment_intent FROM subscription_payments WHERE subscription_id = $1 \
+UNION SELECT payment_intent FROM payments \
+WHERE subscription_id = $1 AND payment_intent IS NOT NULL) \
+ORDER BY kind LIMIT 1";
+
+/// As [`RESTORE_BY_PAYMENT_INTENT`]; only run for a subscription that has not ended.
+const RESTORE_BY_SUBSCRIPTION: &str = "\
+UPDATE licences SET revoked_at = NULL, revoked_reason = NULL \
+WHERE revoked_at IS NOT NULL AND revoked_reason IN ('refund', 'dispute') AND session_id IN \
+(SELECT session_id FROM payments WHERE subscription_id = $1) RETURNING id";
+
 const UPSERT_SUBSCRIPTION_PAID: &str = "\
 INSERT INTO subscriptions (id, licence_until, ended_at) VALUES ($1, $2, NULL) \
 ON CONFLICT (id) DO UPDATE SET licence_until = excluded.licence_until \
@@ -273,6 +322,46 @@ fn ids(rows: Vec<(String,)>) -> Vec<String> {
     rows.into_iter().map(|(id,)| id).collect()
 }
 
+/// Brings the licences of the subscription `$subscription` in line with the refunds and
+/// disputes recorded for its payments, in the open transaction `$tx`: revoked (at `$at`) while
+/// any takes money back, else restored from such a revocation unless the subscription ended
+/// (an end is final). Answers the ids revoked and restored. Derived from what is recorded, not
+/// from the event at hand, so the outcome does not depend on the order events arrive in.
+macro_rules! sync_subscription_reversals {
+    ($tx:ident, $subscription:expr, $at:expr) => {{
+        let active: Option<(String,)> = sqlx::query_as(SELECT_ACTIVE_REVERSAL_OF_SUBSCRIPTION)
+            .bind($subscription)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        match active {
+            Some((reason,)) => {
+                let rows: Vec<(String,)> = sqlx::query_as(REVOKE_BY_SUBSCRIPTION)
+                    .bind($at)
+                    .bind(reason)
+                    .bind($subscription)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                (ids(rows), Vec::new())
+            }
+            None => {
+                let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(SELECT_SUBSCRIPTION)
+                    .bind($subscription)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+                if row.is_some_and(|(_, ended_at)| ended_at.is_some()) {
+                    (Vec::new(), Vec::new())
+                } else {
+                    let rows: Vec<(String,)> = sqlx::query_as(RESTORE_BY_SUBSCRIPTION)
+                        .bind($subscription)
+                        .fetch_all(&mut *$tx)
+                        .await?;
+                    (Vec::new(), ids(rows))
+                }
+            }
+        }
+    }};
+}
+
 /// Applies `$effect` in the open transaction `$tx`, committing it, or rolls back on a duplicate;
 /// written once, expanded for each driver's transaction type.
 macro_rules! apply_in {
@@ -312,6 +401,14 @@ macro_rules! apply_in {
                 }
                 let mut expires_at = licence.expires_at;
                 if let Some(subscription) = &payment.subscription_id {
+                    if revoked_reason.is_none() {
+                        let row: Option<(String,)> =
+                            sqlx::query_as(SELECT_ACTIVE_REVERSAL_OF_SUBSCRIPTION)
+                                .bind(subscription)
+                                .fetch_optional(&mut *$tx)
+                                .await?;
+                        revoked_reason = row.map(|(kind,)| kind);
+                    }
                     let row: Option<(Option<i64>, Option<i64>)> =
                         sqlx::query_as(SELECT_SUBSCRIPTION)
                             .bind(subscription)
@@ -390,6 +487,18 @@ macro_rules! apply_in {
                             restored = ids(rows);
                         }
                     }
+                    // A subscription's invoice: its licences are found through the payment.
+                    let subscription: Option<(String,)> =
+                        sqlx::query_as(SELECT_SUBSCRIPTION_OF_PAYMENT)
+                            .bind(intent)
+                            .fetch_optional(&mut *$tx)
+                            .await?;
+                    if let Some((subscription,)) = subscription {
+                        let (more_revoked, more_restored) =
+                            sync_subscription_reversals!($tx, &subscription, *at);
+                        revoked.extend(more_revoked);
+                        restored.extend(more_restored);
+                    }
                 }
                 EventOutcome::Applied {
                     issued: false,
@@ -401,7 +510,19 @@ macro_rules! apply_in {
             EventEffect::SubscriptionPaid {
                 subscription_id,
                 licence_until,
+                invoice_id,
+                payments,
             } => {
+                for paid in payments {
+                    sqlx::query(UPSERT_SUBSCRIPTION_PAYMENT)
+                        .bind(&paid.payment_intent)
+                        .bind(subscription_id)
+                        .bind(&paid.charge_id)
+                        .bind(invoice_id)
+                        .bind($at)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
                 sqlx::query(UPSERT_SUBSCRIPTION_PAID)
                     .bind(subscription_id)
                     .bind(*licence_until)
@@ -417,10 +538,12 @@ macro_rules! apply_in {
                     .bind(subscription_id)
                     .fetch_all(&mut *$tx)
                     .await?;
+                // A refund or dispute of this invoice may have been recorded before it.
+                let (revoked, restored) = sync_subscription_reversals!($tx, subscription_id, $at);
                 EventOutcome::Applied {
                     issued: false,
-                    revoked: Vec::new(),
-                    restored: Vec::new(),
+                    revoked,
+                    restored,
                     extended: ids(rows),
                 }
             }

@@ -222,7 +222,10 @@ macro_rules! on_pool {
 
 // After `on_pool!`, which it uses.
 mod licences;
-pub use licences::{EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal, StoredLicence};
+pub use licences::{
+    EventEffect, EventOutcome, NewLicence, NewPayment, NewReversal, StoredLicence,
+    SubscriptionPayment,
+};
 
 const UPSERT: &str = "\
 INSERT INTO daily_counts (day, origin, outcome, version, conversions, bytes) \
