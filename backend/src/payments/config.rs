@@ -305,6 +305,9 @@ impl PaymentsConfig {
         let public_url = match &self.public_url {
             Some(url) => http_url("--public-url", url)?,
             None if live => return Err(PaymentsConfigError::LiveWithoutPublicUrl),
+            // A test server without its public address: the address it listens on, the
+            // loopback one when it listens on all of them (no browser opens 0.0.0.0).
+            None if addr.ip().is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
             None => format!("http://{addr}"),
         };
         if live && !public_url.starts_with("https://") {
@@ -460,6 +463,24 @@ mod tests {
         .unwrap();
         assert_eq!(settings.public_url, "http://127.0.0.1:8080");
         assert_eq!(settings.audience, "http://127.0.0.1:8080");
+        // Listening on every address, the loopback one stands for them: no browser opens
+        // http://0.0.0.0:8080, so licences for it would be refused everywhere.
+        for all in ["0.0.0.0:8080", "[::]:8080"] {
+            let settings = parse(&[
+                "--stripe-secret-key-file",
+                &key,
+                "--stripe-webhook-secret-file",
+                &webhook,
+                "--stripe-price-id",
+                "price_3",
+            ])
+            .unwrap()
+            .payments
+            .stripe(all.parse().unwrap())
+            .unwrap()
+            .unwrap();
+            assert_eq!(settings.audience, "http://127.0.0.1:8080", "{all}");
+        }
         assert_eq!(settings.api_base, "https://api.stripe.com/");
         assert_eq!(settings.mode, StripeMode::Payment);
         // The environment's values (set here as `skip` fields are, from the environment).

@@ -115,6 +115,14 @@ impl Payments {
                  in production), or the licences issued with it stop working"
             ),
         }
+        if config.public_url.is_none() {
+            tracing::warn!(
+                audience = %settings.audience,
+                "no MPP2XML_PUBLIC_URL: the licences sold here are for {}, and the app accepts \
+                 them only when it is opened at that address",
+                settings.audience
+            );
+        }
         let licensing = Licensing::new(key, config.licence_days, settings.audience.clone());
         tracing::info!(
             public_key = %licence::public_key_to_text(licensing.public_key()),
