@@ -25,8 +25,8 @@
 pub mod plan;
 
 pub use plan::{
-    Assigned, CustomField, CustomValue, DayException, Link, LinkKind, Plan, PlanResource,
-    PlanTask, ResourceKind, Span, WorkCalendar,
+    Assigned, CustomField, CustomValue, DayException, Link, LinkKind, Plan, PlanResource, PlanTask,
+    ResourceKind, Span, WorkCalendar,
 };
 use serde::{Deserialize, Serialize};
 

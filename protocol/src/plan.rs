@@ -105,7 +105,7 @@ impl Span {
 }
 
 /// How a task is linked to its predecessor.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LinkKind {
     /// Finish-to-start.
     #[default]
