@@ -415,13 +415,14 @@ impl State {
             ["UID"] => r.uid = text.parse().unwrap_or(0),
             ["ID"] => r.id = text.parse().unwrap_or(0),
             ["Name"] => r.name = clip(text, MAX_TEXT_BYTES, clipped),
-            ["Type"] => {
+            // `IsCostResource` comes later and makes a cost resource of a material one.
+            ["Type"] if r.kind != ResourceKind::Cost => {
                 r.kind = match text {
                     "0" => ResourceKind::Material,
-                    "2" => ResourceKind::Cost,
                     _ => ResourceKind::Work,
                 }
             }
+            ["IsCostResource"] if flag(text) => r.kind = ResourceKind::Cost,
             ["Group"] => r.group = clip(text, MAX_TEXT_BYTES, clipped),
             ["MaxUnits"] => r.max_units = text.parse().ok(),
             ["StandardRate"] => r.standard_rate = text.parse().ok(),

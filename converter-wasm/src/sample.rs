@@ -74,7 +74,8 @@ const SMALL: &[Spec] = &[
     Spec { name: "Portal 2.0 live", level: 3, days: 0, preds: &[(27, FS, 0)], who: &[(9, 1.0)], done: 0.0, slip: 2, critical: true },
 ];
 
-/// Resources of the small sample: (uid, name, kind, group, rate per hour, overtime rate).
+/// Resources of the small sample: (uid, name, kind, group, rate per hour, overtime rate); for
+/// material and cost resources the rate is a cost per assignment.
 #[rustfmt::skip]
 const PEOPLE: &[(i32, &str, ResourceKind, &str, f64, f64)] = &[
     (1, "Ana Lima", ResourceKind::Work, "Management", 85.0, 110.0),
@@ -83,9 +84,9 @@ const PEOPLE: &[(i32, &str, ResourceKind, &str, f64, f64)] = &[
     (4, "Diego Alves", ResourceKind::Work, "Quality", 55.0, 75.0),
     (5, "Eva Martins", ResourceKind::Work, "Design", 60.0, 80.0),
     (6, "Accessibility consultant", ResourceKind::Work, "External", 120.0, 120.0),
-    (7, "Test devices", ResourceKind::Material, "Equipment", 0.0, 0.0),
-    (8, "Cloud hosting", ResourceKind::Cost, "Infrastructure", 0.0, 0.0),
-    (9, "Launch event", ResourceKind::Cost, "Marketing", 0.0, 0.0),
+    (7, "Test devices", ResourceKind::Material, "Equipment", 250.0, 0.0),
+    (8, "Cloud hosting", ResourceKind::Cost, "Infrastructure", 1200.0, 0.0),
+    (9, "Launch event", ResourceKind::Cost, "Marketing", 5000.0, 0.0),
 ];
 
 /// The small sample: a software release of 31 tasks.
@@ -285,6 +286,7 @@ fn resources() -> Vec<Resource> {
             max_units: (kind == ResourceKind::Work).then_some(1.0),
             standard_rate: (kind == ResourceKind::Work).then_some(rate),
             overtime_rate: (kind == ResourceKind::Work).then_some(overtime),
+            cost_per_use: (kind != ResourceKind::Work).then_some(rate),
             material_label: (kind == ResourceKind::Material).then(|| "units".into()),
             calendar_uid: None,
             ..Resource::default()
@@ -389,10 +391,19 @@ fn schedule_with(
     }];
     let mut assignment_uid = 1;
     let mut resource_work: std::collections::HashMap<i32, (f64, f64)> = Default::default();
-    let rates: std::collections::HashMap<i32, f64> = project
+    // (rate per hour, cost per use) of each resource.
+    let rates: std::collections::HashMap<i32, (f64, f64)> = project
         .resources
         .iter()
-        .map(|r| (r.uid, r.standard_rate.unwrap_or(0.0)))
+        .map(|r| {
+            (
+                r.uid,
+                (
+                    r.standard_rate.unwrap_or(0.0),
+                    r.cost_per_use.unwrap_or(0.0),
+                ),
+            )
+        })
         .collect();
     for (i, spec) in specs.iter().enumerate() {
         let uid = i32::try_from(i + 1).unwrap_or(i32::MAX);
@@ -416,19 +427,26 @@ fn schedule_with(
         let mut cost = 0.0;
         if !summary {
             for &(resource_uid, units) in spec.who {
-                let hours = working_days as f64 * 8.0 * units;
-                let rate = rates.get(&resource_uid).copied().unwrap_or(0.0);
+                let (rate, per_use) = rates.get(&resource_uid).copied().unwrap_or_default();
+                // Only people (work resources) put hours in; the others cost per use.
+                let hours = if per_use > 0.0 {
+                    0.0
+                } else {
+                    working_days as f64 * 8.0 * units
+                };
+                let spent = hours * rate + per_use;
                 let entry = resource_work.entry(resource_uid).or_default();
                 entry.0 += hours;
-                entry.1 += hours * rate;
+                entry.1 += spent;
                 work += hours * 60.0;
-                cost += hours * rate;
+                cost += spent;
+                let days_worked = if hours > 0.0 { working_days } else { 0 };
                 project.assignments.push(assignment(
                     assignment_uid,
                     uid,
                     resource_uid,
                     units,
-                    working_days,
+                    days_worked,
                 ));
                 assignment_uid += 1;
             }
