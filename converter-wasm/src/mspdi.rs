@@ -372,11 +372,9 @@ impl State {
                 "Finish" => raw.baseline.2 = date(text),
                 _ => {}
             },
-            ["Baseline"] => {
-                if raw.baseline.0 == Some(0) {
-                    t.baseline_start = raw.baseline.1.take();
-                    t.baseline_finish = raw.baseline.2.take();
-                }
+            ["Baseline"] if raw.baseline.0 == Some(0) => {
+                t.baseline_start = raw.baseline.1.take();
+                t.baseline_finish = raw.baseline.2.take();
             }
             ["ExtendedAttribute", leaf] => match *leaf {
                 "FieldID" => raw.attr.0 = text.parse().ok(),

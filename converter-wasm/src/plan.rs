@@ -521,15 +521,17 @@ mod tests {
 
     #[test]
     fn no_cap_on_the_number_of_tasks() {
-        let mut p = Project::default();
-        p.tasks = (1..=12_000)
-            .map(|i| Task {
-                uid: i,
-                id: i,
-                outline_level: 1,
-                ..Task::default()
-            })
-            .collect();
+        let p = Project {
+            tasks: (1..=12_000)
+                .map(|i| Task {
+                    uid: i,
+                    id: i,
+                    outline_level: 1,
+                    ..Task::default()
+                })
+                .collect(),
+            ..Project::default()
+        };
         assert_eq!(Plan::of(&p).tasks.len(), 12_000);
     }
 

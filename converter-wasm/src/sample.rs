@@ -203,19 +203,17 @@ pub fn large() -> Project {
         }
     });
     let people = [1, 2, 3, 4, 5];
-    let mut uid = 1;
     let tasks: Vec<(i32, i64)> = project
         .tasks
         .iter()
         .filter(|t| !t.summary && t.id > 0)
         .map(|t| (t.uid, t.duration.map_or(0, |d| (d.minutes / 480.0) as i64)))
         .collect();
-    for (n, (task_uid, d)) in tasks.into_iter().enumerate() {
+    for (uid, (n, (task_uid, d))) in (1..).zip(tasks.into_iter().enumerate()) {
         let resource_uid = people.get(n % people.len()).copied().unwrap_or(1);
         project
             .assignments
             .push(assignment(uid, task_uid, resource_uid, 1.0, d));
-        uid += 1;
     }
     project
 }
