@@ -217,8 +217,8 @@ pub async fn convert(
 fn summary_of(header: &dyn Fn(&str) -> Option<String>) -> Summary {
     let count = |name: &str| {
         header(name)
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .unwrap_or(0.0)
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .unwrap_or(0)
     };
     Summary {
         format: header("X-Mpp-Version").unwrap_or_default(),

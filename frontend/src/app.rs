@@ -11,6 +11,7 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use licence::Feature;
+use protocol::Sample;
 use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -43,6 +44,18 @@ fn initial_lang() -> Lang {
         tags.push(tag);
     }
     Lang::pick(tags.iter().map(String::as_str))
+}
+
+/// The sample the "Try a sample plan" button builds: the small one, or with `?sample=large` in
+/// the address the one of 10,000 tasks (the button says so), for trying the viewer on a large
+/// plan and for the end-to-end tests.
+fn sample_of_page() -> Sample {
+    let search = window().location().search().unwrap_or_default();
+    let large = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|p| p.get("sample"))
+        .is_some_and(|v| v == "large");
+    if large { Sample::Large } else { Sample::Small }
 }
 
 fn files_of(list: Option<FileList>) -> Vec<File> {
@@ -140,6 +153,15 @@ fn App() -> impl IntoView {
         wasm_bindgen_futures::spawn_local(download_all(items, server_xml));
     };
     let clear = move |_| bridge.with_value(|b| b.clear_finished());
+    let sample = sample_of_page();
+    let try_sample = move |_| bridge.with_value(|b| b.add_sample(sample));
+    let sample_label = move || {
+        let v = lang.get().viewer();
+        match sample {
+            Sample::Small => v.try_sample,
+            Sample::Large => v.try_sample_large,
+        }
+    };
 
     let status = move || {
         let t = lang.get().texts();
@@ -242,6 +264,11 @@ fn App() -> impl IntoView {
                 <label for="file-input" class="visually-hidden">{move || t().drop_zone}</label>
                 <input id="file-input" class="visually-hidden" type="file" multiple=true
                     accept=".mpp,.mpt" tabindex="-1" node_ref=input_ref on:change=on_pick />
+                <div class="sample">
+                    <button type="button" id="try-sample" class="secondary" on:click=try_sample
+                        aria-describedby="sample-hint">{sample_label}</button>
+                    <p id="sample-hint" class="hint">{move || lang.get().viewer().sample_hint}</p>
+                </div>
                 <p id="status" class="status" role="status" aria-live="polite">{status}</p>
             </section>
             <LicencePanel lang=lang pro=pro payments=payments required=required />
@@ -317,11 +344,15 @@ fn file_card(
         let result = item.result.get()?;
         let t = t();
         let s = &result.summary;
-        let mut version = format!("{}: {}", t.format, s.format);
+        let mut version = if result.sample {
+            lang.get().viewer().sample_format.to_string()
+        } else {
+            format!("{}: {}", t.format, s.format)
+        };
         if s.template {
             version.push_str(&format!(" ({})", t.template));
         }
-        if !s.application.is_empty() {
+        if !s.application.is_empty() && !result.sample {
             version.push_str(&format!(" · {}: {}", t.saved_by, s.application));
         }
         let counts = crate::preview::counts_line(t, s);

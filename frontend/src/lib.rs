@@ -9,6 +9,7 @@ pub mod fallback;
 pub mod format;
 pub mod i18n;
 pub mod pro;
+pub mod viewer;
 pub mod zip;
 
 #[cfg(target_arch = "wasm32")]
