@@ -220,7 +220,9 @@ test('a corpus file opens in the viewer with its tasks, links and resources', as
   await page.locator(ROWS).first().click();
   await expect(page.locator('#task-details h3')).toContainText(names[0]);
   await page.locator('#viewer-tab-resources').click();
-  await expect(page.locator('#resource-table tr.resource-row')).toHaveCount(5);
+  const resources = await page.locator('#resource-table tr.resource-row td:nth-child(2)').allTextContents();
+  expect(resources.length).toBeGreaterThan(0);
+  for (const n of resources) expect(xml).toContain(`<Name>${n}</Name>`);
   expect(await axeViolations(page)).toEqual([]);
 });
 

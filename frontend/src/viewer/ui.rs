@@ -5,9 +5,11 @@
 use super::model::{Model, ROW_HEIGHT, Zoom, link_path, ticks};
 use crate::format;
 use crate::i18n::{Lang, Texts, ViewerTexts, fill};
+use leptos::attr::custom::custom_attribute;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use leptos::tachys::view::add_attr::AddAnyAttr;
 use protocol::{CustomValue, LinkKind, Plan, PlanTask, ResourceKind};
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
@@ -140,7 +142,7 @@ pub fn Viewer(
     let scroll_left = RwSignal::new(0.0f64);
     let view_height = RwSignal::new(600.0f64);
     let view_width = RwSignal::new(1200.0f64);
-    let printing = printing();
+    let printing = RwSignal::from(printing());
     let scroller = NodeRef::<html::Div>::new();
     let details_heading = NodeRef::<html::H3>::new();
 
@@ -165,7 +167,7 @@ pub fn Viewer(
         p
     });
     let match_set = Memo::new(move |_| matches.with(|v| v.iter().copied().collect::<HashSet<_>>()));
-    let p = printing.clone();
+    let p = printing;
     // The rows in the page: those in view and a few around them; all of them when printing.
     let window_range = Memo::new(move |_| {
         let shown = visible.with(|v| v.len());
@@ -183,7 +185,7 @@ pub fn Viewer(
         let (a, b) = window_range.get();
         visible.with(|v| v.get(a..b).map(<[usize]>::to_vec).unwrap_or_default())
     });
-    let p = printing.clone();
+    let p = printing;
     // A printed chart fits the page, whatever the zoom on screen.
     let effective_zoom = Memo::new(move |_| {
         if p.get() {
@@ -195,7 +197,7 @@ pub fn Viewer(
     let first_day = model.first_day;
     let chart_width = Memo::new(move |_| (days * effective_zoom.get().px_per_day()).ceil());
     let x_of = move |day: f64, ppd: f64| (day - first_day) * ppd;
-    let p = printing.clone();
+    let p = printing;
     // The part of the chart drawn: what is in view and a margin, or all of it when printing.
     let x_range = Memo::new(move |_| {
         let width = chart_width.get();
@@ -209,7 +211,12 @@ pub fn Viewer(
         )
     });
 
+    let p = printing;
     let measure = move || {
+        // While printing every row is laid out: the box's size then is not the screen's.
+        if p.get_untracked() {
+            return;
+        }
         if let Some(el) = scroller.get_untracked() {
             scroll_top.set(f64::from(el.scroll_top()));
             scroll_left.set(f64::from(el.scroll_left()));
@@ -217,7 +224,12 @@ pub fn Viewer(
             view_width.set(f64::from(el.client_width()));
         }
     };
-    request_animation_frame(measure);
+    let p = printing;
+    Effect::new(move |_| {
+        if !p.get() {
+            request_animation_frame(measure);
+        }
+    });
     let resize = window_event_listener(ev::resize, move |_| measure());
     on_cleanup(move || resize.remove());
 
@@ -381,6 +393,7 @@ pub fn Viewer(
         let task = plan_rows.tasks.get(i).cloned().unwrap_or_default();
         let has_children = m.rows.get(i).is_some_and(|r| r.has_children);
         let level = task.outline_level.clamp(1, 10).to_string();
+        let task_level = task.outline_level.max(1).to_string();
         let name = task.name.clone();
         let toggle = has_children.then(|| {
             let label_name = name.clone();
@@ -419,7 +432,6 @@ pub fn Viewer(
         view! {
             <div role="row" id=format!("vt-row-{i}") class=class data-level=level
                 data-id=task.id.to_string()
-                attr:aria-level=task.outline_level.max(1).to_string()
                 aria-rowindex=move || positions.with(|p| p.get(i).map_or(0, |p| p + 2)).to_string()
                 aria-expanded=move || has_children.then(|| (!collapsed.with(|c| c.contains(&i))).to_string())
                 aria-selected=move || (selected.get() == Some(i)).to_string()
@@ -442,6 +454,8 @@ pub fn Viewer(
                 <div role="gridcell" class="vt-cell vt-num">{format::percent(t, task.percent_complete)}</div>
             </div>
         }
+        // The macro has no method for `aria-level`; set as a plain attribute.
+        .add_any_attr(custom_attribute("aria-level", task_level))
     };
 
     // ---- the chart ----
@@ -691,7 +705,7 @@ pub fn Viewer(
         let (a, _) = window_range.get();
         format!("translateY({}px)", a as f64 * ROW_HEIGHT)
     };
-    let p = printing.clone();
+    let p = printing;
     let active_descendant = move || {
         let i = active.get();
         let in_window = window_rows.with(|w| w.contains(&i));
@@ -1032,7 +1046,10 @@ pub fn Viewer(
                 </div>
                 <p id="vt-hint" class="hint">{v.grid_hint}</p>
                 {empty}
-                <div class="viewer-scroll" node_ref=scroller on:scroll=on_scroll>
+                // Focusable, so the chart can be scrolled from the keyboard (on a phone it is
+                // alone, without the table).
+                <div class="viewer-scroll" node_ref=scroller on:scroll=on_scroll tabindex="0"
+                    role="region" aria-label=v.tab_tasks>
                     <div class="viewer-canvas">
                         <div id="vt-grid" class="vt" role="treegrid" tabindex="0" aria-label=v.grid_label
                             aria-describedby="vt-hint"
