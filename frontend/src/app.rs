@@ -450,7 +450,8 @@ fn file_card(
             data-where=move || item.result.with(|r| r.as_ref().map(|d| if d.on_server { "server" } else { "browser" }))>
             <div class="file-head">
                 <span class="file-name">{name.clone()}</span>
-                <span class="file-size">{move || format::size(t(), item.size)}</span>
+                // A sample plan is not a file: it has no size to show.
+                {(item.size > 0.0).then(|| view! { <span class="file-size">{move || format::size(t(), item.size)}</span> })}
                 <span class="badge" data-state=move || item.state.get().code()>{state_label}</span>
             </div>
             <div class="file-progress">

@@ -203,6 +203,9 @@ test('the 10,000-task sample: every task, only the rows in view in the page, scr
   await page.fill('#viewer-search', 'Phase 420 task 7');
   await expect(page.locator('#viewer-search-count')).toHaveText('1 of 1');
   await expect(page.locator(`${ROWS}.current-match .vt-name-text`)).toHaveText('Phase 420 task 7');
+  // Its row and its bar are brought into view (phase 420 task 7 is task 8388).
+  await expect(page.locator(`${ROWS}[data-id="8388"]`)).toBeInViewport();
+  await expect(page.locator('.vg-row[data-task="8388"] .vg-bar')).toBeInViewport();
   await screenshot(page, 'viewer-large-1280');
 });
 

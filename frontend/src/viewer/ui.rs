@@ -16,6 +16,8 @@ use std::sync::{Arc, OnceLock};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+/// Width of the table (sticky over the chart's left part), as in viewer.css.
+const TABLE_WIDTH: f64 = 620.0;
 /// Height of the sticky header (two timescale rows), in CSS pixels.
 const HEADER_HEIGHT: f64 = 44.0;
 /// Rows rendered above and below the ones in view, so a fast scroll does not show gaps.
@@ -269,13 +271,26 @@ pub fn Viewer(
             });
         }
         active.set(i);
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
         if let Some(pos) = position_of(i) {
-            // Centred, so the match is easy to see.
-            if let Some(el) = scroller.get_untracked() {
-                let room = f64::from(el.client_height()) - HEADER_HEIGHT;
-                let top = (pos as f64 * ROW_HEIGHT - room / 3.0).max(0.0);
-                el.set_scroll_top(top as i32);
-                scroll_top.set(top);
+            // A third of the way down, so the match is easy to see.
+            let room = f64::from(el.client_height()) - HEADER_HEIGHT;
+            let top = (pos as f64 * ROW_HEIGHT - room / 3.0).max(0.0);
+            el.set_scroll_top(top as i32);
+            scroll_top.set(top);
+        }
+        // And its bar in view, when the chart is scrolled elsewhere.
+        let start = stored_model.with_value(|m| m.rows.get(i).and_then(|r| r.start));
+        if let Some(start) = start {
+            let x = x_of(start, effective_zoom.get_untracked().px_per_day());
+            let left = f64::from(el.scroll_left());
+            let width = f64::from(el.client_width()) - TABLE_WIDTH;
+            if x < left || x > left + width.max(100.0) - 40.0 {
+                let next = (x - 40.0).max(0.0);
+                el.set_scroll_left(next as i32);
+                scroll_left.set(next);
             }
         }
     };
@@ -551,7 +566,10 @@ pub fn Viewer(
                     })
                     .flatten();
                 if task.hide_bar {
-                    return Some(view! { <g class="vg-row" data-hidden-bar="true">{base}</g> }.into_any());
+                    return Some(
+                        view! { <g class="vg-row" data-task=task.id.to_string() data-hidden-bar="true">{base}</g> }
+                            .into_any(),
+                    );
                 }
                 let (start, finish) = (row.start?, row.finish?);
                 let x0 = x_of(start, ppd);
