@@ -11,6 +11,9 @@
 //! is therefore an envelope `{message, buffer}`: [`MESSAGE_KEY`] holds the serialised
 //! [`Request`] or [`Reply`], [`BUFFER_KEY`] the buffer when the message has one.
 //!
+//! The server's JSON answers the page reads ([`server`]) are here too, written by the backend
+//! and read by the page from the same types.
+//!
 //! The crate is plain Rust and serde, so everything here is tested on the host.
 //!
 //! ```
@@ -23,12 +26,14 @@
 #![warn(missing_docs)]
 
 pub mod plan;
+pub mod server;
 
 pub use plan::{
     Assigned, CustomField, CustomValue, DayException, Link, LinkKind, Plan, PlanResource, PlanTask,
     ResourceKind, Span, WorkCalendar,
 };
 use serde::{Deserialize, Serialize};
+pub use server::{ClientConfig, ProblemReply};
 
 /// The envelope's key of the typed message.
 pub const MESSAGE_KEY: &str = "message";

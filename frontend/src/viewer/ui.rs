@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 /// Width of the table (sticky over the chart's left part), as in viewer.css.
-const TABLE_WIDTH: f64 = 620.0;
+const TABLE_WIDTH: f64 = 640.0;
 /// Height of the sticky header (two timescale rows), in CSS pixels.
 const HEADER_HEIGHT: f64 = 44.0;
 /// Rows rendered above and below the ones in view, so a fast scroll does not show gaps.
