@@ -565,9 +565,10 @@ pub fn Viewer(
                         Some(view! { <rect class="vg-baseline" x=x y=y + 21.0 width=w height=4></rect> })
                     })
                     .flatten();
+                // "Hide bar": Project draws nothing for the task, its baseline included.
                 if task.hide_bar {
                     return Some(
-                        view! { <g class="vg-row" data-task=task.id.to_string() data-hidden-bar="true">{base}</g> }
+                        view! { <g class="vg-row" data-task=task.id.to_string() data-hidden-bar="true"></g> }
                             .into_any(),
                     );
                 }
