@@ -244,6 +244,19 @@ mod tests {
         assert!(json["detail"].as_str().unwrap().contains("1000 bytes"));
     }
 
+    /// The app reads problems into the protocol's type: every member it uses is there.
+    #[test]
+    fn the_app_reads_the_members_it_uses() {
+        let json = Problem::too_large(1000).to_json();
+        let read: protocol::ProblemReply = serde_json::from_value(json).unwrap();
+        assert_eq!(read.code, "too_large");
+        assert_eq!(read.max_bytes, Some(1000.0));
+        assert!(read.detail.contains("1000 bytes"));
+        let json = Problem::busy("full", Duration::from_secs(3)).to_json();
+        let read: protocol::ProblemReply = serde_json::from_value(json).unwrap();
+        assert_eq!((read.code.as_str(), read.retry_after), ("busy", Some(3.0)));
+    }
+
     #[test]
     fn an_extension_cannot_replace_a_standard_member() {
         let json = Problem::bad_request("x").with("status", 200).to_json();

@@ -1,23 +1,24 @@
 //! mpp2xml's engine in a Web Worker.
 //!
-//! The worker (bin `worker`, built by Trunk as `worker.js` + `worker_bg.wasm`) speaks this
-//! protocol with the page, one plain object per message:
+//! The worker (bin `worker`, built by Trunk as `worker.js` + `worker_bg.wasm`) and the page
+//! speak the typed protocol of the `protocol` crate: each message is an envelope of a
+//! serialised [`protocol::Request`] or [`protocol::Reply`] and, when it carries bytes, an
+//! `ArrayBuffer` transferred (moved, not copied) beside it — the file going in, the XML coming
+//! back.
 //!
-//! - worker → page `{type:"ready"}` once, before anything else: messages sent earlier are lost;
-//! - page → worker `{type:"convert", id, name, bytes}` with `bytes` an `ArrayBuffer`
-//!   transferred, not copied;
-//! - worker → page `{type:"progress", id, stage, fraction}` while it works;
-//! - worker → page `{type:"done", id, ms, xml, summary, warnings, preview}` with `xml` an
-//!   `ArrayBuffer` transferred back, or `{type:"error", id, kind, message}`.
-//!
-//! The conversion itself ([`run`]) and the preview ([`preview`]) are plain Rust, tested on the
+//! The conversion ([`run`]), the viewer's plan ([`plan`]), the MSPDI reader for files the
+//! server converted ([`mspdi`]) and the sample plans ([`sample`]) are plain Rust, tested on the
 //! host; only [`worker`] touches the browser.
 
-pub mod preview;
+pub mod mspdi;
+pub mod plan;
+pub mod sample;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
 
 use converter::{ConvertError, Options, Summary};
+use plan::PlanOf;
+use protocol::Plan;
 
 /// What one successful conversion hands back to the page.
 #[derive(Debug, Clone)]
@@ -28,11 +29,11 @@ pub struct Outcome {
     pub summary: Summary,
     /// Problems that did not stop the conversion.
     pub warnings: Vec<String>,
-    /// The tables the page shows.
-    pub preview: preview::Preview,
+    /// What the viewer shows.
+    pub plan: Plan,
 }
 
-/// Reads the file, builds the preview from the model and writes the XML, reporting progress
+/// Reads the file, builds the plan from the model and writes the XML, reporting progress
 /// the way [`converter::convert`] does. The XML is written from the same reading, under the
 /// same budgets, so it is identical to what `convert` (and the CLI) produce.
 pub fn run(input: &[u8], options: &mut Options<'_>) -> Result<Outcome, ConvertError> {
@@ -41,7 +42,7 @@ pub fn run(input: &[u8], options: &mut Options<'_>) -> Result<Outcome, ConvertEr
         p(converter::Stage::Writing, 0.9);
     }
     let xml = read.write_mspdi()?;
-    let preview = preview::Preview::of(&read.project);
+    let plan = Plan::of(&read.project);
     if let Some(p) = options.progress.as_deref_mut() {
         p(converter::Stage::Done, 1.0);
     }
@@ -49,7 +50,23 @@ pub fn run(input: &[u8], options: &mut Options<'_>) -> Result<Outcome, ConvertEr
         xml,
         summary: Summary::of(&read.project),
         warnings: read.warnings,
-        preview,
+        plan,
+    })
+}
+
+/// A sample plan made here, through the same path as a converted file: its XML (written by
+/// the engine's MSPDI writer), its summary and its plan.
+pub fn sample(which: protocol::Sample) -> Result<Outcome, ConvertError> {
+    let project = match which {
+        protocol::Sample::Small => sample::small(),
+        protocol::Sample::Large => sample::large(),
+    };
+    let xml = converter::write_mspdi(&project)?;
+    Ok(Outcome {
+        xml,
+        summary: Summary::of(&project),
+        warnings: Vec::new(),
+        plan: Plan::of(&project),
     })
 }
 

@@ -6,9 +6,10 @@
 
 use crate::bridge::Summary;
 use crate::fallback::{Problem, ServerConfig, ServerFailure, convert_url};
-use crate::js::{get, get_bool, get_f64, get_str, local_storage};
+use crate::js::local_storage;
 use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use leptos::prelude::window;
+use protocol::{ClientConfig, ProblemReply};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -73,17 +74,19 @@ pub async fn fetch_config() -> ConfigAnswer {
         Ok(promise) => JsFuture::from(promise).await,
         Err(err) => Err(err),
     };
-    let Ok(json) = json else {
+    let Some(reply) = json
+        .ok()
+        .and_then(|json| serde_wasm_bindgen::from_value::<ClientConfig>(json).ok())
+    else {
         return ConfigAnswer::NoApi;
     };
     match ServerConfig::new(
-        get_f64(&json, "browser_max_bytes"),
-        get_f64(&json, "upload_max_bytes"),
+        reply.browser_max_bytes as f64,
+        reply.upload_max_bytes as f64,
     ) {
-        Some(config) => ConfigAnswer::Live(config.with_licensing(
-            get_bool(&json, "payments"),
-            get_bool(&json, "licence_required"),
-        )),
+        Some(config) => {
+            ConfigAnswer::Live(config.with_licensing(reply.payments, reply.licence_required))
+        }
         None => ConfigAnswer::NoApi,
     }
 }
@@ -217,8 +220,8 @@ pub async fn convert(
 fn summary_of(header: &dyn Fn(&str) -> Option<String>) -> Summary {
     let count = |name: &str| {
         header(name)
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .unwrap_or(0.0)
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .unwrap_or(0)
     };
     Summary {
         format: header("X-Mpp-Version").unwrap_or_default(),
@@ -234,17 +237,16 @@ fn summary_of(header: &dyn Fn(&str) -> Option<String>) -> Summary {
 /// The members of a problem+json body the app uses; an empty problem when the body is not one.
 fn problem_of(body: &[u8]) -> Problem {
     let text = String::from_utf8_lossy(body);
-    let Ok(json) = js_sys::JSON::parse(&text) else {
-        return Problem::default();
-    };
-    if !json.is_object() {
-        return Problem::default();
-    }
+    let reply = js_sys::JSON::parse(&text)
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|json| serde_wasm_bindgen::from_value::<ProblemReply>(json).ok())
+        .unwrap_or_default();
     Problem {
-        code: get_str(&json, "code"),
-        detail: get_str(&json, "detail"),
-        kind: get_str(&json, "kind"),
-        max_bytes: get(&json, "max_bytes").as_f64(),
-        retry_after: get(&json, "retry_after").as_f64(),
+        code: reply.code,
+        detail: reply.detail,
+        kind: reply.kind,
+        max_bytes: reply.max_bytes,
+        retry_after: reply.retry_after,
     }
 }

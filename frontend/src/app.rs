@@ -13,6 +13,7 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use licence::Feature;
+use protocol::Sample;
 use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
@@ -52,6 +53,18 @@ fn initial_lang() -> Lang {
         tags.push(tag);
     }
     Lang::pick(tags.iter().map(String::as_str))
+}
+
+/// The sample the "Try a sample plan" button builds: the small one, or with `?sample=large` in
+/// the address the one of 10,000 tasks (the button says so), for trying the viewer on a large
+/// plan and for the end-to-end tests.
+fn sample_of_page() -> Sample {
+    let search = window().location().search().unwrap_or_default();
+    let large = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|p| p.get("sample"))
+        .is_some_and(|v| v == "large");
+    if large { Sample::Large } else { Sample::Small }
 }
 
 fn files_of(list: Option<FileList>) -> Vec<File> {
@@ -154,6 +167,15 @@ fn App() -> impl IntoView {
         wasm_bindgen_futures::spawn_local(download_all(items, server_xml));
     };
     let clear = move |_| bridge.with_value(|b| b.clear_finished());
+    let sample = sample_of_page();
+    let try_sample = move |_| bridge.with_value(|b| b.add_sample(sample));
+    let sample_label = move || {
+        let v = lang.get().viewer();
+        match sample {
+            Sample::Small => v.try_sample,
+            Sample::Large => v.try_sample_large,
+        }
+    };
 
     let status = move || {
         let t = lang.get().texts();
@@ -247,6 +269,11 @@ fn App() -> impl IntoView {
                 <label for="file-input" class="visually-hidden">{move || t().drop_zone}</label>
                 <input id="file-input" class="visually-hidden" type="file" multiple=true
                     accept=".mpp,.mpt" tabindex="-1" node_ref=input_ref on:change=on_pick />
+                <div class="sample">
+                    <button type="button" id="try-sample" class="secondary" on:click=try_sample
+                        aria-describedby="sample-hint">{sample_label}</button>
+                    <p id="sample-hint" class="hint">{move || lang.get().viewer().sample_hint}</p>
+                </div>
                 <p id="status" class="status" role="status" aria-live="polite">{status}</p>
             </section>
             <LicencePanel lang=lang pro=pro payments=payments required=required />
@@ -337,11 +364,15 @@ fn file_card(
         let result = item.result.get()?;
         let t = t();
         let s = &result.summary;
-        let mut version = format!("{}: {}", t.format, s.format);
+        let mut version = if result.sample {
+            lang.get().viewer().sample_format.to_string()
+        } else {
+            format!("{}: {}", t.format, s.format)
+        };
         if s.template {
             version.push_str(&format!(" ({})", t.template));
         }
-        if !s.application.is_empty() {
+        if !s.application.is_empty() && !result.sample {
             let product = words::product(t, &s.application);
             version.push_str(&format!(" · {}: {product}", t.saved_by));
         }
@@ -455,7 +486,8 @@ fn file_card(
             data-where=move || item.result.with(|r| r.as_ref().map(|d| if d.on_server { "server" } else { "browser" }))>
             <div class="file-head">
                 <span class="file-name">{name.clone()}</span>
-                <span class="file-size">{move || format::size(t(), item.size)}</span>
+                // A sample plan is not a file: it has no size to show.
+                {(item.size > 0.0).then(|| view! { <span class="file-size">{move || format::size(t(), item.size)}</span> })}
                 <span class="badge" data-state=move || item.state.get().code()>{state_label}</span>
             </div>
             <div class="file-progress">
@@ -472,32 +504,22 @@ fn file_card(
     }
 }
 
-/// What the card counts: the preview's rows for a file converted in the browser (the engine's
-/// summary also counts the project summary task and resource 0, which the preview leaves
-/// out), the server's counts for a file it converted (it sends no rows).
+/// What the card counts: the viewer's rows once the plan is read (the engine's summary also
+/// counts the project summary task and resource 0, which the viewer leaves out), else the
+/// summary's counts.
 fn shown_counts(done: &crate::bridge::Converted) -> Counts {
     let s = &done.summary;
-    let whole = |n: f64| {
-        if n.is_finite() && n > 0.0 {
-            n as u64
-        } else {
-            0
+    let (tasks, resources) = match &done.plan {
+        crate::bridge::PlanState::Ready(plan) => {
+            (plan.tasks.len() as u64, plan.resources.len() as u64)
         }
+        _ => (u64::from(s.tasks), u64::from(s.resources)),
     };
-    if done.on_server {
-        Counts {
-            tasks: whole(s.tasks),
-            resources: whole(s.resources),
-            assignments: whole(s.assignments),
-            calendars: whole(s.calendars),
-        }
-    } else {
-        Counts {
-            tasks: done.tasks.len() as u64,
-            resources: done.resources.len() as u64,
-            assignments: whole(s.assignments),
-            calendars: whole(s.calendars),
-        }
+    Counts {
+        tasks,
+        resources,
+        assignments: u64::from(s.assignments),
+        calendars: u64::from(s.calendars),
     }
 }
 

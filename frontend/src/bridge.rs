@@ -1,18 +1,20 @@
-//! The page's side of the worker protocol (see the `converter-wasm` crate): a queue of files
-//! converted one after another, each file's state in signals the view reads. Files above the
-//! server's browser limit, and a file the worker dies on, are converted on the server instead
-//! (one at a time, beside the worker).
+//! The page's side of the worker protocol (the `protocol` crate's typed messages): a queue of
+//! files converted one after another, each file's state in signals the view reads. Files above
+//! the server's browser limit, and a file the worker dies on, are converted on the server
+//! instead (one at a time, beside the worker), and their XML is then read into a plan by the
+//! worker, so they get the viewer too. Sample plans are built by the worker in the same queue.
 
 use crate::account::Pro;
 use crate::api::{self, ConfigAnswer, Phase, ServerReply};
 use crate::consent::{self, Choice, Next, Waiting};
 use crate::fallback::{self, Fallback, ServerConfig, ServerFailure};
 use crate::i18n::Texts;
-use crate::js::{get, get_bool, get_f64, get_str};
 use crate::pro::Lock;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use licence::Feature;
+pub use protocol::Summary;
+use protocol::{BUFFER_KEY, MESSAGE_KEY, Plan, Reply, Request, Sample};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -56,41 +58,16 @@ impl State {
     }
 }
 
-/// The numbers of what was read.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Summary {
-    pub format: String,
-    pub application: String,
-    pub template: bool,
-    pub tasks: f64,
-    pub resources: f64,
-    pub assignments: f64,
-    pub calendars: f64,
-}
-
-/// One task row of the preview.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskRow {
-    pub id: f64,
-    pub name: String,
-    pub outline_level: f64,
-    pub duration_value: f64,
-    pub duration_unit: String,
-    pub start: String,
-    pub finish: String,
-    pub percent_complete: f64,
-    pub resources: String,
-    pub summary: bool,
-    pub milestone: bool,
-}
-
-/// One resource row of the preview.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResourceRow {
-    pub id: f64,
-    pub name: String,
-    pub kind: String,
-    pub max_units: Option<f64>,
+/// The viewer's plan of a converted file.
+#[derive(Debug, Clone)]
+pub enum PlanState {
+    /// Ready to show.
+    Ready(Arc<Plan>),
+    /// The worker is reading the XML the server sent back.
+    Reading,
+    /// No plan: the worker could not read the server's XML (the sentence says why), or the
+    /// XML was too large to read into one.
+    Unavailable(String),
 }
 
 /// A converted file.
@@ -98,8 +75,8 @@ pub struct ResourceRow {
 pub struct Converted {
     pub summary: Summary,
     pub warnings: Vec<String>,
-    pub tasks: Arc<Vec<TaskRow>>,
-    pub resources: Arc<Vec<ResourceRow>>,
+    /// What the viewer shows.
+    pub plan: PlanState,
     /// The XML, kept for the ZIP of all files. `None` for the server's XML, which stays out of
     /// the app's memory (the fallback is for files too large for the device) in a blob the
     /// bridge keeps ([`Bridge::server_xml`]).
@@ -108,8 +85,10 @@ pub struct Converted {
     pub url: String,
     /// Conversion time in ms: the worker's, or the server's round trip.
     pub ms: f64,
-    /// Converted on the server: there are counts but no preview tables.
+    /// Converted on the server (its plan is read from the XML it sent back).
     pub on_server: bool,
+    /// A sample plan made by the worker, not a file.
+    pub sample: bool,
 }
 
 /// Why a file failed.
@@ -186,6 +165,12 @@ pub struct Bridge {
     /// The XML of each file the server converted.
     server_xml: RefCell<HashMap<u32, Blob>>,
     next_id: Cell<u32>,
+    /// Sample plans waiting for the worker (they go before files: they are quick).
+    samples: RefCell<VecDeque<(u32, Sample)>>,
+    /// The sample in the worker, if one is.
+    sample_busy: Cell<Option<u32>>,
+    /// Server XML waiting for the worker to start, to be read into plans.
+    pending_xml: RefCell<Vec<(u32, Blob)>>,
     /// The licence, for the Pro gates and the server's `Authorization`.
     pro: Pro,
     /// The files added together with an earlier one (several at once: a Pro feature).
@@ -225,6 +210,9 @@ impl Bridge {
             server_busy: Cell::new(false),
             server_xml: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
+            samples: RefCell::new(VecDeque::new()),
+            sample_busy: Cell::new(None),
+            pending_xml: RefCell::new(Vec::new()),
             pro,
             followers: RefCell::new(HashSet::new()),
             locked: RefCell::new(Vec::new()),
@@ -311,6 +299,31 @@ impl Bridge {
             self.items.update(|v| v.push(item));
             self.queue.borrow_mut().push_back((id, file));
         }
+        self.pump();
+    }
+
+    /// Queues a sample plan for the worker to build; it then shows like a converted file.
+    pub fn add_sample(self: &Rc<Self>, sample: Sample) {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let name = match sample {
+            Sample::Small => "mpp2xml-sample.mpp",
+            Sample::Large => "mpp2xml-sample-10000-tasks.mpp",
+        };
+        let item = Item {
+            id,
+            name: StoredValue::new(name.to_owned()),
+            size: 0.0,
+            state: RwSignal::new(State::Queued),
+            stage: RwSignal::new(String::new()),
+            fraction: RwSignal::new(0.0),
+            result: RwSignal::new(None),
+            failure: RwSignal::new(None),
+            fallback: RwSignal::new(None),
+            lock: RwSignal::new(None),
+        };
+        self.items.update(|v| v.push(item));
+        self.samples.borrow_mut().push_back((id, sample));
         self.pump();
     }
 
@@ -454,9 +467,24 @@ impl Bridge {
         }
     }
 
-    /// Sends the next file when the worker is free.
+    /// Sends the next sample, else the next file, when the worker is free.
     fn pump_worker(self: &Rc<Self>) {
-        if !self.ready.get_untracked() || self.busy.borrow().is_some() {
+        if !self.ready.get_untracked()
+            || self.busy.borrow().is_some()
+            || self.sample_busy.get().is_some()
+        {
+            return;
+        }
+        let next_sample = self.samples.borrow_mut().pop_front();
+        if let Some((id, sample)) = next_sample {
+            self.sample_busy.set(Some(id));
+            if let Some(item) = self.item(id) {
+                item.state.set(State::Converting);
+            }
+            if let Err(err) = self.post(&Request::Sample { id, sample }, None) {
+                web_sys::console::error_1(&err);
+                self.worker_failed(id, local_failure("other", String::new()));
+            }
             return;
         }
         let Some((id, file)) = self.queue.borrow_mut().pop_front() else {
@@ -474,13 +502,8 @@ impl Bridge {
             };
             if let Err(err) = sent {
                 web_sys::console::error_1(&err);
-                this.worker_failed(
-                    id,
-                    Failure::Local {
-                        kind: "read".into(),
-                        message: err.as_string().unwrap_or_default(),
-                    },
-                );
+                let message = err.as_string().unwrap_or_default();
+                this.worker_failed(id, local_failure("read", message));
             }
         });
     }
@@ -528,8 +551,9 @@ impl Bridge {
             match answer {
                 Ok(reply) => match from_server(&reply, ms) {
                     Ok((done, blob)) => {
-                        this.server_xml.borrow_mut().insert(id, blob);
+                        this.server_xml.borrow_mut().insert(id, blob.clone());
                         this.finish_done(id, done);
+                        this.read_plan(id, blob);
                     }
                     Err(err) => {
                         web_sys::console::error_1(&err);
@@ -549,49 +573,126 @@ impl Bridge {
     }
 
     fn send(&self, id: u32, name: &str, buffer: &JsValue) -> Result<(), JsValue> {
-        let msg = Object::new();
-        Reflect::set(&msg, &"type".into(), &"convert".into())?;
-        Reflect::set(&msg, &"id".into(), &id.into())?;
-        Reflect::set(&msg, &"name".into(), &name.into())?;
-        Reflect::set(&msg, &"bytes".into(), buffer)?;
+        let request = Request::Convert {
+            id,
+            name: name.to_owned(),
+        };
+        // Transferred: the page's copy of the bytes is gone once the worker has them.
+        self.post(&request, Some(buffer))
+    }
+
+    /// Posts a typed request to the worker, in the protocol's envelope, with `buffer`
+    /// transferred beside it.
+    fn post(&self, request: &Request, buffer: Option<&JsValue>) -> Result<(), JsValue> {
+        let envelope = Object::new();
+        let message = serde_wasm_bindgen::to_value(request)?;
+        Reflect::set(&envelope, &MESSAGE_KEY.into(), &message)?;
         let worker = self.worker.borrow();
         let worker = worker.as_ref().ok_or_else(|| JsValue::from("no worker"))?;
-        // Transferred: the page's copy of the bytes is gone once the worker has them.
-        worker.post_message_with_transfer(&msg, &Array::of1(buffer))
+        match buffer {
+            Some(buffer) => {
+                Reflect::set(&envelope, &BUFFER_KEY.into(), buffer)?;
+                worker.post_message_with_transfer(&envelope, &Array::of1(buffer))
+            }
+            None => worker.post_message(&envelope),
+        }
+    }
+
+    /// Has the worker read the XML the server sent back into a plan for the viewer (now, or
+    /// when the worker is ready). The blob stays the download's; the worker reads a copy.
+    fn read_plan(self: &Rc<Self>, id: u32, blob: Blob) {
+        if !self.ready.get_untracked() {
+            self.pending_xml.borrow_mut().push((id, blob));
+            return;
+        }
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let sent = match JsFuture::from(blob.array_buffer()).await {
+                Ok(buffer) => this.post(&Request::ReadXml { id }, Some(&buffer)),
+                Err(err) => Err(err),
+            };
+            if let Err(err) = sent {
+                web_sys::console::error_1(&err);
+                this.set_plan(id, PlanState::Unavailable(String::new()));
+            }
+        });
+    }
+
+    fn set_plan(&self, id: u32, plan: PlanState) {
+        if let Some(item) = self.item(id) {
+            item.result.update(|r| {
+                if let Some(done) = r {
+                    done.plan = plan;
+                }
+            });
+        }
     }
 
     fn on_message(self: &Rc<Self>, data: &JsValue) {
-        let kind = get_str(data, "type");
-        let id = get_f64(data, "id") as u32;
-        match kind.as_str() {
-            "ready" => {
+        let message = Reflect::get(data, &MESSAGE_KEY.into()).unwrap_or(JsValue::UNDEFINED);
+        let reply: Reply = match serde_wasm_bindgen::from_value(message) {
+            Ok(reply) => reply,
+            Err(err) => {
+                web_sys::console::error_2(
+                    &"mpp2xml: a message the page cannot read:".into(),
+                    &err.into(),
+                );
+                return;
+            }
+        };
+        match reply {
+            Reply::Ready => {
                 self.ready.set(true);
+                let pending: Vec<(u32, Blob)> = std::mem::take(&mut *self.pending_xml.borrow_mut());
+                for (id, blob) in pending {
+                    self.read_plan(id, blob);
+                }
                 self.pump();
             }
-            "progress" => {
+            Reply::Progress {
+                id,
+                stage,
+                fraction,
+            } => {
                 if let Some(item) = self.item(id) {
-                    item.stage.set(get_str(data, "stage"));
-                    item.fraction.set(get_f64(data, "fraction"));
+                    item.stage.set(stage.name().to_owned());
+                    item.fraction.set(f64::from(fraction));
                 }
             }
-            "done" => match converted(data) {
-                Ok(done) => {
-                    self.report(id, "ok", &done.summary.format, done.ms);
-                    self.finish_done(id, done);
-                    self.worker_free(id);
+            Reply::Done {
+                id,
+                ms,
+                summary,
+                warnings,
+                plan,
+            } => {
+                let sample = self.sample_busy.get() == Some(id);
+                match converted(data, ms, summary, warnings, plan, sample) {
+                    Ok(done) => {
+                        if !sample {
+                            self.report(id, "ok", &done.summary.format, done.ms);
+                        }
+                        self.finish_done(id, done);
+                        self.worker_free(id);
+                    }
+                    Err(err) => {
+                        web_sys::console::error_1(&err);
+                        self.worker_failed(id, local_failure("other", String::new()));
+                    }
                 }
-                Err(err) => {
-                    web_sys::console::error_1(&err);
-                    let failure = Failure::Local {
-                        kind: "other".into(),
-                        message: String::new(),
-                    };
-                    self.worker_failed(id, failure);
+            }
+            Reply::Plan { id, plan } => self.set_plan(id, PlanState::Ready(Arc::new(plan))),
+            Reply::Failed { id, kind, message } => {
+                let on_server = self
+                    .item(id)
+                    .and_then(|i| i.result.with_untracked(|r| r.as_ref().map(|d| d.on_server)));
+                if on_server == Some(true) {
+                    // The server's XML could not be read into a plan: the file is still
+                    // converted, only the viewer is missing.
+                    self.set_plan(id, PlanState::Unavailable(message));
+                    return;
                 }
-            },
-            "error" => {
-                let message = get_str(data, "message");
-                let kind = get_str(data, "kind");
+                let kind = kind.name().to_owned();
                 // The engine's own budget errors are answers, not a worker out of memory:
                 // the file would fail the same way on the server.
                 let engine_kind = fallback::OUTCOMES.contains(&kind.as_str());
@@ -600,10 +701,11 @@ impl Bridge {
                     return;
                 }
                 let ms = self.busy.borrow().as_ref().map_or(0.0, |b| now() - b.2);
-                self.report(id, &kind, "", ms);
+                if self.sample_busy.get() != Some(id) {
+                    self.report(id, &kind, "", ms);
+                }
                 self.worker_failed(id, Failure::Local { kind, message });
             }
-            _ => {}
         }
     }
 
@@ -642,6 +744,9 @@ impl Bridge {
         if mine {
             *self.busy.borrow_mut() = None;
         }
+        if self.sample_busy.get() == Some(id) {
+            self.sample_busy.set(None);
+        }
         self.pump();
     }
 
@@ -651,6 +756,11 @@ impl Bridge {
     fn on_crash(self: &Rc<Self>) {
         if let Some(worker) = self.worker.borrow_mut().take() {
             worker.terminate();
+        }
+        if let Some(id) = self.sample_busy.take()
+            && let Some(item) = self.item(id)
+        {
+            set_failed(item, local_failure("crash", String::new()));
         }
         let busy = self.busy.borrow_mut().take();
         if let Some((id, file, _)) = busy
@@ -665,11 +775,7 @@ impl Bridge {
                 item.fraction.set(0.0);
                 self.to_server(id, file, Fallback::Memory);
             } else {
-                let failure = Failure::Local {
-                    kind: "crash".into(),
-                    message: String::new(),
-                };
-                set_failed(item, failure);
+                set_failed(item, local_failure("crash", String::new()));
             }
         }
         Self::spawn(self);
@@ -734,24 +840,31 @@ impl Bridge {
     }
 }
 
+fn local_failure(kind: &str, message: String) -> Failure {
+    Failure::Local {
+        kind: kind.to_owned(),
+        message,
+    }
+}
+
 fn set_failed(item: Item, failure: Failure) {
     item.failure.set(Some(failure));
     item.state.set(State::Error);
 }
 
-/// A file the server converted, as the list and the ZIP see it: its XML and counts, no
-/// preview tables (the server does not send them).
+/// A file the server converted, as the list and the ZIP see it: its XML and counts; its plan
+/// comes once the worker has read the XML.
 fn from_server(reply: &ServerReply, ms: f64) -> Result<(Converted, Blob), JsValue> {
     let blob = xml_blob(&reply.xml)?;
     let done = Converted {
         summary: reply.summary.clone(),
         warnings: Vec::new(),
-        tasks: Arc::new(Vec::new()),
-        resources: Arc::new(Vec::new()),
+        plan: PlanState::Reading,
         xml: None,
         url: Url::create_object_url_with_blob(&blob)?,
         ms,
         on_server: true,
+        sample: false,
     };
     Ok((done, blob))
 }
@@ -762,58 +875,26 @@ fn xml_blob(bytes: &Uint8Array) -> Result<Blob, JsValue> {
     Blob::new_with_u8_array_sequence_and_options(&Array::of1(bytes), &options)
 }
 
-fn converted(data: &JsValue) -> Result<Converted, JsValue> {
-    let buffer: ArrayBuffer = get(data, "xml").dyn_into()?;
+/// A file the worker converted: the typed reply, and the XML transferred beside it.
+fn converted(
+    data: &JsValue,
+    ms: f64,
+    summary: Summary,
+    warnings: Vec<String>,
+    plan: Plan,
+    sample: bool,
+) -> Result<Converted, JsValue> {
+    let buffer: ArrayBuffer = Reflect::get(data, &BUFFER_KEY.into())?.dyn_into()?;
     let bytes = Uint8Array::new(&buffer);
     let url = Url::create_object_url_with_blob(&xml_blob(&bytes)?)?;
-    let s = get(data, "summary");
-    let summary = Summary {
-        format: get_str(&s, "format"),
-        application: get_str(&s, "application"),
-        template: get_bool(&s, "template"),
-        tasks: get_f64(&s, "tasks"),
-        resources: get_f64(&s, "resources"),
-        assignments: get_f64(&s, "assignments"),
-        calendars: get_f64(&s, "calendars"),
-    };
-    let warnings = Array::from(&get(data, "warnings"))
-        .iter()
-        .filter_map(|w| w.as_string())
-        .collect();
-    let preview = get(data, "preview");
-    let tasks = Array::from(&get(&preview, "tasks"))
-        .iter()
-        .map(|t| TaskRow {
-            id: get_f64(&t, "id"),
-            name: get_str(&t, "name"),
-            outline_level: get_f64(&t, "outlineLevel"),
-            duration_value: get_f64(&t, "durationValue"),
-            duration_unit: get_str(&t, "durationUnit"),
-            start: get_str(&t, "start"),
-            finish: get_str(&t, "finish"),
-            percent_complete: get_f64(&t, "percentComplete"),
-            resources: get_str(&t, "resources"),
-            summary: get_bool(&t, "summary"),
-            milestone: get_bool(&t, "milestone"),
-        })
-        .collect();
-    let resources = Array::from(&get(&preview, "resources"))
-        .iter()
-        .map(|r| ResourceRow {
-            id: get_f64(&r, "id"),
-            name: get_str(&r, "name"),
-            kind: get_str(&r, "type"),
-            max_units: get(&r, "maxUnits").as_f64(),
-        })
-        .collect();
     Ok(Converted {
         summary,
         warnings,
-        tasks: Arc::new(tasks),
-        resources: Arc::new(resources),
+        plan: PlanState::Ready(Arc::new(plan)),
         xml: Some(Arc::new(bytes.to_vec())),
         url,
-        ms: get_f64(data, "ms"),
+        ms,
         on_server: false,
+        sample,
     })
 }

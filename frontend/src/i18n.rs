@@ -906,3 +906,328 @@ mod tests {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The plan viewer's words (issue 11), in a block of their own: `Lang::viewer`.
+// ---------------------------------------------------------------------------------------------
+
+/// The plan viewer's texts in one language.
+#[allow(missing_docs)] // The field names say what each text is for.
+#[derive(Debug)]
+pub struct ViewerTexts {
+    pub try_sample: &'static str,
+    pub try_sample_large: &'static str,
+    pub sample_hint: &'static str,
+    pub sample_format: &'static str,
+    pub tab_tasks: &'static str,
+    pub tab_resources: &'static str,
+    pub tabs_label: &'static str,
+    pub toolbar_label: &'static str,
+    pub search_label: &'static str,
+    pub search_next: &'static str,
+    pub search_prev: &'static str,
+    /// `{n}`, `{total}`.
+    pub search_count: &'static str,
+    pub search_none: &'static str,
+    pub only_matches: &'static str,
+    pub zoom_label: &'static str,
+    pub zoom_in: &'static str,
+    pub zoom_out: &'static str,
+    pub zoom_days: &'static str,
+    pub zoom_weeks: &'static str,
+    pub zoom_months: &'static str,
+    pub zoom_quarters: &'static str,
+    pub zoom_years: &'static str,
+    pub labels_label: &'static str,
+    pub labels_resources: &'static str,
+    pub labels_names: &'static str,
+    pub labels_none: &'static str,
+    pub show_baseline: &'static str,
+    pub show_critical: &'static str,
+    pub expand_all: &'static str,
+    pub collapse_all: &'static str,
+    pub print: &'static str,
+    pub show_label: &'static str,
+    pub phone_table: &'static str,
+    pub phone_gantt: &'static str,
+    pub grid_label: &'static str,
+    pub grid_hint: &'static str,
+    /// `{name}`.
+    pub expand_task: &'static str,
+    /// `{name}`.
+    pub collapse_task: &'static str,
+    pub col_id: &'static str,
+    pub col_name: &'static str,
+    pub col_duration: &'static str,
+    pub col_start: &'static str,
+    pub col_finish: &'static str,
+    pub col_complete: &'static str,
+    pub col_type: &'static str,
+    pub col_group: &'static str,
+    pub col_max_units: &'static str,
+    pub col_standard_rate: &'static str,
+    pub col_overtime_rate: &'static str,
+    pub col_cost: &'static str,
+    pub col_work: &'static str,
+    pub col_assignments: &'static str,
+    pub resources_label: &'static str,
+    pub type_work: &'static str,
+    pub type_material: &'static str,
+    pub type_cost: &'static str,
+    pub details_label: &'static str,
+    pub close_details: &'static str,
+    pub baseline_start: &'static str,
+    pub baseline_finish: &'static str,
+    pub notes: &'static str,
+    pub predecessors: &'static str,
+    pub successors: &'static str,
+    pub resources: &'static str,
+    pub custom_fields: &'static str,
+    pub none: &'static str,
+    pub kind_summary: &'static str,
+    pub kind_milestone: &'static str,
+    pub kind_critical: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    /// Finish-to-start, start-to-start, finish-to-finish, start-to-finish, as Project writes them.
+    pub link_kinds: [&'static str; 4],
+    /// `{n}`: hours of work.
+    pub hours: &'static str,
+    /// `{rate}`: per hour.
+    pub per_hour: &'static str,
+    /// `{n}`: the quarter's number.
+    pub quarter: &'static str,
+    /// `{from}`, `{to}`: a decade.
+    pub decade: &'static str,
+    pub clipped: &'static str,
+    pub reading_plan: &'static str,
+    pub plan_unavailable: &'static str,
+    pub no_tasks: &'static str,
+    pub no_resources: &'static str,
+    pub project_dates: &'static str,
+    pub today: &'static str,
+}
+
+impl Lang {
+    /// This language's viewer texts.
+    pub fn viewer(self) -> &'static ViewerTexts {
+        match self {
+            Self::En => &VIEWER_EN,
+            Self::PtBr => &VIEWER_PT_BR,
+        }
+    }
+}
+
+/// The viewer in English.
+pub static VIEWER_EN: ViewerTexts = ViewerTexts {
+    try_sample: "Try a sample plan",
+    try_sample_large: "Try a large sample plan (10,000 tasks)",
+    sample_hint: "No file at hand? Open a plan made by mpp2xml to see the viewer and the XML.",
+    sample_format: "Sample plan made by mpp2xml",
+    tab_tasks: "Tasks and Gantt chart",
+    tab_resources: "Resource sheet",
+    tabs_label: "Plan views",
+    toolbar_label: "Viewer tools",
+    search_label: "Search tasks",
+    search_next: "Next match",
+    search_prev: "Previous match",
+    search_count: "{n} of {total}",
+    search_none: "No matches",
+    only_matches: "Only matching tasks",
+    zoom_label: "Timescale",
+    zoom_in: "Zoom in",
+    zoom_out: "Zoom out",
+    zoom_days: "Days",
+    zoom_weeks: "Weeks",
+    zoom_months: "Months",
+    zoom_quarters: "Quarters",
+    zoom_years: "Years",
+    labels_label: "Bar labels",
+    labels_resources: "Resource names",
+    labels_names: "Task names",
+    labels_none: "None",
+    show_baseline: "Baseline",
+    show_critical: "Critical path",
+    expand_all: "Expand all",
+    collapse_all: "Collapse all",
+    print: "Print",
+    show_label: "Show",
+    phone_table: "Table",
+    phone_gantt: "Gantt chart",
+    grid_label: "Tasks",
+    grid_hint: "Use the arrow keys to move between tasks, Left and Right to collapse and expand, Enter for a task's details.",
+    expand_task: "Expand {name}",
+    collapse_task: "Collapse {name}",
+    col_id: "ID",
+    col_name: "Task name",
+    col_duration: "Duration",
+    col_start: "Start",
+    col_finish: "Finish",
+    col_complete: "% Complete",
+    col_type: "Type",
+    col_group: "Group",
+    col_max_units: "Max. units",
+    col_standard_rate: "Std. rate",
+    col_overtime_rate: "Ovt. rate",
+    col_cost: "Cost",
+    col_work: "Work",
+    col_assignments: "Assignments",
+    resources_label: "Resources",
+    type_work: "Work",
+    type_material: "Material",
+    type_cost: "Cost",
+    details_label: "Task details",
+    close_details: "Close details",
+    baseline_start: "Baseline start",
+    baseline_finish: "Baseline finish",
+    notes: "Notes",
+    predecessors: "Predecessors",
+    successors: "Successors",
+    resources: "Resources",
+    custom_fields: "Custom fields",
+    none: "None",
+    kind_summary: "Summary task",
+    kind_milestone: "Milestone",
+    kind_critical: "Critical",
+    yes: "Yes",
+    no: "No",
+    link_kinds: ["FS", "SS", "FF", "SF"],
+    hours: "{n} hrs",
+    per_hour: "{rate}/hr",
+    quarter: "Q{n}",
+    decade: "{from}–{to}",
+    clipped: "Some very long notes or lists are shortened in this view; the XML has them in full.",
+    reading_plan: "Reading the plan from the server's XML…",
+    plan_unavailable: "The viewer could not read this file's XML. The XML download is complete.",
+    no_tasks: "This project has no tasks.",
+    no_resources: "This project has no resources.",
+    project_dates: "Project",
+    today: "Today",
+};
+
+/// The viewer in Brazilian Portuguese.
+pub static VIEWER_PT_BR: ViewerTexts = ViewerTexts {
+    try_sample: "Abrir um plano de exemplo",
+    try_sample_large: "Abrir um plano de exemplo grande (10.000 tarefas)",
+    sample_hint: "Sem arquivo à mão? Abra um plano feito pelo mpp2xml para ver o visualizador e o XML.",
+    sample_format: "Plano de exemplo feito pelo mpp2xml",
+    tab_tasks: "Tarefas e gráfico de Gantt",
+    tab_resources: "Planilha de recursos",
+    tabs_label: "Modos de exibição do plano",
+    toolbar_label: "Ferramentas do visualizador",
+    search_label: "Pesquisar tarefas",
+    search_next: "Próximo resultado",
+    search_prev: "Resultado anterior",
+    search_count: "{n} de {total}",
+    search_none: "Nenhum resultado",
+    only_matches: "Só as tarefas encontradas",
+    zoom_label: "Escala de tempo",
+    zoom_in: "Aproximar",
+    zoom_out: "Afastar",
+    zoom_days: "Dias",
+    zoom_weeks: "Semanas",
+    zoom_months: "Meses",
+    zoom_quarters: "Trimestres",
+    zoom_years: "Anos",
+    labels_label: "Rótulos das barras",
+    labels_resources: "Nomes dos recursos",
+    labels_names: "Nomes das tarefas",
+    labels_none: "Nenhum",
+    show_baseline: "Linha de base",
+    show_critical: "Caminho crítico",
+    expand_all: "Expandir tudo",
+    collapse_all: "Recolher tudo",
+    print: "Imprimir",
+    show_label: "Mostrar",
+    phone_table: "Tabela",
+    phone_gantt: "Gráfico de Gantt",
+    grid_label: "Tarefas",
+    grid_hint: "Use as setas para passar de uma tarefa a outra, Esquerda e Direita para recolher e expandir, Enter para os detalhes da tarefa.",
+    expand_task: "Expandir {name}",
+    collapse_task: "Recolher {name}",
+    col_id: "Id",
+    col_name: "Nome da tarefa",
+    col_duration: "Duração",
+    col_start: "Início",
+    col_finish: "Término",
+    col_complete: "% concluída",
+    col_type: "Tipo",
+    col_group: "Grupo",
+    col_max_units: "Unidades máx.",
+    col_standard_rate: "Taxa padrão",
+    col_overtime_rate: "Taxa h. extra",
+    col_cost: "Custo",
+    col_work: "Trabalho",
+    col_assignments: "Atribuições",
+    resources_label: "Recursos",
+    type_work: "Trabalho",
+    type_material: "Material",
+    type_cost: "Custo",
+    details_label: "Detalhes da tarefa",
+    close_details: "Fechar detalhes",
+    baseline_start: "Início da linha de base",
+    baseline_finish: "Término da linha de base",
+    notes: "Anotações",
+    predecessors: "Predecessoras",
+    successors: "Sucessoras",
+    resources: "Recursos",
+    custom_fields: "Campos personalizados",
+    none: "Nenhum",
+    kind_summary: "Tarefa de resumo",
+    kind_milestone: "Marco",
+    kind_critical: "Crítica",
+    yes: "Sim",
+    no: "Não",
+    link_kinds: ["TI", "II", "TT", "IT"],
+    hours: "{n} h",
+    per_hour: "{rate}/h",
+    quarter: "T{n}",
+    decade: "{from}–{to}",
+    clipped: "Algumas anotações ou listas muito longas aparecem encurtadas aqui; o XML as tem completas.",
+    reading_plan: "Lendo o plano do XML do servidor…",
+    plan_unavailable: "O visualizador não conseguiu ler o XML deste arquivo. O XML para baixar está completo.",
+    no_tasks: "Este projeto não tem tarefas.",
+    no_resources: "Este projeto não tem recursos.",
+    project_dates: "Projeto",
+    today: "Hoje",
+};
+
+#[cfg(test)]
+mod viewer_tests {
+    use super::*;
+
+    /// Every viewer text is translated and keeps the English placeholders.
+    #[test]
+    fn viewer_texts_are_translated_with_their_placeholders() {
+        let (en, pt) = (&VIEWER_EN, &VIEWER_PT_BR);
+        let pairs = [
+            (en.try_sample, pt.try_sample),
+            (en.search_count, pt.search_count),
+            (en.expand_task, pt.expand_task),
+            (en.collapse_task, pt.collapse_task),
+            (en.hours, pt.hours),
+            (en.per_hour, pt.per_hour),
+            (en.quarter, pt.quarter),
+            (en.clipped, pt.clipped),
+            (en.tab_tasks, pt.tab_tasks),
+            (en.grid_hint, pt.grid_hint),
+        ];
+        let holes = |s: &str| {
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}'))
+                .map(|(k, _)| k.to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        for (a, b) in pairs {
+            assert_eq!(holes(a), holes(b), "{a} / {b}");
+            assert_ne!(a, b);
+            assert!(!a.is_empty());
+        }
+        assert_ne!(en.link_kinds, pt.link_kinds);
+        assert_eq!(Lang::PtBr.viewer().today, "Hoje");
+    }
+}

@@ -10,6 +10,7 @@ pub mod fallback;
 pub mod format;
 pub mod i18n;
 pub mod pro;
+pub mod viewer;
 pub mod words;
 pub mod zip;
 

@@ -20,18 +20,20 @@ test('a dropped corpus file is previewed and its XML is byte-identical to the CL
   expect(Number(await li.getAttribute('data-ms'))).toBeGreaterThan(0);
   await expect(li.locator('progress')).toHaveJSProperty('value', 1);
 
-  // The preview lists the file's tasks, indented by outline level, and its resources.
-  const rows = page.locator('#preview table#task-table tr.task-row');
+  // The viewer lists the file's tasks (indented by outline level) beside the Gantt chart, and
+  // its resources.
+  const rows = page.locator('#preview #vt-grid .vt-row[data-id]');
   await expect(rows.first()).toBeVisible();
-  const ids = await rows.locator('td:first-child').allTextContents();
+  const ids = await rows.locator('.vt-id').allTextContents();
   expect(ids.length).toBeGreaterThan(0);
   expect(ids.every((id) => /^\d+$/.test(id))).toBe(true);
   const xml = cliXml(file);
   const text = xml.toString('utf8');
-  for (const taskName of await rows.locator('td:nth-child(2)').allTextContents()) {
+  for (const taskName of await rows.locator('.vt-name-text').allTextContents()) {
     if (taskName) expect(text).toContain(`<Name>${taskName}</Name>`);
   }
-  await expect(page.locator('#preview #gantt svg')).toBeVisible();
+  await expect(page.locator('#preview .vg-body')).toBeVisible();
+  await page.locator('#viewer-tab-resources').click();
   await expect(page.locator('#preview table#resource-table tr.resource-row')).not.toHaveCount(0);
 
   const dl = await download(page, li.locator('a.download-xml'));
@@ -121,7 +123,7 @@ test('after one visit the app converts with the network cut', async ({ page, con
   expect(await serverReachable(page)).toBe(false);
   await page.setInputFiles('#file-input', fileItem(file));
   await waitDone(page, name);
-  await expect(page.locator('#preview tr.task-row').first()).toBeVisible();
+  await expect(page.locator('#preview #vt-grid .vt-row[data-id]').first()).toBeVisible();
   const dl = await download(page, card(page, name).locator('a.download-xml'));
   expect(Buffer.compare(dl.bytes, cliXml(file))).toBe(0);
   await screenshot(page, 'offline');
@@ -147,7 +149,7 @@ test.describe('Brazilian Portuguese', () => {
     await page.setInputFiles('#file-input', fileItem(file));
     const li = await waitDone(page, path.basename(file));
     await expect(li.locator('.file-counts')).toHaveText('3 tarefas, 4 recursos, 5 atribuições, 7 calendários');
-    await expect(page.locator('#task-table th').nth(2)).toHaveText('Duração');
+    await expect(page.locator('#vt-grid [role=columnheader]').nth(2)).toHaveText('Duração');
     await screenshot(page, 'converted-pt-BR');
 
     await page.selectOption('select#lang', 'en');
@@ -220,7 +222,7 @@ test('the app converts under a strict CSP: no inline script or style, nothing ex
     await expect(page.locator('#drop-zone')).toBeVisible();
     await page.setInputFiles('#file-input', fileItem(file));
     await waitDone(page, name);
-    await expect(page.locator('#preview tr.task-row[data-level="1"]').first()).toBeVisible();
+    await expect(page.locator('#preview .vt-row[data-level="1"]').first()).toBeVisible();
     const dl = await download(page, card(page, name).locator('a.download-xml'));
     expect(Buffer.compare(dl.bytes, cliXml(file))).toBe(0);
     expect(violations).toEqual([]);

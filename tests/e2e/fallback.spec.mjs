@@ -120,11 +120,14 @@ test('a file above the browser limit is converted on the server: notice, byte-id
   // The server sends counts, not rows: its summary's (the project summary task included).
   await expect(li.locator('.file-counts')).toContainText('4 tasks, 5 resources, 5 assignments, 7 calendars');
 
-  // The preview has the counts and says why there is no more; no empty tables.
-  await expect(page.locator('#preview-server')).toContainText('The full preview (tasks, Gantt chart, resources) is shown for files converted in your browser.');
-  await expect(page.locator('#preview .preview-counts')).toContainText('4 tasks');
-  await expect(page.locator('#preview #task-table')).toHaveCount(0);
-  await expect(page.locator('#preview #gantt')).toHaveCount(0);
+  // The viewer shows the plan the worker read from the server's XML: the same tasks.
+  const rows = page.locator('#preview #vt-grid .vt-row[data-id]');
+  await expect(rows.first()).toBeVisible();
+  const serverXml = cliXml(file).toString('utf8');
+  const names = await rows.locator('.vt-name-text').allTextContents();
+  expect(names.length).toBeGreaterThan(0);
+  for (const n of names) expect(serverXml).toContain(`<Name>${n}</Name>`);
+  await expect(page.locator('#preview .vg-body .vg-row')).toHaveCount(names.length);
 
   const dl = await download(page, li.locator('a.download-xml'));
   expect(dl.name).toBe(name.replace(/\.mpp$/, '.xml'));
@@ -217,7 +220,7 @@ test('when the worker runs out of memory, the file is converted on the server an
   await expect(next).toHaveAttribute('data-where', 'browser');
   await expect(next.locator('.file-notice')).toHaveCount(0);
   expect(wasmLoads, 'a fresh worker loaded the real wasm').toEqual(['capped', 'real']);
-  await expect(page.locator('#preview tr.task-row').first()).toBeVisible();
+  await expect(page.locator('#preview #vt-grid .vt-row[data-id]').first()).toBeVisible();
   expect(converts).toHaveLength(1);
   await screenshot(page, 'fallback-memory');
 });
@@ -351,7 +354,7 @@ test.describe('Brazilian Portuguese', () => {
     );
     await expect(li.locator('.file-time')).toContainText('Convertido no servidor em');
     await expect(li.locator('.file-counts')).toContainText('4 tarefas, 5 recursos');
-    await expect(page.locator('#preview-server')).toContainText('A visualização completa (tarefas, gráfico de Gantt, recursos) aparece para arquivos convertidos no navegador.');
+    await expect(page.locator('#vt-grid [role=columnheader]').nth(1)).toHaveText('Nome da tarefa');
     await screenshot(page, 'fallback-size-pt-BR');
   });
 });

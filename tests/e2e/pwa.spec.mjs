@@ -14,22 +14,24 @@ async function spyOnWorker(page) {
     window.Worker = class extends Original {
       constructor(...args) {
         super(...args);
+        // Each message is an envelope: the typed message, and the transferred buffer if any.
         this.addEventListener('message', (e) => {
-          const d = e.data;
+          const m = e.data.message;
+          const d = m.data || {};
           window.__fromWorker.push({
-            type: d.type, id: d.id, stage: d.stage, fraction: d.fraction, kind: d.kind, message: d.message,
-            xmlIsBuffer: d.xml instanceof ArrayBuffer, xmlLength: d.xml?.byteLength,
-            summary: d.summary, warnings: d.warnings, preview: d.preview,
+            type: m.type, id: d.id, stage: d.stage, fraction: d.fraction, kind: d.kind, message: d.message,
+            xmlIsBuffer: e.data.buffer instanceof ArrayBuffer, xmlLength: e.data.buffer?.byteLength,
+            summary: d.summary, warnings: d.warnings, plan: d.plan,
           });
         });
       }
       postMessage(msg, transfer) {
-        const size = msg?.bytes?.byteLength;
+        const size = msg?.buffer?.byteLength;
         super.postMessage(msg, transfer);
         window.__toWorker.push({
-          type: msg?.type, id: msg?.id, name: msg?.name, size,
-          detachedAfterSend: msg?.bytes?.byteLength === 0,
-          listedForTransfer: Array.isArray(transfer) && transfer.includes(msg?.bytes),
+          type: msg?.message?.type, id: msg?.message?.data?.id, name: msg?.message?.data?.name, size,
+          detachedAfterSend: msg?.buffer?.byteLength === 0,
+          listedForTransfer: Array.isArray(transfer) && transfer.includes(msg?.buffer),
         });
       }
     };
@@ -68,12 +70,14 @@ test('the worker protocol: ready first, progress, then the XML transferred back;
   expect(done.xmlLength).toBe(cliXml(file).length);
   expect(done.summary).toMatchObject({ format: 'MPP14', tasks: 4, resources: 5, assignments: 5, calendars: 7, template: false });
   expect(Array.isArray(done.warnings)).toBe(true);
-  expect(done.preview.tasks[0]).toMatchObject({ id: 1, outlineLevel: 1, name: 'Task A', duration: '6 days', summary: false, milestone: false });
-  expect(done.preview.tasks[0].resources).toBe('Wade Golden, Jon Iles, Brian Leach');
-  expect(done.preview.resources[0]).toMatchObject({ id: 1, name: 'Wade Golden', type: 'work', maxUnits: 1 });
+  expect(done.plan.tasks[0]).toMatchObject({
+    id: 1, outlineLevel: 1, name: 'Task A', duration: { value: 6, unit: 'd' }, summary: false, milestone: false,
+  });
+  expect(done.plan.tasks[0].resources.map((r) => r.name)).toEqual(['Wade Golden', 'Jon Iles', 'Brian Leach']);
+  expect(done.plan.resources[0]).toMatchObject({ id: 1, name: 'Wade Golden', kind: 'work', maxUnits: 1 });
 
   const failed = got.filter((m) => m.id === sent[1].id).at(-1);
-  expect(failed).toMatchObject({ type: 'error', kind: 'not_mpp' });
+  expect(failed).toMatchObject({ type: 'failed', kind: 'not_mpp' });
   expect(failed.message).toMatch(/not a Microsoft Project/);
 });
 

@@ -21,7 +21,7 @@ use crate::{
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// The crates built for the browser, also checked with `--target wasm32-unknown-unknown` (on
 /// the host only their plain-Rust parts build: their browser dependencies are wasm32-only).
-pub const WASM_CRATES: [&str; 2] = ["converter-wasm", "frontend"];
+pub const WASM_CRATES: [&str; 3] = ["converter-wasm", "frontend", "protocol"];
 /// Where the e2e tests (and the browser benchmark) live, with their npm packages.
 const E2E_DIR: &str = "tests/e2e";
 /// Debian's Chromium, which Playwright drives (Playwright's own download is not used).

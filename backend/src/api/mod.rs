@@ -9,7 +9,6 @@ use axum::http::header::CACHE_CONTROL;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
-use serde::Serialize;
 
 use crate::config::Config;
 use crate::headers::NO_STORE;
@@ -25,18 +24,9 @@ pub mod licence_gate;
 pub mod telemetry;
 pub mod upload;
 
-/// `GET /api/v1/config`: what the browser app needs to choose where to convert.
-#[derive(Debug, Serialize)]
-pub struct ClientConfig {
-    /// Files above this are sent to the server instead of converted in the browser.
-    pub browser_max_bytes: u64,
-    /// The server refuses bodies above this.
-    pub upload_max_bytes: u64,
-    /// Whether Pro can be bought here (`POST /api/v1/checkout` works).
-    pub payments: bool,
-    /// Whether server conversion needs a Pro licence (`Authorization: Bearer`).
-    pub licence_required: bool,
-}
+/// `GET /api/v1/config`: what the browser app needs to choose where to convert; the type is
+/// the protocol crate's, which the app reads the answer into.
+pub use protocol::ClientConfig;
 
 /// The handler of `GET /api/v1/config`.
 pub async fn client_config(
