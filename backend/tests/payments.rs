@@ -1349,6 +1349,105 @@ async fn a_refund_before_its_invoice_and_the_invoice_before_the_session_give_a_l
         .problem(403, "licence_revoked");
 }
 
+/// `invoice_payment.paid` (API versions since 2025-03-31): `intent` paid `invoice` (its id, or
+/// the Invoice expanded), in the shape of Stripe's Invoice Payment object.
+fn invoice_payment_paid(id: &str, invoice: Value, intent: &str) -> Vec<u8> {
+    let mut body: Value = serde_json::from_slice(&event(
+        id,
+        "invoice_payment.paid",
+        json!({"id": format!("inpay_{id}"), "object": "invoice_payment", "amount_paid": 4900,
+               "amount_requested": 4900, "currency": "eur", "invoice": invoice,
+               "is_default": true, "livemode": false, "status": "paid",
+               "payment": {"type": "payment_intent", "payment_intent": intent},
+               "status_transitions": {"canceled_at": null, "paid_at": now()}}),
+    ))
+    .unwrap();
+    body["api_version"] = json!("2025-03-31.basil");
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// `invoice.paid` as API versions since 2025-03-31 send it unless `payments` is expanded:
+/// without the payment, which `invoice_payment.paid` names.
+fn invoice_paid_basil_without_payments(
+    id: &str,
+    subscription: &str,
+    start: u64,
+    end: u64,
+) -> Vec<u8> {
+    let mut body: Value =
+        serde_json::from_slice(&invoice_paid(id, subscription, start, end)).unwrap();
+    body["api_version"] = json!("2025-03-31.basil");
+    serde_json::to_vec(&body).unwrap()
+}
+
+#[tokio::test]
+async fn an_invoice_payment_links_an_invoice_without_payments_so_its_refund_revokes() {
+    let dist = dist();
+    let (app, state) = subscription_service(dist.path()).await;
+    let t = now();
+    let month = 30 * 86_400;
+    // The invoice (its id `in_evt_2`), then its payment, delivered twice.
+    let token = subscribe(&app, "evt_1", "cs_test_1", "sub_1").await;
+    deliver(
+        &app,
+        &invoice_paid_basil_without_payments("evt_2", "sub_1", t, t + month),
+        false,
+    )
+    .await;
+    let paid = invoice_payment_paid("evt_3", json!("in_evt_2"), "pi_1");
+    deliver(&app, &paid, false).await;
+    deliver(&app, &paid, true).await;
+    assert!(passes(&app, &token).await);
+    deliver(&app, &charge_refunded("evt_4", "ch_1", "pi_1"), false).await;
+    assert!(!passes(&app, &token).await);
+    license(&app, "cs_test_1")
+        .await
+        .problem(403, "licence_revoked");
+
+    // The payment (its invoice expanded) first, then the invoice, then the Checkout Session.
+    deliver(
+        &app,
+        &invoice_payment_paid(
+            "evt_5",
+            json!({"id": "in_evt_6", "object": "invoice", "status": "paid"}),
+            "pi_2",
+        ),
+        false,
+    )
+    .await;
+    deliver(
+        &app,
+        &invoice_paid_basil_without_payments("evt_6", "sub_2", t, t + month),
+        false,
+    )
+    .await;
+    let second = subscribe(&app, "evt_7", "cs_test_2", "sub_2").await;
+    assert!(passes(&app, &second).await);
+    deliver(&app, &charge_refunded("evt_8", "ch_2", "pi_2"), false).await;
+    assert!(!passes(&app, &second).await);
+
+    // Read back from the database, as every instance does.
+    state
+        .licensing()
+        .unwrap()
+        .refresh_revoked(state.store())
+        .await
+        .unwrap();
+    assert!(!passes(&app, &token).await);
+    assert!(!passes(&app, &second).await);
+    assert_eq!(
+        state.store().stripe_event_type("evt_3").await.unwrap(),
+        Some("invoice_payment.paid".to_owned())
+    );
+    let metrics = call(&backend::testing::metrics_app(), get("/metrics"))
+        .await
+        .text();
+    assert!(
+        metrics.contains(r#"type="invoice_payment.paid""#),
+        "{metrics}"
+    );
+}
+
 #[tokio::test]
 async fn duplicated_deliveries_of_subscription_chargebacks_change_nothing() {
     let dist = dist();

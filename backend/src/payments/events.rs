@@ -25,6 +25,11 @@ pub const CHARGE_REFUNDED: &str = "charge.refunded";
 pub const SUBSCRIPTION_DELETED: &str = "customer.subscription.deleted";
 /// `invoice.paid`: a subscription's period was paid (the first, or a renewal).
 pub const INVOICE_PAID: &str = "invoice.paid";
+/// `invoice_payment.paid`: one payment of an invoice succeeded (API versions since
+/// 2025-03-31). It names the invoice and the PaymentIntent, which `invoice.paid` of those
+/// versions usually lacks (its `payments` list is only sent when expanded): without it a
+/// refund or dispute of a subscription's invoice could not find the subscription.
+pub const INVOICE_PAYMENT_PAID: &str = "invoice_payment.paid";
 /// The dispute events: each carries the dispute as it stands, and its `status` is what counts,
 /// so that they may arrive in any order.
 pub const DISPUTE_EVENTS: [&str; 5] = [
@@ -141,12 +146,29 @@ struct InvoicePayments {
     data: Vec<InvoicePaymentObject>,
 }
 
-/// An Invoice Payment (`inpay_…`), API versions since 2025-03-31.
+/// An Invoice Payment (`inpay_…`), API versions since 2025-03-31: listed under an invoice's
+/// `payments`, and the object of `invoice_payment.paid`.
+///
+/// Checked against Stripe's API reference, "The Invoice Payment object"
+/// (docs.stripe.com/api/invoice-payment/object): `id` (`inpay_…`), `invoice` ("The invoice
+/// that was paid": its id, expandable into the Invoice), `status` (`open`, `paid` or
+/// `canceled`) and `payment`, an object with `type` (`payment_intent`, `charge` for a charge
+/// without a PaymentIntent, or `payment_record`) and `payment.payment_intent` (nullable; an
+/// id, expandable) when the type is `payment_intent`. The event `invoice_payment.paid`
+/// ("Occurs when an InvoicePayment is successfully paid") carries that object as
+/// `data.object`: checked in Stripe's own SDKs generated from its OpenAPI spec (stripe-ruby's
+/// `V1InvoicePaymentPaidEvent`); the docs search found no Stripe page for the event itself.
+/// The reference of a preview version (2025-11-17.preview) shows `payment_intent` and
+/// `charge` at the top of the object instead of under `payment`; that shape is not read (no
+/// released version has it), and such an event is ignored as `no_payment_intent`.
 #[derive(Debug, Deserialize)]
 struct InvoicePaymentObject {
     payment: Option<InvoicePaymentDetails>,
     /// `open`, `paid` or `canceled`.
     status: Option<String>,
+    /// The invoice paid: set in `invoice_payment.paid` (inside an invoice's list it is that
+    /// invoice, and not read).
+    invoice: Option<Expandable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,6 +286,15 @@ pub struct InvoicePayment {
 /// What an event asks of this server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// The invoice `invoice_id` was paid (at least in part) with the PaymentIntent
+    /// `payment_intent`: once the invoice's subscription is known (from its `invoice.paid`,
+    /// before or after), a refund or dispute of that payment revokes the subscription's licence.
+    InvoicePaymentPaid {
+        /// `in_…`.
+        invoice_id: String,
+        /// `pi_…`.
+        payment_intent: String,
+    },
     /// Issue a licence for this session.
     Issue(PaidSession),
     /// Record a refund or a dispute, and revoke (or restore) the licence of its payment.
@@ -338,6 +369,19 @@ impl Event {
                 let invoice: Invoice = self.object()?;
                 Ok(invoice_action(invoice))
             }
+            INVOICE_PAYMENT_PAID => {
+                let paid: InvoicePaymentObject = self.object()?;
+                let Some(intent) = paid_payment_intent(&paid) else {
+                    return Ok(Action::Ignore("no_payment_intent"));
+                };
+                let Some(invoice) = paid.invoice else {
+                    return Ok(Action::Ignore("no_invoice"));
+                };
+                Ok(Action::InvoicePaymentPaid {
+                    invoice_id: invoice.into_id(),
+                    payment_intent: intent,
+                })
+            }
             SUBSCRIPTION_DELETED => {
                 let subscription: Subscription = self.object()?;
                 Ok(Action::RevokeBySubscription(subscription.id))
@@ -388,20 +432,7 @@ fn invoice_action(invoice: Invoice) -> Action {
     // dispute to name.
     let listed = invoice.payments.map(|list| list.data).unwrap_or_default();
     for listed in listed {
-        if listed.status.as_deref() == Some("canceled") {
-            continue;
-        }
-        let Some(payment) = listed.payment else {
-            continue;
-        };
-        if payment
-            .kind
-            .as_deref()
-            .is_some_and(|kind| kind != "payment_intent")
-        {
-            continue;
-        }
-        let Some(intent) = payment.payment_intent.map(Expandable::into_id) else {
+        let Some(intent) = paid_payment_intent(&listed) else {
             continue;
         };
         if !payments.iter().any(|known| known.payment_intent == intent) {
@@ -417,6 +448,25 @@ fn invoice_action(invoice: Invoice) -> Action {
         invoice_id: invoice.id,
         payments,
     }
+}
+
+/// The PaymentIntent an Invoice Payment took money with, if it can be taken back: a cancelled
+/// attempt took none, and `charge` and `payment_record` payments have no PaymentIntent for a
+/// refund or a dispute to name. The same rule for an invoice's `payments` list and for
+/// `invoice_payment.paid`.
+fn paid_payment_intent(listed: &InvoicePaymentObject) -> Option<String> {
+    if listed.status.as_deref() == Some("canceled") {
+        return None;
+    }
+    let payment = listed.payment.as_ref()?;
+    if payment
+        .kind
+        .as_deref()
+        .is_some_and(|kind| kind != "payment_intent")
+    {
+        return None;
+    }
+    payment.payment_intent.clone().map(Expandable::into_id)
 }
 
 fn session_action(session: Session) -> Action {
@@ -460,6 +510,7 @@ pub fn type_label(kind: &str) -> &'static str {
         CHARGE_REFUNDED => CHARGE_REFUNDED,
         SUBSCRIPTION_DELETED => SUBSCRIPTION_DELETED,
         INVOICE_PAID => INVOICE_PAID,
+        INVOICE_PAYMENT_PAID => INVOICE_PAYMENT_PAID,
         _ => DISPUTE_EVENTS
             .iter()
             .find(|known| **known == kind)
@@ -749,6 +800,82 @@ mod tests {
                 payments: vec![by("pi_paid", None), by("pi_expanded", None)],
             }
         );
+    }
+
+    /// `invoice_payment.paid` as Stripe's reference shows the Invoice Payment object.
+    fn invoice_payment(invoice: Value, status: &str, payment: Value) -> Value {
+        json!({ "id": "inpay_1", "object": "invoice_payment", "amount_paid": 4900,
+                "amount_requested": 4900, "created": 1_000, "currency": "eur",
+                "invoice": invoice, "is_default": true, "livemode": false,
+                "payment": payment, "status": status,
+                "status_transitions": { "canceled_at": null, "paid_at": 1_000 } })
+    }
+
+    #[test]
+    fn an_invoice_payment_names_its_invoice_and_payment_intent() {
+        let paid = |intent: &str, invoice: &str| Action::InvoicePaymentPaid {
+            invoice_id: invoice.into(),
+            payment_intent: intent.into(),
+        };
+        let by_intent = json!({ "type": "payment_intent", "payment_intent": "pi_1" });
+        // The invoice as an id.
+        assert_eq!(
+            event(
+                INVOICE_PAYMENT_PAID,
+                invoice_payment(json!("in_1"), "paid", by_intent.clone())
+            )
+            .action()
+            .unwrap(),
+            paid("pi_1", "in_1")
+        );
+        // The invoice and the PaymentIntent expanded.
+        let expanded = invoice_payment(
+            json!({ "id": "in_2", "object": "invoice", "status": "paid",
+                    "parent": { "type": "subscription_details",
+                                "subscription_details": { "subscription": "sub_2" } } }),
+            "paid",
+            json!({ "type": "payment_intent",
+                    "payment_intent": { "id": "pi_2", "object": "payment_intent",
+                                        "status": "succeeded" } }),
+        );
+        assert_eq!(
+            event(INVOICE_PAYMENT_PAID, expanded).action().unwrap(),
+            paid("pi_2", "in_2")
+        );
+        // A cancelled attempt, or a payment without a PaymentIntent, links nothing.
+        for (status, payment) in [
+            ("canceled", by_intent.clone()),
+            (
+                "paid",
+                json!({ "type": "charge", "charge": "ch_legacy", "payment_intent": null }),
+            ),
+            (
+                "paid",
+                json!({ "type": "payment_record", "payment_record": "pr_1" }),
+            ),
+            (
+                "paid",
+                json!({ "type": "payment_intent", "payment_intent": null }),
+            ),
+        ] {
+            assert_eq!(
+                event(
+                    INVOICE_PAYMENT_PAID,
+                    invoice_payment(json!("in_1"), status, payment.clone())
+                )
+                .action()
+                .unwrap(),
+                Action::Ignore("no_payment_intent"),
+                "{status} {payment}"
+            );
+        }
+        let mut orphan = invoice_payment(json!("in_1"), "paid", by_intent);
+        orphan["invoice"] = Value::Null;
+        assert_eq!(
+            event(INVOICE_PAYMENT_PAID, orphan).action().unwrap(),
+            Action::Ignore("no_invoice")
+        );
+        assert_eq!(type_label(INVOICE_PAYMENT_PAID), INVOICE_PAYMENT_PAID);
     }
 
     #[test]

@@ -9,10 +9,11 @@
 //!   session of this product issues a licence; a full refund, a dispute or an ended
 //!   subscription revokes it, and a dispute won restores it; a subscription's paid invoice
 //!   moves its expiry to the end of the period paid for (plus a grace), and records the
-//!   PaymentIntent that paid it, so that a refund or dispute of any of its invoices (which
-//!   names only that payment) revokes the subscription's licence too. Refunds, disputes,
-//!   paid periods and ends are recorded by Stripe's ids even before their purchase arrives,
-//!   so the order of delivery does not matter.
+//!   PaymentIntent that paid it (named by the invoice, or, since API version 2025-03-31, by
+//!   `invoice_payment.paid` joined to the invoice by its id), so that a refund or dispute of
+//!   any of its invoices (which names only that payment) revokes the subscription's licence
+//!   too. Refunds, disputes, paid periods, invoice payments and ends are recorded by Stripe's
+//!   ids even before their purchase arrives, so the order of delivery does not matter.
 //! - `GET /api/v1/license?session_id=cs_…` hands over the licence token once the webhook has
 //!   arrived (409 before); with `Authorization: Bearer <token>` instead, the current token of
 //!   that licence (a subscription's renewed expiry).
@@ -382,6 +383,16 @@ pub async fn webhook(
                         charge_id: paid.charge_id,
                     })
                     .collect(),
+            },
+            None,
+        ),
+        Action::InvoicePaymentPaid {
+            invoice_id,
+            payment_intent,
+        } => (
+            EventEffect::InvoicePaymentPaid {
+                invoice_id,
+                payment_intent,
             },
             None,
         ),

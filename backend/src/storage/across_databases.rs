@@ -188,6 +188,7 @@ on_every_database!(
     refunds_and_disputes_count_in_any_order,
     subscriptions_follow_their_paid_period_in_any_order,
     subscription_chargebacks_revoke_in_any_order,
+    invoice_payments_link_to_their_subscription_in_any_order,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1163,6 +1164,203 @@ async fn subscription_chargebacks_revoke_in_any_order(db: &Db) {
         revoked,
         ["lic_1", "lic_3", "lic_4", "lic_5", "lic_6", "lic_8"]
     );
+    store.close().await;
+}
+
+/// `invoice.paid` of `invoice` of `subscription` in the shape of API versions since 2025-03-31
+/// without its `payments` (only sent when expanded): it names no payment.
+fn invoice_paid(subscription: &str, invoice: &str, licence_until: i64) -> EventEffect {
+    EventEffect::SubscriptionPaid {
+        subscription_id: subscription.to_owned(),
+        licence_until,
+        invoice_id: Some(invoice.to_owned()),
+        payments: Vec::new(),
+    }
+}
+
+/// `invoice_payment.paid`: `intent` paid `invoice`.
+fn invoice_payment(invoice: &str, intent: &str) -> EventEffect {
+    EventEffect::InvoicePaymentPaid {
+        invoice_id: invoice.to_owned(),
+        payment_intent: intent.to_owned(),
+    }
+}
+
+/// `invoice_payment.paid` names the payment and the invoice, `invoice.paid` the invoice and the
+/// subscription: the payment is the subscription's as soon as both arrived, whichever came
+/// first, and before or after the Checkout Session, and a refund or dispute of it then counts
+/// as for any payment of the subscription.
+async fn invoice_payments_link_to_their_subscription_in_any_order(db: &Db) {
+    const PAID: &str = "invoice.paid";
+    const PAYMENT: &str = "invoice_payment.paid";
+    let store = db.connect().await;
+    let mut n = 0;
+    let mut apply = async |kind: &str, effect: EventEffect| {
+        n += 1;
+        store
+            .apply_stripe_event(&format!("evt_{n}"), kind, 10_000 + n, &effect)
+            .await
+            .unwrap()
+    };
+    let sub =
+        |session: &str, subscription: &str, id: &str| issue(session, None, Some(subscription), id);
+
+    // The invoice, then its payment: linked when the payment comes; its refund revokes.
+    apply(COMPLETED, sub("cs_1", "sub_1", "lic_1")).await;
+    assert_eq!(
+        apply(PAID, invoice_paid("sub_1", "in_1", 50_000)).await,
+        outcome(false, &[], &[], &["lic_1"])
+    );
+    assert_eq!(
+        apply(PAYMENT, invoice_payment("in_1", "pi_1")).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply("charge.refunded", refund("ch_1", "pi_1", 11_000)).await,
+        applied(false, &["lic_1"])
+    );
+
+    // The payment, then its invoice: linked when the invoice comes.
+    apply(COMPLETED, sub("cs_2", "sub_2", "lic_2")).await;
+    assert_eq!(
+        apply(PAYMENT, invoice_payment("in_2", "pi_2")).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(PAID, invoice_paid("sub_2", "in_2", 50_000)).await,
+        outcome(false, &[], &[], &["lic_2"])
+    );
+    assert_eq!(
+        apply("charge.refunded", refund("ch_2", "pi_2", 12_000)).await,
+        applied(false, &["lic_2"])
+    );
+
+    // The refund before either, then the payment, the Checkout Session and the invoice:
+    // revoked when the invoice completes the link.
+    assert_eq!(
+        apply("charge.refunded", refund("ch_3", "pi_3", 13_000)).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(PAYMENT, invoice_payment("in_3", "pi_3")).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(COMPLETED, sub("cs_3", "sub_3", "lic_3")).await,
+        applied(true, &[])
+    );
+    assert_eq!(
+        apply(PAID, invoice_paid("sub_3", "in_3", 50_000)).await,
+        outcome(false, &["lic_3"], &[], &["lic_3"])
+    );
+
+    // The refund before either, then the invoice and the payment, the Checkout Session last:
+    // born revoked, with the period the invoice paid for.
+    apply("charge.refunded", refund("ch_4", "pi_4", 14_000)).await;
+    assert_eq!(
+        apply(PAID, invoice_paid("sub_4", "in_4", 50_000)).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(PAYMENT, invoice_payment("in_4", "pi_4")).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(COMPLETED, sub("cs_4", "sub_4", "lic_4")).await,
+        applied(true, &["lic_4"])
+    );
+    assert_eq!(
+        store.licence("lic_4").await.unwrap().unwrap().expires_at,
+        50_000
+    );
+
+    // A dispute recorded before the payment's event: revoked when it links; won, restored.
+    apply(COMPLETED, sub("cs_5", "sub_5", "lic_5")).await;
+    apply(PAID, invoice_paid("sub_5", "in_5", 50_000)).await;
+    assert_eq!(
+        apply(
+            "charge.dispute.created",
+            dispute("dp_5", "pi_5", "needs_response", 15_000)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(PAYMENT, invoice_payment("in_5", "pi_5")).await,
+        outcome(false, &["lic_5"], &[], &[])
+    );
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_5", "pi_5", "won", 15_100)
+        )
+        .await,
+        outcome(false, &[], &["lic_5"], &[])
+    );
+    assert_eq!(revoked_at(&store, "lic_5").await, None);
+
+    // Linked after the subscription ended: a dispute won restores nothing.
+    apply(COMPLETED, sub("cs_6", "sub_6", "lic_6")).await;
+    apply(PAYMENT, invoice_payment("in_6", "pi_6")).await;
+    apply(
+        "charge.dispute.created",
+        dispute("dp_6", "pi_6", "needs_response", 16_000),
+    )
+    .await;
+    assert_eq!(
+        apply("customer.subscription.deleted", ended("sub_6", 16_050)).await,
+        applied(false, &["lic_6"])
+    );
+    apply(PAID, invoice_paid("sub_6", "in_6", 50_000)).await;
+    assert_eq!(
+        apply(
+            "charge.dispute.closed",
+            dispute("dp_6", "pi_6", "won", 16_100)
+        )
+        .await,
+        applied(false, &[])
+    );
+    assert!(revoked_at(&store, "lic_6").await.is_some());
+
+    // A payment of an invoice of no known subscription, refunded, revokes nothing.
+    apply(PAYMENT, invoice_payment("in_other", "pi_other")).await;
+    assert_eq!(
+        apply("charge.refunded", refund("ch_other", "pi_other", 17_000)).await,
+        applied(false, &[])
+    );
+
+    // Duplicates and resends change nothing: the same event twice, the payment's and the
+    // invoice's events again under new ids.
+    let first = revoked_at(&store, "lic_1").await;
+    let again = invoice_payment("in_1", "pi_1");
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_again", PAYMENT, 99_000, &again)
+            .await
+            .unwrap(),
+        applied(false, &[])
+    );
+    assert_eq!(
+        store
+            .apply_stripe_event("evt_again", PAYMENT, 99_001, &again)
+            .await
+            .unwrap(),
+        EventOutcome::Duplicate
+    );
+    assert_eq!(
+        apply(PAID, invoice_paid("sub_1", "in_1", 50_000)).await,
+        applied(false, &[])
+    );
+    assert_eq!(
+        apply(PAYMENT, invoice_payment("in_5", "pi_5")).await,
+        applied(false, &[])
+    );
+    assert_eq!(revoked_at(&store, "lic_1").await, first);
+    assert_eq!(revoked_at(&store, "lic_5").await, None);
+
+    let mut revoked = store.revoked_licence_ids().await.unwrap();
+    revoked.sort();
+    assert_eq!(revoked, ["lic_1", "lic_2", "lic_3", "lic_4", "lic_6"]);
     store.close().await;
 }
 

@@ -1,6 +1,7 @@
 //! Pro purchases in the database: Stripe events applied exactly once, payments, licences and
 //! their revocation, refunds and disputes, and subscriptions' paid periods and the payments
-//! that paid them.
+//! that paid them (named by `invoice.paid` itself, or by `invoice_payment.paid` joined to it
+//! through the invoice id, whichever arrives first).
 //!
 //! In any order: Stripe may deliver events late, retry them, and send them out of order, so
 //! each event records what it reports (a refund, a dispute's status, a paid period, a
@@ -136,8 +137,10 @@ pub enum EventEffect {
     },
     /// A subscription's invoice was paid: its licences last until `licence_until` (the
     /// period's end plus the grace), unless they already last longer. The `payments` are
-    /// recorded as the subscription's, and a refund or dispute of them recorded before (the
-    /// reversal's event came first) revokes its licences now.
+    /// recorded as the subscription's, and so are the ones `invoice_payment.paid` recorded for
+    /// `invoice_id` before; the invoice's subscription is kept for those that come after. A
+    /// refund or dispute of them recorded before (the reversal's event came first) revokes its
+    /// licences now.
     SubscriptionPaid {
         /// `sub_…`.
         subscription_id: String,
@@ -147,6 +150,17 @@ pub enum EventEffect {
         invoice_id: Option<String>,
         /// What paid it.
         payments: Vec<SubscriptionPayment>,
+    },
+    /// An invoice was paid with a PaymentIntent (`invoice_payment.paid`, which does not name
+    /// the subscription). Recorded; when the invoice's subscription is known (its
+    /// [`EventEffect::SubscriptionPaid`] with this `invoice_id` came first), the payment is
+    /// recorded as the subscription's and its licences are brought in line with the refunds and
+    /// disputes of its payments; otherwise that invoice's event links it when it comes.
+    InvoicePaymentPaid {
+        /// `in_…`.
+        invoice_id: String,
+        /// `pi_…`.
+        payment_intent: String,
     },
     /// Record the subscription's end and revoke its licences (cancelled).
     RevokeBySubscription {
@@ -246,6 +260,21 @@ recorded_at) VALUES ($1, $2, $3, $4, $5) \
 ON CONFLICT (payment_intent) DO UPDATE SET \
 charge_id = COALESCE(subscription_payments.charge_id, excluded.charge_id), \
 invoice_id = COALESCE(subscription_payments.invoice_id, excluded.invoice_id)";
+
+/// An invoice belongs to one subscription for good: the first report is kept.
+const INSERT_SUBSCRIPTION_INVOICE: &str = "\
+INSERT INTO subscription_invoices (invoice_id, subscription_id, recorded_at) \
+VALUES ($1, $2, $3) ON CONFLICT (invoice_id) DO NOTHING";
+
+const SELECT_SUBSCRIPTION_OF_INVOICE: &str = "\
+SELECT subscription_id FROM subscription_invoices WHERE invoice_id = $1";
+
+const INSERT_INVOICE_PAYMENT: &str = "\
+INSERT INTO invoice_payments (invoice_id, payment_intent, recorded_at) VALUES ($1, $2, $3) \
+ON CONFLICT (invoice_id, payment_intent) DO NOTHING";
+
+const SELECT_PAYMENTS_OF_INVOICE: &str = "\
+SELECT payment_intent FROM invoice_payments WHERE invoice_id = $1 ORDER BY payment_intent";
 
 const SELECT_SUBSCRIPTION_OF_PAYMENT: &str = "\
 SELECT subscription_id FROM subscription_payments WHERE payment_intent = $1";
@@ -523,6 +552,29 @@ macro_rules! apply_in {
                         .execute(&mut *$tx)
                         .await?;
                 }
+                if let Some(invoice_id) = invoice_id {
+                    sqlx::query(INSERT_SUBSCRIPTION_INVOICE)
+                        .bind(invoice_id)
+                        .bind(subscription_id)
+                        .bind($at)
+                        .execute(&mut *$tx)
+                        .await?;
+                    // The payments `invoice_payment.paid` reported before this event.
+                    let linked: Vec<(String,)> = sqlx::query_as(SELECT_PAYMENTS_OF_INVOICE)
+                        .bind(invoice_id)
+                        .fetch_all(&mut *$tx)
+                        .await?;
+                    for (intent,) in linked {
+                        sqlx::query(UPSERT_SUBSCRIPTION_PAYMENT)
+                            .bind(&intent)
+                            .bind(subscription_id)
+                            .bind(None::<String>)
+                            .bind(invoice_id)
+                            .bind($at)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                }
                 sqlx::query(UPSERT_SUBSCRIPTION_PAID)
                     .bind(subscription_id)
                     .bind(*licence_until)
@@ -545,6 +597,45 @@ macro_rules! apply_in {
                     revoked,
                     restored,
                     extended: ids(rows),
+                }
+            }
+            EventEffect::InvoicePaymentPaid {
+                invoice_id,
+                payment_intent,
+            } => {
+                sqlx::query(INSERT_INVOICE_PAYMENT)
+                    .bind(invoice_id)
+                    .bind(payment_intent)
+                    .bind($at)
+                    .execute(&mut *$tx)
+                    .await?;
+                let subscription: Option<(String,)> =
+                    sqlx::query_as(SELECT_SUBSCRIPTION_OF_INVOICE)
+                        .bind(invoice_id)
+                        .fetch_optional(&mut *$tx)
+                        .await?;
+                match subscription {
+                    Some((subscription,)) => {
+                        sqlx::query(UPSERT_SUBSCRIPTION_PAYMENT)
+                            .bind(payment_intent)
+                            .bind(&subscription)
+                            .bind(None::<String>)
+                            .bind(invoice_id)
+                            .bind($at)
+                            .execute(&mut *$tx)
+                            .await?;
+                        // A refund or dispute of this payment may have been recorded before.
+                        let (revoked, restored) =
+                            sync_subscription_reversals!($tx, &subscription, $at);
+                        EventOutcome::Applied {
+                            issued: false,
+                            revoked,
+                            restored,
+                            extended: Vec::new(),
+                        }
+                    }
+                    // The invoice's `invoice.paid` links it when it comes.
+                    None => EventOutcome::applied(),
                 }
             }
             EventEffect::RevokeBySubscription {
