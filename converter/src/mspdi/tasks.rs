@@ -119,7 +119,13 @@ fn write_task(
     let unit = task
         .duration
         .map_or(TimeUnit(props.duration_format), |d| d.unit);
-    out.int("DurationFormat", format_code(unit, task.estimated))?;
+    let duration_format = task
+        .duration_format
+        .unwrap_or_else(|| format_code(unit, task.estimated));
+    out.int("DurationFormat", duration_format)?;
+    if let Some(freeform) = task.freeform_duration_format {
+        out.int("FreeformDurationFormat", freeform)?;
+    }
     out.text("Work", &hours(task.work.unwrap_or(0.0)))?;
     out.date("Stop", task.stop)?;
     out.date("Resume", task.resume)?;
@@ -332,14 +338,9 @@ fn work_variance(minutes: Option<f64>) -> f64 {
     minutes.map_or(0.0, |m| m.round() * 1000.0)
 }
 
-/// MSPDI `DurationFormat` code of a unit: the unit's own code, +32 when estimated; codes
-/// outside the known set are written as hours.
+/// MSPDI `DurationFormat` code of a unit, +32 when estimated (see [`TimeUnit::format_code`]).
 pub fn format_code(unit: TimeUnit, estimated: bool) -> u16 {
-    let code = match unit.0 {
-        3..=12 | 19 | 20 => unit.0,
-        _ => TimeUnit::HOURS.0,
-    };
-    if estimated { code + 32 } else { code }
+    unit.format_code(estimated)
 }
 
 /// The project's working-time units, for the integer tenth-of-a-minute fields.

@@ -1,0 +1,114 @@
+//! The values Microsoft Project computes when it saves a project rather than reads from its
+//! file, derived in one pass between reading and writing, so the MSPDI writer only writes.
+//!
+//! Each rule follows what Project itself writes in "Save As XML" for the version that saved
+//! the file (the `\1CompObj` application, [`ProjectProperties::application_version`]); the
+//! rules' evidence is in the format notes (`shared/format/03`, §1.3 and §3).
+
+use crate::model::{Project, ProjectProperties, Task, TimeUnit};
+
+/// The first application version of the Project 2016/2019 builds (`16.0`), the only ones
+/// that write `FreeformDurationFormat`.
+const FIRST_FREEFORM_VERSION: u16 = 16;
+
+/// Fills in what Project derives at save time.
+pub fn derive(project: &mut Project) {
+    let props = &project.properties;
+    for task in &mut project.tasks {
+        derive_duration_formats(props, task);
+    }
+}
+
+/// `DurationFormat` for a task whose file stores none, and `FreeformDurationFormat`.
+///
+/// A blank (null) row stores no unit; Project shows it as a new task would be, in the
+/// default unit and estimated when new tasks are. Other tasks without a stored code take
+/// their duration's unit. Project 2016 and later builds also write the format as typed
+/// ("freeform"): the same code, except on the project summary task, whose default-unit code
+/// (53) is written resolved to the project's unit (39 for days).
+fn derive_duration_formats(props: &ProjectProperties, task: &mut Task) {
+    let default_unit = TimeUnit(props.duration_format);
+    let format = *task.duration_format.get_or_insert_with(|| {
+        if task.is_null {
+            default_unit.format_code(props.new_tasks_estimated)
+        } else {
+            task.duration
+                .map_or(default_unit, |d| d.unit)
+                .format_code(task.estimated)
+        }
+    });
+    if props
+        .application_version
+        .is_some_and(|v| v >= FIRST_FREEFORM_VERSION)
+    {
+        task.freeform_duration_format = Some(if task.uid == 0 {
+            task.duration
+                .map_or(default_unit, |d| d.unit)
+                .format_code(task.estimated)
+        } else {
+            format
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Duration;
+
+    fn project(version: u16, tasks: Vec<Task>) -> Project {
+        Project {
+            properties: ProjectProperties {
+                application_version: Some(version),
+                ..ProjectProperties::default()
+            },
+            tasks,
+            ..Project::default()
+        }
+    }
+
+    fn task(uid: i32, stored: Option<u16>, unit: TimeUnit, estimated: bool) -> Task {
+        Task {
+            uid,
+            duration: Some(Duration::new(480.0, unit)),
+            duration_format: stored,
+            estimated,
+            ..Task::default()
+        }
+    }
+
+    #[test]
+    fn a_stored_duration_format_is_kept_and_a_missing_one_comes_from_the_unit() {
+        let mut p = project(
+            14,
+            vec![
+                task(1, Some(53), TimeUnit::DAYS, true),
+                task(2, None, TimeUnit::WEEKS, true),
+                Task {
+                    uid: 3,
+                    is_null: true,
+                    ..Task::default()
+                },
+            ],
+        );
+        derive(&mut p);
+        let formats: Vec<_> = p.tasks.iter().map(|t| t.duration_format).collect();
+        assert_eq!(formats, [Some(53), Some(41), Some(39)]);
+        assert!(p.tasks.iter().all(|t| t.freeform_duration_format.is_none()));
+    }
+
+    #[test]
+    fn builds_16_write_the_freeform_format_resolved_on_the_summary_task() {
+        let mut p = project(
+            16,
+            vec![
+                task(0, Some(53), TimeUnit::DAYS, true),
+                task(1, Some(53), TimeUnit::DAYS, true),
+                task(2, Some(9), TimeUnit::WEEKS, false),
+            ],
+        );
+        derive(&mut p);
+        let freeform: Vec<_> = p.tasks.iter().map(|t| t.freeform_duration_format).collect();
+        assert_eq!(freeform, [Some(39), Some(53), Some(9)]);
+    }
+}
