@@ -276,7 +276,11 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
         work_group: row.u16(field::WORKGROUP).unwrap_or(0),
         email_address: row.string(field::EMAIL_ADDRESS),
         peak_units: row.units(field::PEAK),
-        can_level: row.u16(field::CAN_LEVEL).is_some_and(|v| v != 0),
+        // Project's default when the file stores no value: work resources can be
+        // levelled, material and cost resources cannot (it writes 1 and 0 for them).
+        can_level: row
+            .u16(field::CAN_LEVEL)
+            .map_or(kind == ResourceKind::Work, |v| v != 0),
         accrue_at: row
             .u16(field::ACCRUE_AT)
             .filter(|v| (1..=3).contains(v))
