@@ -201,7 +201,7 @@ fn write_resource(
     out.date("CreationDate", r.created)?;
     out.bool("IsCostResource", r.kind == ResourceKind::Cost)?;
     out.bool("IsBudget", r.is_budget)?;
-    custom::write_values(out, project, &r.custom_values)?;
+    custom::write_values(out, project, r.uid, &r.custom_values)?;
     write_baselines(out, &r.baselines)?;
     write_rates(out, r)?;
     write_availability(out, r)?;

@@ -235,7 +235,7 @@ fn write_task(
     out.text("ActualOvertimeWorkProtected", &hours(0.0))?;
     out.bool("IsPublished", is_published(props, task))?;
     out.int("CommitmentType", 0)?;
-    custom::write_values(out, project, &task.custom_values)?;
+    custom::write_values(out, project, task.uid, &task.custom_values)?;
     for baseline in &task.baselines {
         write_baseline(out, baseline)?;
     }
