@@ -16,8 +16,16 @@ pub fn derive(project: &mut Project) {
     let props = &project.properties;
     for task in &mut project.tasks {
         derive_duration_formats(props, task);
+        if task.uid == PROJECT_SUMMARY_UID {
+            // The project summary task sums the whole project even when it has no tasks
+            // under it: Project writes Summary 1 on it in every file.
+            task.summary = true;
+        }
     }
 }
+
+/// UID of the project summary task.
+const PROJECT_SUMMARY_UID: i32 = 0;
 
 /// `DurationFormat` for a task whose file stores none, and `FreeformDurationFormat`.
 ///
@@ -110,5 +118,7 @@ mod tests {
         derive(&mut p);
         let freeform: Vec<_> = p.tasks.iter().map(|t| t.freeform_duration_format).collect();
         assert_eq!(freeform, [Some(39), Some(53), Some(9)]);
+        let summary: Vec<_> = p.tasks.iter().map(|t| t.summary).collect();
+        assert_eq!(summary, [true, false, false]);
     }
 }
