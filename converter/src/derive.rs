@@ -13,6 +13,7 @@ const FIRST_FREEFORM_VERSION: u16 = 16;
 
 /// Fills in what Project derives at save time.
 pub fn derive(project: &mut Project) {
+    derive_currency_code(&mut project.properties);
     let props = &project.properties;
     for task in &mut project.tasks {
         derive_duration_formats(props, task);
@@ -22,6 +23,30 @@ pub fn derive(project: &mut Project) {
             task.summary = true;
         }
     }
+}
+
+/// `CurrencyCode`, which Project 2007 and later write in every file (the pj12 schema this
+/// writer's `SaveVersion` names requires it) but Project 2000–2003 files do not store: Project
+/// takes it from the currency the symbol stands for, and its own default (US dollars) for a
+/// symbol it cannot tell.
+fn derive_currency_code(props: &mut ProjectProperties) {
+    if props
+        .currency_code
+        .as_deref()
+        .is_some_and(|c| !c.is_empty())
+    {
+        return;
+    }
+    let code = match props.currency_symbol.as_deref().map(str::trim) {
+        Some("£") => "GBP",
+        Some("€") => "EUR",
+        Some("¥") => "JPY",
+        Some("₹") => "INR",
+        Some("R$") => "BRL",
+        Some("CHF" | "Fr.") => "CHF",
+        _ => "USD",
+    };
+    props.currency_code = Some(code.to_owned());
 }
 
 /// UID of the project summary task.
@@ -103,6 +128,27 @@ mod tests {
         let formats: Vec<_> = p.tasks.iter().map(|t| t.duration_format).collect();
         assert_eq!(formats, [Some(53), Some(41), Some(39)]);
         assert!(p.tasks.iter().all(|t| t.freeform_duration_format.is_none()));
+    }
+
+    #[test]
+    fn a_missing_currency_code_comes_from_the_symbol() {
+        let mut props = ProjectProperties {
+            currency_symbol: Some("£".to_owned()),
+            ..ProjectProperties::default()
+        };
+        derive_currency_code(&mut props);
+        assert_eq!(props.currency_code.as_deref(), Some("GBP"));
+        props.currency_code = Some("AUD".to_owned());
+        props.currency_symbol = Some("$".to_owned());
+        derive_currency_code(&mut props);
+        assert_eq!(
+            props.currency_code.as_deref(),
+            Some("AUD"),
+            "a stored code stays"
+        );
+        props.currency_code = None;
+        derive_currency_code(&mut props);
+        assert_eq!(props.currency_code.as_deref(), Some("USD"));
     }
 
     #[test]
