@@ -242,8 +242,7 @@ fn write_rates(out: &mut Out, r: &Resource) -> Result<(), ConvertError> {
         if rate.table == 0 && a_is_own {
             continue;
         }
-        let dated =
-            rate.from.is_some_and(|f| f > start_na()) || rate.to.is_some_and(|t| t > end_na());
+        let dated = rate.from.is_some_and(|f| f > start_na());
         let valued =
             rate.standard_rate != 0.0 || rate.overtime_rate != 0.0 || rate.cost_per_use != 0.0;
         if !dated && !valued {
@@ -330,7 +329,7 @@ mod tests {
             standard_rate: Some(1200.0),
             standard_rate_format: 2,
             cost_rates: vec![
-                rate(start_na(), change - chrono::Duration::minutes(1), 5.0),
+                rate(start_na(), change, 5.0),
                 rate(change, end_na(), 1200.0),
             ],
             availability: vec![AvailabilityPeriod {
@@ -361,7 +360,7 @@ mod tests {
             2,
             "a dated table A is written whole"
         );
-        assert!(xml.contains("<RatesTo>2009-06-15T07:59:00</RatesTo>"));
+        assert!(xml.contains("<RatesTo>2009-06-15T08:00:00</RatesTo>"));
         assert!(
             !xml.contains("AvailabilityPeriods"),
             "one open period is the default"
