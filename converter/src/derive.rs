@@ -5,7 +5,7 @@
 //! the file (the `\1CompObj` application, [`ProjectProperties::application_version`]); the
 //! rules' evidence is in the format notes (`shared/format/03`, §1.3 and §3).
 
-use crate::model::{Project, ProjectProperties, Task, TimeUnit};
+use crate::model::{Project, ProjectProperties, Resource, ResourceKind, Task, TimeUnit};
 
 /// The first application version of the Project 2016/2019 builds (`16.0`), the only ones
 /// that write `FreeformDurationFormat`.
@@ -14,6 +14,7 @@ const FIRST_FREEFORM_VERSION: u16 = 16;
 /// Fills in what Project derives at save time.
 pub fn derive(project: &mut Project) {
     derive_currency_code(&mut project.properties);
+    derive_summary_resource(project);
     let props = &project.properties;
     for task in &mut project.tasks {
         derive_duration_formats(props, task);
@@ -47,6 +48,37 @@ fn derive_currency_code(props: &mut ProjectProperties) {
         _ => "USD",
     };
     props.currency_code = Some(code.to_owned());
+}
+
+/// The hidden UID 0 resource, which Project keeps in every project (it holds the totals of
+/// unassigned work) and writes first in every file, even when the file has no row for it
+/// (projects without resources): a work resource with Project's defaults, and the calendar
+/// Project creates for it on opening, the next calendar UID (2 beside the Standard
+/// calendar), which it never writes.
+fn derive_summary_resource(project: &mut Project) {
+    if project.resources.iter().any(|r| r.uid == 0) {
+        return;
+    }
+    let calendar_uid = project
+        .calendars
+        .iter()
+        .map(|c| c.uid)
+        .max()
+        .map_or(2, |uid| uid.saturating_add(1));
+    let resource = Resource {
+        uid: 0,
+        id: 0,
+        kind: ResourceKind::Work,
+        max_units: Some(1.0),
+        peak_units: Some(0.0),
+        can_level: true,
+        accrue_at: 3,
+        standard_rate_format: 2,
+        overtime_rate_format: 2,
+        calendar_uid: Some(calendar_uid),
+        ..Resource::default()
+    };
+    project.resources.insert(0, resource);
 }
 
 /// UID of the project summary task.
@@ -128,6 +160,21 @@ mod tests {
         let formats: Vec<_> = p.tasks.iter().map(|t| t.duration_format).collect();
         assert_eq!(formats, [Some(53), Some(41), Some(39)]);
         assert!(p.tasks.iter().all(|t| t.freeform_duration_format.is_none()));
+    }
+
+    #[test]
+    fn a_project_without_resources_gets_the_hidden_uid_0_resource() {
+        let mut p = project(12, Vec::new());
+        p.calendars = vec![crate::model::Calendar {
+            uid: 1,
+            ..crate::model::Calendar::default()
+        }];
+        derive(&mut p);
+        let first = p.resources.first();
+        assert_eq!(first.map(|r| (r.uid, r.can_level)), Some((0, true)));
+        assert_eq!(first.and_then(|r| r.calendar_uid), Some(2));
+        derive(&mut p);
+        assert_eq!(p.resources.len(), 1, "added once");
     }
 
     #[test]
