@@ -15,6 +15,9 @@ const FIRST_FREEFORM_VERSION: u16 = 16;
 pub fn derive(project: &mut Project) {
     derive_currency_code(&mut project.properties);
     derive_summary_resource(project);
+    for resource in &mut project.resources {
+        derive_percent_work_complete(resource);
+    }
     let props = &project.properties;
     for task in &mut project.tasks {
         derive_duration_formats(props, task);
@@ -79,6 +82,19 @@ fn derive_summary_resource(project: &mut Project) {
         ..Resource::default()
     };
     project.resources.insert(0, resource);
+}
+
+/// A resource's `PercentWorkComplete` when the file stores none: Project computes it on
+/// save as its actual work over its work, in whole percent.
+fn derive_percent_work_complete(resource: &mut Resource) {
+    if resource.percent_work_complete.is_some() {
+        return;
+    }
+    let work = resource.work.unwrap_or(0.0);
+    if work > 0.0 {
+        let actual = resource.actual_work.unwrap_or(0.0);
+        resource.percent_work_complete = Some((actual / work * 100.0).round().clamp(0.0, 100.0));
+    }
 }
 
 /// UID of the project summary task.
@@ -175,6 +191,20 @@ mod tests {
         assert_eq!(first.and_then(|r| r.calendar_uid), Some(2));
         derive(&mut p);
         assert_eq!(p.resources.len(), 1, "added once");
+    }
+
+    #[test]
+    fn percent_work_complete_of_a_resource_is_actual_over_work() {
+        let mut r = Resource {
+            work: Some(480.0),
+            actual_work: Some(240.0),
+            ..Resource::default()
+        };
+        derive_percent_work_complete(&mut r);
+        assert_eq!(r.percent_work_complete, Some(50.0));
+        r.percent_work_complete = Some(20.0);
+        derive_percent_work_complete(&mut r);
+        assert_eq!(r.percent_work_complete, Some(20.0), "a stored value stays");
     }
 
     #[test]
