@@ -150,12 +150,14 @@ fn write_resource(
         r.percent_work_complete.unwrap_or(0.0).round() as i64,
     )?;
     out.text("StandardRate", &dec4(r.standard_rate.unwrap_or(0.0)))?;
+    // Material resources show their rate per unit of material (8); cost resources keep
+    // the stored hourly format, as Project writes them (MPXJ writes 8 for both).
     out.int(
         "StandardRateFormat",
-        if time_based {
-            r.standard_rate_format
-        } else {
+        if r.kind == ResourceKind::Material && r.uid != 0 {
             8
+        } else {
+            r.standard_rate_format
         },
     )?;
     out.text("Cost", &money(r.cost))?;
