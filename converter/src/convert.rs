@@ -4,7 +4,7 @@
 use crate::budget::{Allowance, Budget, CancelToken, Usage};
 use crate::error::ConvertError;
 use crate::model::{FileFormat, Project};
-use crate::{mpp, mspdi};
+use crate::{derive, mpp, mspdi};
 use std::io::Write;
 
 /// Bounds on what one conversion may consume; hostile files cannot exceed them.
@@ -211,8 +211,9 @@ pub fn read_project(input: &[u8], options: &mut Options<'_>) -> Result<ReadProje
         Some(p) => p,
         None => &mut ignore,
     };
-    let reading = mpp::read(input, &limits, progress, budget)?;
+    let mut reading = mpp::read(input, &limits, progress, budget)?;
     reading.budget.check()?;
+    derive::derive(&mut reading.project);
     Ok(ReadProject {
         project: reading.project,
         warnings: reading.warnings,

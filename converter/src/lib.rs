@@ -13,6 +13,7 @@
 
 pub mod budget;
 pub mod convert;
+mod derive;
 pub mod error;
 pub mod model;
 mod mpp;

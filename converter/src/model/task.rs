@@ -101,6 +101,14 @@ pub struct Task {
     /// Text a manually scheduled task shows instead of a duration (may be empty).
     pub duration_text: Option<String>,
     pub estimated: bool,
+    /// How the duration is shown, as MSPDI's `DurationFormat` code: the unit, +32 when
+    /// estimated, 21 (53 estimated) for "the project's default unit". Read as the file
+    /// stores it (Project 2010 and later store 53 where 2000–2007 stored 39 for the same
+    /// "1 day?"); the derivation step fills it for tasks that store none.
+    pub duration_format: Option<u16>,
+    /// `FreeformDurationFormat`, which only Project 2016 and later builds write; set by the
+    /// derivation step for files they saved.
+    pub freeform_duration_format: Option<u16>,
     pub work: Option<f64>,
     pub stop: Option<DateTime>,
     pub resume: Option<DateTime>,

@@ -39,6 +39,23 @@ impl TimeUnit {
     pub const ELAPSED_PERCENT: Self = Self(20);
     /// "No unit given": the project default applies.
     pub const DEFAULT: Self = Self(21);
+
+    /// The `DurationFormat` code of a duration shown in this unit: the unit's own code, +32
+    /// when estimated. Codes outside the known set are hours, the unit MSPDI durations are
+    /// written in.
+    pub fn format_code(self, estimated: bool) -> u16 {
+        let code = match self.0 {
+            3..=12 | 19..=21 => self.0,
+            _ => Self::HOURS.0,
+        };
+        if estimated { code + 32 } else { code }
+    }
+
+    /// True when `code` is a `DurationFormat` code as files store it: a known unit (21 =
+    /// the project default included), with or without the estimated bit.
+    pub fn is_format_code(code: u16) -> bool {
+        matches!(code & !0x20, 3..=12 | 19..=21)
+    }
 }
 
 /// A span of working (or, with an elapsed unit, calendar) time.

@@ -55,7 +55,23 @@ mod key {
     pub const BASELINE_CALENDAR_NAME: u32 = 0x0240_1393;
     pub const CURRENCY_CODE: u32 = 0x0240_13BB;
     pub const NEW_TASKS_ARE_MANUAL: u32 = 0x0240_13C8;
+    pub const NEW_TASK_START_DATE: u32 = 0x0240_0017;
+    pub const AUTOLINK: u32 = 0x0240_001B;
+    pub const NEW_TASKS_EFFORT_DRIVEN: u32 = 0x0240_0032;
+    pub const DEFAULT_FIXED_COST_ACCRUAL: u32 = 0x0240_0047;
+    pub const MOVE_COMPLETED_ENDS_BACK: u32 = 0x0240_13A0;
+    pub const MOVE_REMAINING_STARTS_BACK: u32 = 0x0240_13A1;
+    pub const MOVE_REMAINING_STARTS_FORWARD: u32 = 0x0240_13A2;
+    pub const MOVE_COMPLETED_ENDS_FORWARD: u32 = 0x0240_13A3;
+    pub const DEFAULT_TASK_EV_METHOD: u32 = 0x0240_13A9;
+    pub const BASELINE_FOR_EARNED_VALUE: u32 = 0x0240_13AE;
+    /// A word of file-state bits; `0x10` is set while actuals are in sync with Project
+    /// Server (Project 2013 and later clear it in files that were never published).
+    pub const FILE_STATE: u32 = 0x0040_0002;
 }
+
+/// The "actuals in sync" bit of [`key::FILE_STATE`].
+const ACTUALS_IN_SYNC: u8 = 0x10;
 
 /// Reads the project properties.
 pub fn read(
@@ -161,20 +177,41 @@ fn read_settings(props: &Props, p: &mut ProjectProperties) {
     p.multiple_critical_paths = flag(key::MULTIPLE_CRITICAL_PATHS);
     p.new_tasks_are_manual = flag(key::NEW_TASKS_ARE_MANUAL);
 
-    // Settings whose place in the file is not known. These are the values MPXJ reports for
-    // every MPP file (its defaults), which the reference output is compared against.
-    p.default_fixed_cost_accrual = 2;
-    p.inserted_projects_like_summary = false;
-    p.new_tasks_effort_driven = false;
+    p.new_tasks_effort_driven = flag(key::NEW_TASKS_EFFORT_DRIVEN);
+    p.autolink = flag(key::AUTOLINK);
+    p.default_fixed_cost_accrual = match short(key::DEFAULT_FIXED_COST_ACCRUAL) {
+        v @ 1..=3 => v,
+        _ => 3,
+    };
+    p.new_task_start_date = match short(key::NEW_TASK_START_DATE) {
+        v @ 0..=1 => v,
+        _ => 0,
+    };
+    p.move_completed_ends_back = flag(key::MOVE_COMPLETED_ENDS_BACK);
+    p.move_remaining_starts_back = flag(key::MOVE_REMAINING_STARTS_BACK);
+    p.move_remaining_starts_forward = flag(key::MOVE_REMAINING_STARTS_FORWARD);
+    p.move_completed_ends_forward = flag(key::MOVE_COMPLETED_ENDS_FORWARD);
+    p.default_task_ev_method = match short(key::DEFAULT_TASK_EV_METHOD) {
+        v @ 0..=1 => v,
+        _ => 0,
+    };
+    // Stored one higher than MSPDI's number: 1 = Baseline, 2 = Baseline1, …
+    p.baseline_for_earned_value = match short(key::BASELINE_FOR_EARNED_VALUE) {
+        v @ 1..=11 => v - 1,
+        _ => 0,
+    };
+    p.actuals_in_sync = props
+        .u8(key::FILE_STATE)
+        .is_some_and(|bits| bits & ACTUALS_IN_SYNC != 0);
+
+    // Settings whose place in the file is not known keep Project's own defaults (the
+    // values it writes for every file of the corpus).
+    p.inserted_projects_like_summary = true;
     p.new_tasks_estimated = true;
     p.spread_actual_cost = false;
     p.spread_percent_complete = false;
     p.auto_add_new_resources_and_tasks = true;
-    p.autolink = true;
-    p.new_task_start_date = 0;
-    p.default_task_ev_method = 0;
     p.earned_value_method = 0;
-    p.baseline_for_earned_value = 0;
 }
 
 /// The default duration unit as an MSPDI `DurationFormat`: the stored code keeps its low five
@@ -247,6 +284,10 @@ mod tests {
             (key::WEEK_START_DAY, &[1, 0]),
             (key::HONOR_CONSTRAINTS, &[0, 0]),
             (key::STANDARD_RATE, &12.5f64.to_le_bytes()),
+            (key::NEW_TASKS_EFFORT_DRIVEN, &[1, 0]),
+            (key::DEFAULT_FIXED_COST_ACCRUAL, &[2, 0]),
+            (key::BASELINE_FOR_EARNED_VALUE, &[3, 0]),
+            (key::FILE_STATE, &[0xBC, 0, 0, 0]),
         ]);
         let p = read(&ctx, None, None);
         assert_eq!(p.title.as_deref(), Some("From props"));
@@ -271,6 +312,11 @@ mod tests {
         assert!(p.honor_constraints);
         assert_eq!(p.default_standard_rate, 12.5);
         assert_eq!(p.revision, None);
+        assert!(p.new_tasks_effort_driven && !p.autolink);
+        assert_eq!(p.default_fixed_cost_accrual, 2);
+        assert_eq!(p.baseline_for_earned_value, 2, "stored one higher");
+        assert!(p.actuals_in_sync);
+        assert!(p.inserted_projects_like_summary);
     }
 
     #[test]
@@ -286,6 +332,8 @@ mod tests {
         assert_eq!(p.minutes_per_day, 480);
         let none = read(&context(&[]), None, None);
         assert_eq!(none.currency_symbol.as_deref(), Some("$"));
+        assert_eq!(none.default_fixed_cost_accrual, 3, "prorated");
+        assert!(!none.actuals_in_sync);
     }
 
     #[test]

@@ -99,6 +99,12 @@ pub fn end_na() -> DateTime {
     at(2049, 12, 31, 23, 59)
 }
 
+/// The end Project gives an open-ended cost rate range: its last date and one tick of a
+/// tenth of a minute more, `2049-12-31T23:59:06` in every rate it writes.
+pub fn rates_open_end() -> DateTime {
+    end_na() + Span::seconds(6)
+}
+
 /// The date whose cost rates and availability are "current". MPXJ takes the moment of
 /// conversion; a converter that must give the same bytes everywhere (and has no clock in a
 /// browser worker) takes the last day Project knows instead. Both agree whenever every
@@ -276,7 +282,11 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
         work_group: row.u16(field::WORKGROUP).unwrap_or(0),
         email_address: row.string(field::EMAIL_ADDRESS),
         peak_units: row.units(field::PEAK),
-        can_level: row.u16(field::CAN_LEVEL).is_some_and(|v| v != 0),
+        // Project's default when the file stores no value: work resources can be
+        // levelled, material and cost resources cannot (it writes 1 and 0 for them).
+        can_level: row
+            .u16(field::CAN_LEVEL)
+            .map_or(kind == ResourceKind::Work, |v| v != 0),
         accrue_at: row
             .u16(field::ACCRUE_AT)
             .filter(|v| (1..=3).contains(v))
@@ -357,7 +367,7 @@ fn read_resource(row: &Row<'_>, layout: &Layout, meta2_size: usize) -> Resource 
     let own = CostRate {
         table: 0,
         from: Some(start_na()),
-        to: Some(end_na()),
+        to: Some(rates_open_end()),
         standard_rate: row.f64(field::STANDARD_RATE).unwrap_or(0.0),
         standard_rate_format: row
             .u16(field::STANDARD_RATE_UNITS)
@@ -491,8 +501,10 @@ pub fn rate_unit_code(raw: u16) -> u16 {
     }
 }
 
-/// One cost rate table: 44-byte entries from offset 16 (part 2 §5.3). Ranges run from one
-/// minute after the previous end; the first starts at [`start_na`].
+/// One cost rate table: 44-byte entries from offset 16 (part 2 §5.3). A range ends at its
+/// stored end and the next one starts there, as Project writes them (`RatesTo` of one row =
+/// `RatesFrom` of the next); the first starts at [`start_na`], the last open-ended one ends
+/// at [`rates_open_end`].
 fn cost_rate_table(table: u8, data: &[u8]) -> Vec<CostRate> {
     let mut entries = Vec::new();
     let mut off = 16usize;
@@ -504,18 +516,16 @@ fn cost_rate_table(table: u8, data: &[u8]) -> Vec<CostRate> {
         let Some(end) = tenths_date(data, off + 40) else {
             break;
         };
-        let end = if end > end_na() {
-            end_na()
-        } else if end.minute() % 5 == 0 {
-            end - Span::minutes(1)
-        } else {
-            end
-        };
+        let end = if end > end_na() { end_na() } else { end };
         if end.second() == 0 {
             entries.push(CostRate {
                 table,
                 from: None,
-                to: Some(end),
+                to: Some(if end == end_na() {
+                    rates_open_end()
+                } else {
+                    end
+                }),
                 standard_rate: f64_at(data, off).filter(|v| v.is_finite()).unwrap_or(0.0),
                 standard_rate_format: format(off + 8),
                 overtime_rate: f64_at(data, off + 16)
@@ -532,7 +542,7 @@ fn cost_rate_table(table: u8, data: &[u8]) -> Vec<CostRate> {
     entries.sort_by_key(|e| e.to);
     let mut previous_end: Option<DateTime> = None;
     for entry in &mut entries {
-        entry.from = Some(previous_end.map_or_else(start_na, |end| end + Span::minutes(1)));
+        entry.from = Some(previous_end.unwrap_or_else(start_na));
         previous_end = entry.to;
     }
     entries
@@ -639,7 +649,7 @@ mod tests {
     }
 
     #[test]
-    fn cost_rate_ranges_chain_and_end_a_minute_early() {
+    fn cost_rate_ranges_chain_at_their_stored_ends() {
         let mut data = vec![0u8; 16];
         data[0] = 2;
         data.extend(rate_entry(
@@ -653,13 +663,13 @@ mod tests {
         let table = cost_rate_table(0, &data);
         assert_eq!(table.len(), 2);
         assert_eq!(table[0].from, Some(start_na()));
-        assert_eq!(table[0].to, Some(at(2009, 6, 15, 7, 59)));
+        assert_eq!(table[0].to, Some(at(2009, 6, 15, 8, 0)));
         assert_eq!(table[0].cost_per_use, 1500.0);
         assert_eq!(table[1].from, Some(at(2009, 6, 15, 8, 0)));
         assert_eq!(
             table[1].to,
-            Some(end_na()),
-            "clamped to the last date Project knows"
+            Some(rates_open_end()),
+            "an open end is Project's last date and one tick"
         );
         assert_eq!(table[1].standard_rate_format, 1);
         assert_eq!(table[1].overtime_rate_format, 2, "0xFFFF is hours");

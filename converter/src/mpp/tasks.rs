@@ -718,6 +718,9 @@ fn decode(env: &Env<'_>, row: &Row<'_>) -> Task {
     task.estimated = row
         .u16(field::DURATION_UNITS)
         .is_some_and(|c| c & 0x20 != 0);
+    task.duration_format = row
+        .u16(field::DURATION_UNITS)
+        .filter(|c| TimeUnit::is_format_code(*c));
     task.early_start = row.timestamp(field::EARLY_START);
     task.early_finish = row.timestamp(field::EARLY_FINISH);
     task.late_start = row.timestamp(field::LATE_START);

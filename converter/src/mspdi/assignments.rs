@@ -281,7 +281,7 @@ fn write_assignment(
     out.date("CreationDate", a.created)?;
     out.text("BudgetCost", &money(a.budget_cost))?;
     work(out, "BudgetWork", minutes(a.budget_work))?;
-    custom::write_values(out, project, &a.custom_values)?;
+    custom::write_values(out, project, a.uid, &a.custom_values)?;
     for b in &a.baselines {
         out.start("Baseline")?;
         out.int("Number", b.number)?;

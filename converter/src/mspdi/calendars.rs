@@ -19,8 +19,11 @@ const EXPANDED_DAY_BYTES: u64 = 128;
 
 /// Longest calendar name Project accepts on import.
 const MAX_NAME: usize = 51;
-/// `BaseCalendarUID` of a base calendar.
+/// `BaseCalendarUID` of a base calendar as Project 2000–2010 write it; 2013 and later
+/// write 0.
 const NO_BASE: i32 = -1;
+/// The first application version (Project 2013) that writes 0 for "no base calendar".
+const FIRST_ZERO_BASE_VERSION: u16 = 15;
 
 /// A calendar or work week name as Project accepts it: no control characters, at most 51
 /// characters (UTF-16 units, as Project counts them).
@@ -53,8 +56,12 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
     let allowed = usize::try_from(affordable).map_or(EXPANSION_BUDGET, |a| a.min(EXPANSION_BUDGET));
     let limited = allowed < EXPANSION_BUDGET;
     let mut days_left = allowed;
+    let no_base = match project.properties.application_version {
+        Some(v) if v >= FIRST_ZERO_BASE_VERSION => 0,
+        _ => NO_BASE,
+    };
     for calendar in ordered {
-        write_calendar(out, calendar, &mut days_left)?;
+        write_calendar(out, calendar, no_base, &mut days_left)?;
         if limited && days_left == 0 {
             engine.exhaust_work();
             return engine.check();
@@ -67,6 +74,7 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
 fn write_calendar(
     out: &mut Out,
     calendar: &Calendar,
+    no_base: i32,
     budget: &mut usize,
 ) -> Result<(), ConvertError> {
     out.start("Calendar")?;
@@ -79,7 +87,7 @@ fn write_calendar(
     out.bool("IsBaselineCalendar", calendar.is_baseline)?;
     out.int(
         "BaseCalendarUID",
-        calendar.base_calendar_uid.unwrap_or(NO_BASE),
+        calendar.base_calendar_uid.unwrap_or(no_base),
     )?;
 
     let legacy = expanded_exceptions(calendar, budget);
@@ -105,10 +113,11 @@ fn write_calendar(
             .exceptions
             .iter()
             .map(|e| {
+                // From the start of the recurrence's range (not its first occurrence) to
+                // the end of its last occurrence, as Project writes a recurring exception.
                 let days = e.occurrences(budget);
-                let first = days.first().map_or(e.from.date(), |d| d.0);
                 let last = days.last().map_or(e.to.date(), |d| d.1);
-                (first, last, e)
+                (e.from.date(), last, e)
             })
             .collect();
         // MS Project ignores exceptions that are not in date order.
@@ -161,7 +170,9 @@ fn write_times(out: &mut Out, times: &[TimeRange]) -> Result<(), ConvertError> {
     out.end("WorkingTimes")
 }
 
-/// A span of whole days: from the first day's midnight to the last second of the last day.
+/// A span of whole days: from the first day's midnight to the last minute of the last day,
+/// `T23:59:00`, as Project writes every such period (times with seconds made it read days
+/// as exceptions, MPXJ's changelog 0.9.2).
 fn write_period(out: &mut Out, from: NaiveDate, to: NaiveDate) -> Result<(), ConvertError> {
     out.start("TimePeriod")?;
     out.text("FromDate", &datetime(from.and_time(NaiveTime::MIN)))?;
@@ -170,7 +181,7 @@ fn write_period(out: &mut Out, from: NaiveDate, to: NaiveDate) -> Result<(), Con
 }
 
 fn day_end(day: NaiveDate) -> chrono::NaiveDateTime {
-    day.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN))
+    day.and_time(NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN))
 }
 
 /// A dated span of the legacy exception list with its working times.
@@ -478,7 +489,7 @@ mod tests {
             base_calendar_uid: Some(1),
             ..Default::default()
         };
-        let xml = xml_of(|out| write_calendar(out, &calendar, &mut 100))?;
+        let xml = xml_of(|out| write_calendar(out, &calendar, NO_BASE, &mut 100))?;
         assert!(
             xml.contains("<BaseCalendarUID>1</BaseCalendarUID>"),
             "{xml}"

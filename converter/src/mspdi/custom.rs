@@ -135,14 +135,29 @@ fn mask_type(value_type: u16) -> u16 {
     }
 }
 
-/// Writes one entity's `ExtendedAttribute` and then `OutlineCode` value elements.
+/// Writes one entity's `ExtendedAttribute` and then `OutlineCode` value elements;
+/// `owner_uid` is the UID of the task, resource or assignment they belong to.
 pub fn write_values(
     out: &mut Out,
     project: &Project,
+    owner_uid: i32,
     values: &[CustomFieldValue],
 ) -> Result<(), ConvertError> {
-    write_extended_attributes(out, project, values)?;
-    write_outline_codes(out, project, values)
+    write_extended_attributes(out, project, owner_uid, values)?;
+    write_outline_codes(out, project, owner_uid, values)
+}
+
+/// The last application version (Project 2000–2003, `9.0`) whose custom field values start
+/// with a `UID` element, the owner's UID; Project 2007 dropped it.
+const LAST_VALUE_UID_VERSION: u16 = 11;
+
+/// The owner's UID when the saving version writes it first in each value element.
+fn value_uid(project: &Project, owner_uid: i32) -> Option<i32> {
+    project
+        .properties
+        .application_version
+        .is_some_and(|v| v <= LAST_VALUE_UID_VERSION)
+        .then_some(owner_uid)
 }
 
 /// Writes the `ExtendedAttribute` elements of one entity (everything but outline codes), for
@@ -150,9 +165,10 @@ pub fn write_values(
 pub fn write_extended_attributes(
     out: &mut Out,
     project: &Project,
+    owner_uid: i32,
     values: &[CustomFieldValue],
 ) -> Result<(), ConvertError> {
-    let _ = project;
+    let uid = value_uid(project, owner_uid);
     for value in values {
         let (text, unit) = match &value.value {
             CustomValue::Text(s) => (s.clone(), None),
@@ -166,6 +182,9 @@ pub fn write_extended_attributes(
             | CustomValue::OutlineCode { .. } => continue,
         };
         out.start("ExtendedAttribute")?;
+        if let Some(uid) = uid {
+            out.int("UID", uid)?;
+        }
         out.int("FieldID", value.field_id)?;
         out.text("Value", &text)?;
         out.guid("ValueGUID", value.value_guid)?;
@@ -182,9 +201,10 @@ pub fn write_extended_attributes(
 pub fn write_outline_codes(
     out: &mut Out,
     project: &Project,
+    owner_uid: i32,
     values: &[CustomFieldValue],
 ) -> Result<(), ConvertError> {
-    let _ = project;
+    let uid = value_uid(project, owner_uid);
     for value in values {
         let value_id = match &value.value {
             CustomValue::OutlineCode { value_id, .. } => *value_id,
@@ -192,6 +212,9 @@ pub fn write_outline_codes(
             _ => continue,
         };
         out.start("OutlineCode")?;
+        if let Some(uid) = uid {
+            out.int("UID", uid)?;
+        }
         out.int("FieldID", value.field_id)?;
         if let Some(id) = value_id {
             out.int("ValueID", id)?;
@@ -265,7 +288,7 @@ mod tests {
                 },
             ),
         ];
-        let text = xml(|out| write_values(out, &Project::default(), &values));
+        let text = xml(|out| write_values(out, &Project::default(), 7, &values));
         for expected in [
             "<Value>a &amp; b</Value>",
             "<Value>55.55</Value>",
@@ -279,6 +302,18 @@ mod tests {
             assert!(text.contains(expected), "{expected} missing in {text}");
         }
         assert!(!text.contains("188743753"), "clear flags are not written");
+        assert!(
+            !text.contains("<UID>"),
+            "no owner UID without a 2000-2003 save"
+        );
+        let mut project = Project::default();
+        project.properties.application_version = Some(9);
+        let text = xml(|out| write_values(out, &project, 7, &values));
+        assert!(
+            text.contains("<ExtendedAttribute>\n\t<UID>7</UID>\n\t<FieldID>")
+                && text.contains("<OutlineCode>\n\t<UID>7</UID>\n\t<FieldID>"),
+            "Project 2000-2003 write the owner's UID first: {text}"
+        );
         let ext = text.rfind("<ExtendedAttribute>").unwrap_or(usize::MAX);
         assert!(
             ext < text.find("<OutlineCode>").unwrap_or(0),

@@ -62,7 +62,9 @@ pub fn write_properties(out: &mut Out, project: &Project) -> Result<(), ConvertE
     out.int("DurationFormat", p.duration_format)?;
     out.int("WorkFormat", p.work_format)?;
     out.bool("EditableActualCosts", p.editable_actual_costs)?;
-    out.bool("HonorConstraints", p.honor_constraints)?;
+    // Project writes the flag as the file stores it, set when constraints are *not*
+    // honoured: 0 in every file it saved with the default "tasks honor their constraints".
+    out.bool("HonorConstraints", !p.honor_constraints)?;
     out.int("EarnedValueMethod", p.earned_value_method)?;
     out.bool(
         "InsertedProjectsLikeSummary",

@@ -150,12 +150,14 @@ fn write_resource(
         r.percent_work_complete.unwrap_or(0.0).round() as i64,
     )?;
     out.text("StandardRate", &dec4(r.standard_rate.unwrap_or(0.0)))?;
+    // Material resources show their rate per unit of material (8); cost resources keep
+    // the stored hourly format, as Project writes them (MPXJ writes 8 for both).
     out.int(
         "StandardRateFormat",
-        if time_based {
-            r.standard_rate_format
-        } else {
+        if r.kind == ResourceKind::Material && r.uid != 0 {
             8
+        } else {
+            r.standard_rate_format
         },
     )?;
     out.text("Cost", &money(r.cost))?;
@@ -201,7 +203,7 @@ fn write_resource(
     out.date("CreationDate", r.created)?;
     out.bool("IsCostResource", r.kind == ResourceKind::Cost)?;
     out.bool("IsBudget", r.is_budget)?;
-    custom::write_values(out, project, &r.custom_values)?;
+    custom::write_values(out, project, r.uid, &r.custom_values)?;
     write_baselines(out, &r.baselines)?;
     write_rates(out, r)?;
     write_availability(out, r)?;
@@ -242,8 +244,7 @@ fn write_rates(out: &mut Out, r: &Resource) -> Result<(), ConvertError> {
         if rate.table == 0 && a_is_own {
             continue;
         }
-        let dated =
-            rate.from.is_some_and(|f| f > start_na()) || rate.to.is_some_and(|t| t > end_na());
+        let dated = rate.from.is_some_and(|f| f > start_na());
         let valued =
             rate.standard_rate != 0.0 || rate.overtime_rate != 0.0 || rate.cost_per_use != 0.0;
         if !dated && !valued {
@@ -330,7 +331,7 @@ mod tests {
             standard_rate: Some(1200.0),
             standard_rate_format: 2,
             cost_rates: vec![
-                rate(start_na(), change - chrono::Duration::minutes(1), 5.0),
+                rate(start_na(), change, 5.0),
                 rate(change, end_na(), 1200.0),
             ],
             availability: vec![AvailabilityPeriod {
@@ -361,7 +362,7 @@ mod tests {
             2,
             "a dated table A is written whole"
         );
-        assert!(xml.contains("<RatesTo>2009-06-15T07:59:00</RatesTo>"));
+        assert!(xml.contains("<RatesTo>2009-06-15T08:00:00</RatesTo>"));
         assert!(
             !xml.contains("AvailabilityPeriods"),
             "one open period is the default"

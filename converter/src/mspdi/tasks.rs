@@ -119,7 +119,13 @@ fn write_task(
     let unit = task
         .duration
         .map_or(TimeUnit(props.duration_format), |d| d.unit);
-    out.int("DurationFormat", format_code(unit, task.estimated))?;
+    let duration_format = task
+        .duration_format
+        .unwrap_or_else(|| format_code(unit, task.estimated));
+    out.int("DurationFormat", duration_format)?;
+    if let Some(freeform) = task.freeform_duration_format {
+        out.int("FreeformDurationFormat", freeform)?;
+    }
     out.text("Work", &hours(task.work.unwrap_or(0.0)))?;
     out.date("Stop", task.stop)?;
     out.date("Resume", task.resume)?;
@@ -140,13 +146,13 @@ fn write_task(
     out.date("EarlyFinish", task.early_finish)?;
     out.date("LateStart", task.late_start)?;
     out.date("LateFinish", task.late_finish)?;
-    out.int("StartVariance", units.tenths(task.start_variance))?;
-    out.int("FinishVariance", units.tenths(task.finish_variance))?;
+    out.int("StartVariance", tenths(task.start_variance))?;
+    out.int("FinishVariance", tenths(task.finish_variance))?;
     out.num("WorkVariance", work_variance(task.work_variance))?;
-    out.int("FreeSlack", units.tenths(task.free_slack))?;
-    out.int("TotalSlack", units.tenths(task.total_slack))?;
-    out.int("StartSlack", units.tenths(task.start_slack))?;
-    out.int("FinishSlack", units.tenths(task.finish_slack))?;
+    out.int("FreeSlack", tenths(task.free_slack))?;
+    out.int("TotalSlack", tenths(task.total_slack))?;
+    out.int("StartSlack", tenths(task.start_slack))?;
+    out.int("FinishSlack", tenths(task.finish_slack))?;
     out.num("FixedCost", cents(task.fixed_cost))?;
     out.int("FixedCostAccrual", task.fixed_cost_accrual)?;
     if let Some(pct) = task.percent_complete {
@@ -229,7 +235,7 @@ fn write_task(
     out.text("ActualOvertimeWorkProtected", &hours(0.0))?;
     out.bool("IsPublished", is_published(props, task))?;
     out.int("CommitmentType", 0)?;
-    custom::write_values(out, project, &task.custom_values)?;
+    custom::write_values(out, project, task.uid, &task.custom_values)?;
     for baseline in &task.baselines {
         write_baseline(out, baseline)?;
     }
@@ -332,14 +338,16 @@ fn work_variance(minutes: Option<f64>) -> f64 {
     minutes.map_or(0.0, |m| m.round() * 1000.0)
 }
 
-/// MSPDI `DurationFormat` code of a unit: the unit's own code, +32 when estimated; codes
-/// outside the known set are written as hours.
+/// MSPDI `DurationFormat` code of a unit, +32 when estimated (see [`TimeUnit::format_code`]).
 pub fn format_code(unit: TimeUnit, estimated: bool) -> u16 {
-    let code = match unit.0 {
-        3..=12 | 19 | 20 => unit.0,
-        _ => TimeUnit::HOURS.0,
-    };
-    if estimated { code + 32 } else { code }
+    unit.format_code(estimated)
+}
+
+/// Slack and variances: the stored tenths of a minute as they are, which is what Project
+/// writes whatever the project's day length (MPXJ converts them through a fixed 8-hour day,
+/// so a 450-minute day gave 33280 where Project writes 31200).
+fn tenths(d: Option<Duration>) -> i64 {
+    d.map_or(0, |d| (d.minutes * 10.0).round() as i64)
 }
 
 /// The project's working-time units, for the integer tenth-of-a-minute fields.
@@ -385,24 +393,6 @@ impl Units {
         }
     }
 
-    /// Slack and variances: MSPDI tenths of a minute, converted through the value's unit at
-    /// a fixed 8-hour day, 40-hour week and 20-day month (as MPXJ writes them, so a project
-    /// with other day lengths gets the same numbers as the reference).
-    fn tenths(&self, d: Option<Duration>) -> i64 {
-        let Some(d) = d else { return 0 };
-        let per_unit = match d.unit {
-            TimeUnit::HOURS | TimeUnit::ELAPSED_HOURS => 60.0,
-            TimeUnit::DAYS => 480.0,
-            TimeUnit::ELAPSED_DAYS => 1440.0,
-            TimeUnit::WEEKS => 2400.0,
-            TimeUnit::ELAPSED_WEEKS => 10_080.0,
-            TimeUnit::MONTHS => 9600.0,
-            TimeUnit::ELAPSED_MONTHS => 43_200.0,
-            _ => 1.0,
-        };
-        (self.amount(&d) * per_unit * 10.0) as i64
-    }
-
     /// Lags and leveling delays: tenths of a minute through the project's own day length.
     fn lag_tenths(&self, d: &Duration) -> i64 {
         let amount = self.amount(d);
@@ -426,18 +416,11 @@ mod tests {
     }
 
     #[test]
-    fn slack_uses_a_fixed_eight_hour_day() {
-        let units = Units::of(&props(450));
-        // 3120 minutes = 6.93 days of 450 minutes, written as days of 480 minutes.
-        assert_eq!(
-            units.tenths(Some(Duration::new(3120.0, TimeUnit::DAYS))),
-            33_280
-        );
-        assert_eq!(
-            units.tenths(Some(Duration::new(480.0, TimeUnit::HOURS))),
-            4800
-        );
-        assert_eq!(units.tenths(None), 0);
+    fn slack_is_written_in_stored_tenths_whatever_the_day_length() {
+        // 3120 minutes = 6.93 days of 450 minutes: still 31200 tenths.
+        assert_eq!(tenths(Some(Duration::new(3120.0, TimeUnit::DAYS))), 31_200);
+        assert_eq!(tenths(Some(Duration::new(480.0, TimeUnit::HOURS))), 4800);
+        assert_eq!(tenths(None), 0);
     }
 
     #[test]

@@ -1,0 +1,247 @@
+//! The values Microsoft Project computes when it saves a project rather than reads from its
+//! file, derived in one pass between reading and writing, so the MSPDI writer only writes.
+//!
+//! Each rule follows what Project itself writes in "Save As XML" for the version that saved
+//! the file (the `\1CompObj` application, [`ProjectProperties::application_version`]); the
+//! rules' evidence is in the format notes (`shared/format/03`, §1.3 and §3).
+
+use crate::model::{Project, ProjectProperties, Resource, ResourceKind, Task, TimeUnit};
+
+/// The first application version of the Project 2016/2019 builds (`16.0`), the only ones
+/// that write `FreeformDurationFormat`.
+const FIRST_FREEFORM_VERSION: u16 = 16;
+
+/// Fills in what Project derives at save time.
+pub fn derive(project: &mut Project) {
+    derive_currency_code(&mut project.properties);
+    derive_summary_resource(project);
+    for resource in &mut project.resources {
+        derive_percent_work_complete(resource);
+    }
+    let props = &project.properties;
+    for task in &mut project.tasks {
+        derive_duration_formats(props, task);
+        if task.uid == PROJECT_SUMMARY_UID {
+            // The project summary task sums the whole project even when it has no tasks
+            // under it: Project writes Summary 1 on it in every file.
+            task.summary = true;
+        }
+    }
+}
+
+/// `CurrencyCode`, which Project 2007 and later write in every file (the pj12 schema this
+/// writer's `SaveVersion` names requires it) but Project 2000–2003 files do not store: Project
+/// takes it from the currency the symbol stands for, and its own default (US dollars) for a
+/// symbol it cannot tell.
+fn derive_currency_code(props: &mut ProjectProperties) {
+    if props
+        .currency_code
+        .as_deref()
+        .is_some_and(|c| !c.is_empty())
+    {
+        return;
+    }
+    let code = match props.currency_symbol.as_deref().map(str::trim) {
+        Some("£") => "GBP",
+        Some("€") => "EUR",
+        Some("¥") => "JPY",
+        Some("₹") => "INR",
+        Some("R$") => "BRL",
+        Some("CHF" | "Fr.") => "CHF",
+        _ => "USD",
+    };
+    props.currency_code = Some(code.to_owned());
+}
+
+/// The hidden UID 0 resource, which Project keeps in every project (it holds the totals of
+/// unassigned work) and writes first in every file, even when the file has no row for it
+/// (projects without resources): a work resource with Project's defaults, and the calendar
+/// Project creates for it on opening, the next calendar UID (2 beside the Standard
+/// calendar), which it never writes.
+fn derive_summary_resource(project: &mut Project) {
+    if project.resources.iter().any(|r| r.uid == 0) {
+        return;
+    }
+    let calendar_uid = project
+        .calendars
+        .iter()
+        .map(|c| c.uid)
+        .max()
+        .map_or(2, |uid| uid.saturating_add(1));
+    let resource = Resource {
+        uid: 0,
+        id: 0,
+        kind: ResourceKind::Work,
+        max_units: Some(1.0),
+        peak_units: Some(0.0),
+        can_level: true,
+        accrue_at: 3,
+        standard_rate_format: 2,
+        overtime_rate_format: 2,
+        calendar_uid: Some(calendar_uid),
+        ..Resource::default()
+    };
+    project.resources.insert(0, resource);
+}
+
+/// A resource's `PercentWorkComplete` when the file stores none: Project computes it on
+/// save as its actual work over its work, in whole percent.
+fn derive_percent_work_complete(resource: &mut Resource) {
+    if resource.percent_work_complete.is_some() {
+        return;
+    }
+    let work = resource.work.unwrap_or(0.0);
+    if work > 0.0 {
+        let actual = resource.actual_work.unwrap_or(0.0);
+        resource.percent_work_complete = Some((actual / work * 100.0).round().clamp(0.0, 100.0));
+    }
+}
+
+/// UID of the project summary task.
+const PROJECT_SUMMARY_UID: i32 = 0;
+
+/// `DurationFormat` for a task whose file stores none, and `FreeformDurationFormat`.
+///
+/// A blank (null) row stores no unit; Project shows it as a new task would be, in the
+/// default unit and estimated when new tasks are. Other tasks without a stored code take
+/// their duration's unit. Project 2016 and later builds also write the format as typed
+/// ("freeform"): the same code, except on the project summary task, whose default-unit code
+/// (53) is written resolved to the project's unit (39 for days).
+fn derive_duration_formats(props: &ProjectProperties, task: &mut Task) {
+    let default_unit = TimeUnit(props.duration_format);
+    let format = *task.duration_format.get_or_insert_with(|| {
+        if task.is_null {
+            default_unit.format_code(props.new_tasks_estimated)
+        } else {
+            task.duration
+                .map_or(default_unit, |d| d.unit)
+                .format_code(task.estimated)
+        }
+    });
+    if props
+        .application_version
+        .is_some_and(|v| v >= FIRST_FREEFORM_VERSION)
+    {
+        task.freeform_duration_format = Some(if task.uid == 0 {
+            task.duration
+                .map_or(default_unit, |d| d.unit)
+                .format_code(task.estimated)
+        } else {
+            format
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Duration;
+
+    fn project(version: u16, tasks: Vec<Task>) -> Project {
+        Project {
+            properties: ProjectProperties {
+                application_version: Some(version),
+                ..ProjectProperties::default()
+            },
+            tasks,
+            ..Project::default()
+        }
+    }
+
+    fn task(uid: i32, stored: Option<u16>, unit: TimeUnit, estimated: bool) -> Task {
+        Task {
+            uid,
+            duration: Some(Duration::new(480.0, unit)),
+            duration_format: stored,
+            estimated,
+            ..Task::default()
+        }
+    }
+
+    #[test]
+    fn a_stored_duration_format_is_kept_and_a_missing_one_comes_from_the_unit() {
+        let mut p = project(
+            14,
+            vec![
+                task(1, Some(53), TimeUnit::DAYS, true),
+                task(2, None, TimeUnit::WEEKS, true),
+                Task {
+                    uid: 3,
+                    is_null: true,
+                    ..Task::default()
+                },
+            ],
+        );
+        derive(&mut p);
+        let formats: Vec<_> = p.tasks.iter().map(|t| t.duration_format).collect();
+        assert_eq!(formats, [Some(53), Some(41), Some(39)]);
+        assert!(p.tasks.iter().all(|t| t.freeform_duration_format.is_none()));
+    }
+
+    #[test]
+    fn a_project_without_resources_gets_the_hidden_uid_0_resource() {
+        let mut p = project(12, Vec::new());
+        p.calendars = vec![crate::model::Calendar {
+            uid: 1,
+            ..crate::model::Calendar::default()
+        }];
+        derive(&mut p);
+        let first = p.resources.first();
+        assert_eq!(first.map(|r| (r.uid, r.can_level)), Some((0, true)));
+        assert_eq!(first.and_then(|r| r.calendar_uid), Some(2));
+        derive(&mut p);
+        assert_eq!(p.resources.len(), 1, "added once");
+    }
+
+    #[test]
+    fn percent_work_complete_of_a_resource_is_actual_over_work() {
+        let mut r = Resource {
+            work: Some(480.0),
+            actual_work: Some(240.0),
+            ..Resource::default()
+        };
+        derive_percent_work_complete(&mut r);
+        assert_eq!(r.percent_work_complete, Some(50.0));
+        r.percent_work_complete = Some(20.0);
+        derive_percent_work_complete(&mut r);
+        assert_eq!(r.percent_work_complete, Some(20.0), "a stored value stays");
+    }
+
+    #[test]
+    fn a_missing_currency_code_comes_from_the_symbol() {
+        let mut props = ProjectProperties {
+            currency_symbol: Some("£".to_owned()),
+            ..ProjectProperties::default()
+        };
+        derive_currency_code(&mut props);
+        assert_eq!(props.currency_code.as_deref(), Some("GBP"));
+        props.currency_code = Some("AUD".to_owned());
+        props.currency_symbol = Some("$".to_owned());
+        derive_currency_code(&mut props);
+        assert_eq!(
+            props.currency_code.as_deref(),
+            Some("AUD"),
+            "a stored code stays"
+        );
+        props.currency_code = None;
+        derive_currency_code(&mut props);
+        assert_eq!(props.currency_code.as_deref(), Some("USD"));
+    }
+
+    #[test]
+    fn builds_16_write_the_freeform_format_resolved_on_the_summary_task() {
+        let mut p = project(
+            16,
+            vec![
+                task(0, Some(53), TimeUnit::DAYS, true),
+                task(1, Some(53), TimeUnit::DAYS, true),
+                task(2, Some(9), TimeUnit::WEEKS, false),
+            ],
+        );
+        derive(&mut p);
+        let freeform: Vec<_> = p.tasks.iter().map(|t| t.freeform_duration_format).collect();
+        assert_eq!(freeform, [Some(39), Some(53), Some(9)]);
+        let summary: Vec<_> = p.tasks.iter().map(|t| t.summary).collect();
+        assert_eq!(summary, [true, false, false]);
+    }
+}
