@@ -94,3 +94,25 @@ fn output_files_appear_whole_and_leave_no_temporary() {
     assert!(xml.ends_with(b"</Project>"), "a whole document");
     assert_eq!(names, vec![std::ffi::OsString::from("plan.xml")]);
 }
+
+/// `mpp2xml --help | head -1`: a reader that closed the pipe before the text is written is
+/// not a crash. The pipe's read end is closed before the tool starts, so every write fails.
+#[test]
+fn help_into_a_closed_pipe_is_not_a_panic() {
+    for flag in ["--help", "--version"] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(env!("CARGO_BIN_EXE_mpp2xml"))
+            .arg(flag)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{flag}: {:?} {stderr}",
+            output.status
+        );
+        assert!(!stderr.contains("panicked"), "{flag}: {stderr}");
+    }
+}

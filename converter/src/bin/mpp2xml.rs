@@ -55,11 +55,11 @@ fn parse_args() -> Result<Option<Args>, String> {
         }
         match arg.as_str() {
             "-h" | "--help" => {
-                println!("{USAGE}");
+                say(USAGE);
                 return Ok(None);
             }
             "-V" | "--version" => {
-                println!("mpp2xml {}", env!("CARGO_PKG_VERSION"));
+                say(&format!("mpp2xml {}", env!("CARGO_PKG_VERSION")));
                 return Ok(None);
             }
             "-o" | "--output" => args.output = Some(it.next().ok_or("-o needs a file name")?),
@@ -226,6 +226,12 @@ fn write_file(read: &ReadProject, path: &Path) -> Result<u64, Failure> {
     written
 }
 
+/// Prints `line` on standard output. A reader that went away (`mpp2xml --help | head -1`) is
+/// no error of ours: the line is dropped instead of panicking as `println!` does.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
 /// Writes the XML to standard output. The document is written twice: once into a counter,
 /// which fails on a budget before a byte is printed, then for real, so a reader of the pipe
 /// never gets half a document followed by an error.
@@ -317,7 +323,7 @@ fn main() -> ExitCode {
                     if matches!(target_for(&args, input), Target::Stdout) {
                         eprintln!("{line}");
                     } else {
-                        println!("{line}");
+                        say(&line);
                     }
                 }
             }
