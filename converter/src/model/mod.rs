@@ -11,7 +11,9 @@ mod custom;
 mod project;
 mod resource;
 mod task;
+mod timephased;
 mod values;
+mod working_time;
 
 pub use calendar::{
     Calendar, CalendarException, DayHours, DaySpan, Recurrence, TimeRange, WorkWeek,
@@ -23,4 +25,6 @@ pub use custom::{
 pub use project::{FileFormat, Project, ProjectProperties};
 pub use resource::{AvailabilityPeriod, CostRate, Resource, ResourceKind};
 pub use task::{Assignment, Baseline, Relation, RelationKind, Task};
+pub use timephased::{Timephased, TimephasedBlock, TimephasedForm, assignment_timephased};
 pub use values::{DateTime, Duration, Guid, Time, TimeUnit};
+pub use working_time::WorkingTime;

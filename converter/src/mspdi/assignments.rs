@@ -8,12 +8,12 @@
 
 use super::custom;
 use super::resources::{dec4, work, work_variance};
-use super::working_time::WorkingTime;
 use super::xml::{Out, tenths};
 use crate::budget::Budget;
 use crate::error::ConvertError;
 use crate::model::{
-    Assignment, Calendar, DateTime, Duration, Project, ResourceKind, Task, TimeUnit,
+    Assignment, Calendar, DateTime, Duration, Project, ResourceKind, Task, TimeUnit, Timephased,
+    TimephasedForm, WorkingTime, assignment_timephased,
 };
 use foldhash::{HashMap, HashSet};
 
@@ -34,15 +34,57 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         .map(|r| r.uid)
         .collect();
     let calendars = Calendars::new(project, out.budget());
+    let form = if super::project::save_version(&project.properties) >= 14 {
+        TimephasedForm::MergedZeros
+    } else {
+        TimephasedForm::ValuelessDays
+    };
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
         out.work(1)?;
         let task = tasks.get(&assignment.task_uid).copied();
         let material = materials.contains(&assignment.resource_uid);
         let variances = calendars.variances(project, assignment, task);
+        let room = out.spare() / 2 / RECORD_BYTES;
+        let max_records = usize::try_from(room).map_or(MAX_RECORDS, |r| r.min(MAX_RECORDS));
+        let calendar = calendars.effective(assignment, task).map(|c| c.uid);
+        let timephased = assignment_timephased(
+            assignment,
+            task,
+            &calendars.time,
+            calendar,
+            form,
+            max_records,
+        );
+        out.budget().check()?;
         write_assignment(out, project, assignment, task, material, variances)?;
+        write_timephased(out, assignment.uid, &timephased)?;
+        out.end("Assignment")?;
     }
     out.end("Assignments")
+}
+
+/// Most timephased records one assignment writes: 137 years of days.
+const MAX_RECORDS: usize = 50_000;
+/// About what one timephased record costs in XML: an assignment writes no more records than
+/// half the output limit left can hold, so that the rest of the document still fits.
+const RECORD_BYTES: u64 = 256;
+
+/// Writes an assignment's `TimephasedData` records.
+fn write_timephased(out: &mut Out, uid: i32, records: &[Timephased]) -> Result<(), ConvertError> {
+    for r in records {
+        out.start("TimephasedData")?;
+        out.int("Type", r.kind)?;
+        out.int("UID", uid)?;
+        out.date("Start", Some(r.start))?;
+        out.date("Finish", Some(r.finish))?;
+        out.int("Unit", r.unit)?;
+        if let Some(v) = r.value {
+            out.duration("Value", v)?;
+        }
+        out.end("TimephasedData")?;
+    }
+    Ok(())
 }
 
 /// The unassigned assignments to add: tasks with progress first (in task order, as MPXJ
@@ -298,7 +340,7 @@ fn write_assignment(
         }
         out.end("Baseline")?;
     }
-    out.end("Assignment")
+    Ok(())
 }
 
 #[cfg(test)]

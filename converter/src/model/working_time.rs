@@ -1,6 +1,7 @@
-//! Working time between two instants of a calendar, for the assignment variances a file does
-//! not store (MPXJ computes them as the working time between the baseline date and the
-//! current one).
+//! Working time of the project's calendars: the working minutes between two instants (for the
+//! assignment variances a file does not store: MPXJ computes them as the working time between
+//! the baseline date and the current one), and the instant a given amount of working time
+//! after another (for timephased data, whose blocks store working time elapsed, not dates).
 //!
 //! A file decides how many exceptions a calendar has and how far apart the dates are, so
 //! nothing here scans every exception per day: exceptions and work weeks are looked up by
@@ -150,6 +151,11 @@ impl<'p> WorkingTime<'p> {
         }
     }
 
+    /// The budget every step is charged to.
+    pub fn budget(&self) -> &'p Budget {
+        self.budget
+    }
+
     /// Working minutes from `from` to `to` in the calendar `uid` (negative when `to` is
     /// earlier); `None` for an unknown calendar, a span past `MAX_VARIANCE_DAYS`, or once
     /// the work budget is spent.
@@ -219,10 +225,22 @@ impl<'p> WorkingTime<'p> {
         next
     }
 
-    /// Working minutes of `day` between minute `lo` and minute `hi`: an exception covering
-    /// it, else a work week, else the week day; "default" days come from the base calendar,
-    /// or Project's standard day for a base calendar.
+    /// Working minutes of `day` between minute `lo` and minute `hi`.
     fn on_day(&self, calendar: &Indexed<'p>, day: NaiveDate, lo: u32, hi: u32) -> f64 {
+        match self.hours(calendar, day) {
+            Hours::Ranges(ranges) => in_window(ranges, lo, hi),
+            Hours::Standard => STANDARD_DAY
+                .iter()
+                .map(|&(start, end)| overlap(start, end, lo, hi))
+                .sum(),
+            Hours::None => 0.0,
+        }
+    }
+
+    /// The working hours of `day`: an exception covering it, else a work week, else the
+    /// week day; "default" days come from the base calendar, or Project's standard day for a
+    /// base calendar.
+    fn hours(&self, calendar: &Indexed<'p>, day: NaiveDate) -> Hours<'p> {
         let mut current = calendar;
         let weekday = day.weekday().num_days_from_sunday() as usize;
         for _ in 0..=MAX_DEPTH {
@@ -232,7 +250,7 @@ impl<'p> WorkingTime<'p> {
                 .find(day, self.budget)
                 .and_then(|i| c.exceptions.get(i))
             {
-                return in_window(&e.working_times, lo, hi);
+                return Hours::Ranges(&e.working_times);
             }
             let week = current
                 .work_weeks
@@ -241,8 +259,8 @@ impl<'p> WorkingTime<'p> {
                 .and_then(|w| w.days.get(weekday))
                 .filter(|d| **d != DayHours::Default);
             match week.or_else(|| c.days.get(weekday)) {
-                Some(DayHours::Working(ranges)) => return in_window(ranges, lo, hi),
-                Some(DayHours::NonWorking) => return 0.0,
+                Some(DayHours::Working(ranges)) => return Hours::Ranges(ranges),
+                Some(DayHours::NonWorking) => return Hours::None,
                 _ => match self.base(current) {
                     Some(base) => current = base,
                     None => break,
@@ -250,13 +268,97 @@ impl<'p> WorkingTime<'p> {
             }
         }
         if weekday == 0 || weekday == 6 {
-            return 0.0;
+            Hours::None
+        } else {
+            Hours::Standard
         }
-        STANDARD_DAY
-            .iter()
-            .map(|&(start, end)| overlap(start, end, lo, hi))
-            .sum()
     }
+
+    /// The working periods of `day` as (first, end) minutes of the day, in order.
+    fn periods(&self, calendar: &Indexed<'p>, day: NaiveDate) -> Vec<(u32, u32)> {
+        let mut periods: Vec<(u32, u32)> = match self.hours(calendar, day) {
+            Hours::Ranges(ranges) => ranges
+                .iter()
+                .map(|r| (minute_of(r.start, false), minute_of(r.end, true)))
+                .filter(|(a, b)| a < b)
+                .collect(),
+            Hours::Standard => STANDARD_DAY.to_vec(),
+            Hours::None => Vec::new(),
+        };
+        periods.sort_unstable();
+        periods
+    }
+
+    /// The instant `minutes` of working time after `from` in the calendar `uid` (`from`
+    /// itself for no time); `None` for an unknown calendar, when the calendar has no
+    /// working time within `MAX_VARIANCE_DAYS`, or once the work budget is spent.
+    pub fn add(&self, uid: i32, from: DateTime, minutes: f64) -> Option<DateTime> {
+        let calendar = self.calendars.get(&uid)?;
+        if minutes <= 0.0 {
+            return Some(from);
+        }
+        let mut left = minutes;
+        let mut day = from.date();
+        let mut lo = minute_of(from.time(), false);
+        for _ in 0..MAX_VARIANCE_DAYS {
+            if !self.budget.work(1) {
+                return None;
+            }
+            for (start, end) in self.periods(calendar, day) {
+                let (a, b) = (start.max(lo), end);
+                if b <= a {
+                    continue;
+                }
+                let here = f64::from(b - a);
+                if here >= left {
+                    return Some(at_minute(day, f64::from(a) + left));
+                }
+                left -= here;
+            }
+            day = day.succ_opt()?;
+            lo = 0;
+        }
+        None
+    }
+
+    /// The first working instant at or after `from` in the calendar `uid`; `None` as for
+    /// [`WorkingTime::add`].
+    pub fn next_work_start(&self, uid: i32, from: DateTime) -> Option<DateTime> {
+        let calendar = self.calendars.get(&uid)?;
+        let mut day = from.date();
+        let mut lo = minute_of(from.time(), false);
+        for _ in 0..MAX_VARIANCE_DAYS {
+            if !self.budget.work(1) {
+                return None;
+            }
+            if let Some((start, _)) = self
+                .periods(calendar, day)
+                .into_iter()
+                .find(|&(_, end)| end > lo)
+            {
+                return Some(at_minute(day, f64::from(start.max(lo))));
+            }
+            day = day.succ_opt()?;
+            lo = 0;
+        }
+        None
+    }
+}
+
+/// The working hours a day resolves to.
+enum Hours<'p> {
+    /// The listed ranges (none: a non-working day).
+    Ranges(&'p [TimeRange]),
+    /// Project's standard day.
+    Standard,
+    /// Not a working day.
+    None,
+}
+
+/// `minute` minutes (and fractions, to the second) after midnight of `day`.
+fn at_minute(day: NaiveDate, minute: f64) -> DateTime {
+    let seconds = (minute * 60.0).round() as i64;
+    day.and_time(NaiveTime::MIN) + chrono::Duration::seconds(seconds)
 }
 
 /// Minutes of `ranges` between minute `lo` and minute `hi`.

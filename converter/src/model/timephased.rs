@@ -1,0 +1,485 @@
+//! Timephased work: how an assignment's work spreads over time, as Microsoft Project writes it
+//! in MSPDI `TimephasedData` (note 03 §5).
+//!
+//! A file stores an assignment's work as blocks of constant rate, each ending after a given
+//! amount of *working* time of the assignment's calendar ([`TimephasedBlock`]). Microsoft
+//! Project writes each block as periods of 24 hours from the block's start (the last one
+//! ends with the block), each with the work done in it: the rate times the working time of
+//! the period. A period without working time is written value-less (Project 2000–2007) or
+//! merged with its non-working neighbours into one zero record (Project 2010 and later).
+//! That spreading is what Project computes at save time, so it is computed here, from the
+//! stored blocks, never read.
+//!
+//! A file chooses the dates and the working time, so the number of periods is bounded: each
+//! costs a unit of the work budget and an assignment writes at most `max_records`.
+
+use super::{Assignment, DateTime, Task, WorkingTime};
+
+/// One stored block of timephased work: the totals at its end.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TimephasedBlock {
+    /// Work done by the end of the block, in minutes (cumulative).
+    pub work: f64,
+    /// Working time of the assignment's calendar elapsed by the end of the block, in
+    /// minutes (cumulative); `None`: the block runs to the assignment's finish.
+    pub elapsed: Option<f64>,
+}
+
+/// How non-working periods are written: the version of Project that saved the file decides
+/// (note 03 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimephasedForm {
+    /// Project 2000–2007: one value-less record per non-working day; periods in days
+    /// (`Unit` 2).
+    ValuelessDays,
+    /// Project 2010 and later: a run of non-working days is one record of zero work; `Unit`
+    /// 1 on every period.
+    MergedZeros,
+}
+
+impl TimephasedForm {
+    /// The `Unit` code written on resource assignments' periods.
+    fn unit(self) -> u8 {
+        match self {
+            Self::ValuelessDays => 2,
+            Self::MergedZeros => 1,
+        }
+    }
+}
+
+/// One `TimephasedData` record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timephased {
+    /// MSPDI `Type`: 1 remaining work, 2 actual work, 3 actual overtime work, 11 percent
+    /// complete.
+    pub kind: u8,
+    /// Start of the period.
+    pub start: DateTime,
+    /// End of the period (exclusive).
+    pub finish: DateTime,
+    /// MSPDI `Unit`: 0 minutes, 1 hours, 2 days, 3 weeks, 5 months, 8 years.
+    pub unit: u8,
+    /// Work in minutes; `None` for a period without working time written value-less.
+    pub value: Option<f64>,
+}
+
+/// MSPDI `Type` of remaining work.
+pub const REMAINING_WORK: u8 = 1;
+/// MSPDI `Type` of actual work.
+pub const ACTUAL_WORK: u8 = 2;
+
+/// Resource uid of an assignment without a resource.
+const NULL_RESOURCE: i32 = -65535;
+/// Minutes in a period.
+const DAY_MINUTES: i64 = 24 * 60;
+
+/// The `TimephasedData` records of `assignment` (actual work first, then remaining work),
+/// spread over the calendar `calendar_uid` of `time`; at most `max_records`.
+pub fn assignment_timephased(
+    assignment: &Assignment,
+    task: Option<&Task>,
+    time: &WorkingTime<'_>,
+    calendar_uid: Option<i32>,
+    form: TimephasedForm,
+    max_records: usize,
+) -> Vec<Timephased> {
+    let mut out = Vec::new();
+    if assignment.resource_uid == NULL_RESOURCE {
+        // One record for the whole task, its duration as work, in every version.
+        let (Some(start), Some(finish)) = (assignment.start, assignment.finish) else {
+            return out;
+        };
+        let minutes = task
+            .and_then(|t| t.duration)
+            .map_or(assignment.work.unwrap_or(0.0), |d| d.minutes);
+        if max_records > 0 {
+            out.push(Timephased {
+                kind: REMAINING_WORK,
+                start,
+                finish,
+                unit: 2,
+                value: Some(minutes),
+            });
+        }
+        return out;
+    }
+    let (Some(uid), Some(start), Some(finish)) =
+        (calendar_uid, assignment.start, assignment.finish)
+    else {
+        return out;
+    };
+    let mut spread = Spread {
+        time,
+        calendar: uid,
+        form,
+        max_records,
+        out: &mut out,
+    };
+    let actual = assignment.actual_work.unwrap_or(0.0);
+    let remaining = assignment.remaining_work.unwrap_or(0.0);
+    let mut resume = start;
+    if actual > 0.0 {
+        let stop = assignment
+            .stop
+            .or(assignment.resume)
+            .filter(|s| *s > start)
+            .unwrap_or(finish);
+        let blocks = blocks_or_flat(&assignment.timephased_actual, actual);
+        spread.blocks(ACTUAL_WORK, start, stop, &blocks);
+        resume = assignment.resume.filter(|r| *r >= start).unwrap_or(stop);
+    }
+    if remaining > 0.0 || actual <= 0.0 {
+        let blocks = blocks_or_flat(&assignment.timephased_remaining, remaining);
+        spread.blocks(REMAINING_WORK, resume.min(finish), finish, &blocks);
+    }
+    out
+}
+
+/// The stored blocks, or one block of `work` over the whole span when the file has none.
+fn blocks_or_flat(stored: &[TimephasedBlock], work: f64) -> Vec<TimephasedBlock> {
+    if stored.is_empty() {
+        vec![TimephasedBlock {
+            work,
+            elapsed: None,
+        }]
+    } else {
+        stored.to_vec()
+    }
+}
+
+/// Spreads blocks of work over one calendar into records.
+struct Spread<'a, 'p> {
+    time: &'a WorkingTime<'p>,
+    calendar: i32,
+    form: TimephasedForm,
+    max_records: usize,
+    out: &'a mut Vec<Timephased>,
+}
+
+impl Spread<'_, '_> {
+    /// Writes the blocks of one kind from `start`; the last block ends at `finish`.
+    fn blocks(&mut self, kind: u8, start: DateTime, finish: DateTime, blocks: &[TimephasedBlock]) {
+        let mut from = start;
+        let (mut work_before, mut elapsed_before) = (0.0, 0.0);
+        for (i, block) in blocks.iter().enumerate() {
+            let last = i + 1 == blocks.len();
+            let work = block.work - work_before;
+            let end = match block.elapsed {
+                Some(elapsed) if !last => {
+                    let Some(end) = self.time.add(self.calendar, from, elapsed - elapsed_before)
+                    else {
+                        return;
+                    };
+                    elapsed_before = elapsed;
+                    end.min(finish)
+                }
+                _ => finish,
+            };
+            work_before = block.work;
+            if end > from || work.abs() >= 1.0 {
+                let working = self.time.minutes(self.calendar, from, end).unwrap_or(0.0);
+                let rate = if working > 0.0 { work / working } else { 0.0 };
+                if !self.periods(kind, from, end, rate) {
+                    return;
+                }
+            }
+            if last || end >= finish {
+                break;
+            }
+            match self.time.next_work_start(self.calendar, end) {
+                Some(next) => from = next.min(finish),
+                None => return,
+            }
+        }
+    }
+
+    /// Writes `from..to` as 24-hour periods of `rate` work per working minute; false once
+    /// the record or work budget is spent.
+    fn periods(&mut self, kind: u8, from: DateTime, to: DateTime, rate: f64) -> bool {
+        let unit = self.form.unit();
+        let mut start = from;
+        while start < to {
+            if self.out.len() >= self.max_records || !self.time.budget().work(1) {
+                return false;
+            }
+            let end = (start + chrono::Duration::minutes(DAY_MINUTES)).min(to);
+            let working = self.time.minutes(self.calendar, start, end).unwrap_or(0.0);
+            let record = if working > 0.0 {
+                Timephased {
+                    kind,
+                    start,
+                    finish: end,
+                    unit,
+                    value: Some(rate * working),
+                }
+            } else {
+                match (self.form, self.out.last_mut()) {
+                    (TimephasedForm::MergedZeros, Some(previous))
+                        if previous.kind == kind
+                            && previous.finish == start
+                            && previous.value == Some(0.0)
+                            && previous.unit == 1
+                            && previous_is_idle(self.time, self.calendar, previous) =>
+                    {
+                        previous.finish = end;
+                        start = end;
+                        continue;
+                    }
+                    (TimephasedForm::MergedZeros, _) => Timephased {
+                        kind,
+                        start,
+                        finish: end,
+                        unit,
+                        value: Some(0.0),
+                    },
+                    (TimephasedForm::ValuelessDays, _) => Timephased {
+                        kind,
+                        start,
+                        finish: end,
+                        unit,
+                        value: None,
+                    },
+                }
+            };
+            self.out.push(record);
+            start = end;
+        }
+        true
+    }
+}
+
+/// Whether a zero record holds no working time (a merged run of non-working days, not a
+/// working day of zero work, which stays on its own).
+fn previous_is_idle(time: &WorkingTime<'_>, calendar: i32, record: &Timephased) -> bool {
+    time.minutes(calendar, record.start, record.finish)
+        .is_some_and(|m| m == 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::Budget;
+    use crate::model::{Calendar, CalendarException, Duration, TimeUnit};
+    use chrono::NaiveDate;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(h, min, 0))
+            .unwrap_or_default()
+    }
+
+    fn standard() -> Vec<Calendar> {
+        vec![Calendar {
+            uid: 1,
+            ..Calendar::default()
+        }]
+    }
+
+    /// 80 hours over two weeks from Monday 2016-01-04 08:00.
+    fn two_weeks() -> Assignment {
+        Assignment {
+            uid: 2,
+            task_uid: 1,
+            resource_uid: 1,
+            start: Some(at(2016, 1, 4, 8, 0)),
+            finish: Some(at(2016, 1, 15, 17, 0)),
+            work: Some(4800.0),
+            remaining_work: Some(4800.0),
+            actual_work: Some(0.0),
+            ..Assignment::default()
+        }
+    }
+
+    fn spread(a: &Assignment, calendars: &[Calendar], form: TimephasedForm) -> Vec<Timephased> {
+        let budget = Budget::unlimited();
+        let time = WorkingTime::new(calendars, &budget);
+        assignment_timephased(a, None, &time, Some(1), form, 1000)
+    }
+
+    #[test]
+    fn days_from_the_start_weekend_merged_from_2010() {
+        let got = spread(&two_weeks(), &standard(), TimephasedForm::MergedZeros);
+        assert_eq!(got.len(), 11, "{got:#?}");
+        let first = got.first().copied();
+        assert_eq!(
+            first.map(|r| (r.start, r.finish)),
+            Some((at(2016, 1, 4, 8, 0), at(2016, 1, 5, 8, 0)))
+        );
+        assert_eq!(first.and_then(|r| r.value), Some(480.0));
+        let weekend = got.get(5).copied();
+        assert_eq!(
+            weekend.map(|r| (r.start, r.finish, r.value, r.unit)),
+            Some((at(2016, 1, 9, 8, 0), at(2016, 1, 11, 8, 0), Some(0.0), 1))
+        );
+        let last = got.last().copied();
+        assert_eq!(
+            last.map(|r| (r.start, r.finish)),
+            Some((at(2016, 1, 15, 8, 0), at(2016, 1, 15, 17, 0)))
+        );
+        let total: f64 = got.iter().filter_map(|r| r.value).sum();
+        assert_eq!(total, 4800.0);
+    }
+
+    #[test]
+    fn non_working_days_value_less_before_2010() {
+        let got = spread(&two_weeks(), &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.len(), 12);
+        let idle: Vec<_> = got
+            .iter()
+            .filter(|r| r.value.is_none())
+            .map(|r| r.start)
+            .collect();
+        assert_eq!(idle, [at(2016, 1, 9, 8, 0), at(2016, 1, 10, 8, 0)]);
+        assert!(got.iter().all(|r| r.unit == 2));
+    }
+
+    #[test]
+    fn holidays_and_mid_day_starts() {
+        let mut calendars = standard();
+        if let Some(c) = calendars.first_mut() {
+            c.exceptions = vec![CalendarException {
+                from: at(2016, 1, 6, 0, 0),
+                to: at(2016, 1, 6, 0, 0),
+                occurrences: 1,
+                ..Default::default()
+            }];
+        }
+        let mut a = two_weeks();
+        a.start = Some(at(2016, 1, 4, 9, 0));
+        a.finish = Some(at(2016, 1, 7, 12, 0));
+        a.remaining_work = Some(900.0);
+        let got = spread(&a, &calendars, TimephasedForm::ValuelessDays);
+        let values: Vec<_> = got.iter().map(|r| (r.start, r.value)).collect();
+        assert_eq!(
+            values,
+            [
+                (at(2016, 1, 4, 9, 0), Some(480.0)),
+                (at(2016, 1, 5, 9, 0), Some(420.0)),
+                (at(2016, 1, 6, 9, 0), Some(60.0)),
+                (at(2016, 1, 7, 9, 0), Some(180.0)),
+            ]
+            .map(|(s, v)| (s, v.map(|m: f64| m * 900.0 / 1140.0)))
+        );
+    }
+
+    #[test]
+    fn blocks_split_the_work_at_their_working_time() {
+        // 8 h at full rate over one working day, then a day of no work, then 8 h.
+        let mut a = two_weeks();
+        a.finish = Some(at(2016, 1, 6, 17, 0));
+        a.remaining_work = Some(960.0);
+        a.timephased_remaining = vec![
+            TimephasedBlock {
+                work: 480.0,
+                elapsed: Some(480.0),
+            },
+            TimephasedBlock {
+                work: 480.0,
+                elapsed: Some(960.0),
+            },
+            TimephasedBlock {
+                work: 960.0,
+                elapsed: Some(1440.0),
+            },
+        ];
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        let values: Vec<_> = got.iter().map(|r| (r.start, r.finish, r.value)).collect();
+        assert_eq!(
+            values,
+            [
+                (at(2016, 1, 4, 8, 0), at(2016, 1, 4, 17, 0), Some(480.0)),
+                (at(2016, 1, 5, 8, 0), at(2016, 1, 5, 17, 0), Some(0.0)),
+                (at(2016, 1, 6, 8, 0), at(2016, 1, 6, 17, 0), Some(480.0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn actual_work_first_then_remaining_from_the_resume() {
+        let mut a = two_weeks();
+        a.actual_work = Some(960.0);
+        a.remaining_work = Some(3840.0);
+        a.stop = Some(at(2016, 1, 5, 17, 0));
+        a.resume = Some(at(2016, 1, 6, 8, 0));
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        let actual: Vec<_> = got.iter().filter(|r| r.kind == ACTUAL_WORK).collect();
+        assert_eq!(actual.len(), 2);
+        assert_eq!(actual.iter().filter_map(|r| r.value).sum::<f64>(), 960.0);
+        let remaining = got
+            .iter()
+            .find(|r| r.kind == REMAINING_WORK)
+            .map(|r| r.start);
+        assert_eq!(remaining, Some(at(2016, 1, 6, 8, 0)));
+    }
+
+    #[test]
+    fn unassigned_tasks_get_one_record() {
+        let task = Task {
+            duration: Some(Duration::new(480.0, TimeUnit::DAYS)),
+            ..Task::default()
+        };
+        let a = Assignment {
+            resource_uid: NULL_RESOURCE,
+            start: Some(at(2014, 11, 3, 8, 0)),
+            finish: Some(at(2014, 11, 3, 17, 0)),
+            ..Assignment::default()
+        };
+        let budget = Budget::unlimited();
+        let calendars = standard();
+        let time = WorkingTime::new(&calendars, &budget);
+        let got = assignment_timephased(
+            &a,
+            Some(&task),
+            &time,
+            None,
+            TimephasedForm::MergedZeros,
+            10,
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got.first().and_then(|r| r.value), Some(480.0));
+    }
+
+    #[test]
+    fn zero_work_and_hostile_spans_stay_bounded() {
+        let mut a = two_weeks();
+        a.remaining_work = Some(0.0);
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        assert!(got.iter().all(|r| r.value == Some(0.0)), "{got:?}");
+        // Ten thousand years: capped by the record limit, not looping for seconds.
+        let mut far = two_weeks();
+        far.finish = NaiveDate::from_ymd_opt(9999, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+        far.start = NaiveDate::from_ymd_opt(1, 1, 1).and_then(|d| d.and_hms_opt(8, 0, 0));
+        let got = spread(&far, &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.len(), 1000);
+        // A spent work budget stops the spreading.
+        let budget = Budget::new(u64::MAX, 50, None);
+        let calendars = standard();
+        let time = WorkingTime::new(&calendars, &budget);
+        let got = assignment_timephased(
+            &far,
+            None,
+            &time,
+            Some(1),
+            TimephasedForm::ValuelessDays,
+            1000,
+        );
+        assert!(got.len() <= 50, "{}", got.len());
+    }
+
+    #[test]
+    fn elapsed_blocks_past_the_calendar_end_stop() {
+        let mut a = two_weeks();
+        a.timephased_remaining = vec![
+            TimephasedBlock {
+                work: 10.0,
+                elapsed: Some(1e15),
+            },
+            TimephasedBlock {
+                work: 20.0,
+                elapsed: Some(2e15),
+            },
+        ];
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        assert!(got.len() <= 1000);
+    }
+}
