@@ -37,16 +37,6 @@ pub enum TimephasedForm {
     MergedZeros,
 }
 
-impl TimephasedForm {
-    /// The `Unit` code written on resource assignments' periods.
-    fn unit(self) -> u8 {
-        match self {
-            Self::ValuelessDays => 2,
-            Self::MergedZeros => 1,
-        }
-    }
-}
-
 /// One `TimephasedData` record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timephased {
@@ -85,21 +75,37 @@ pub fn assignment_timephased(
 ) -> Vec<Timephased> {
     let mut out = Vec::new();
     if assignment.resource_uid == NULL_RESOURCE {
-        // One record for the whole task, its duration as work, in every version.
+        // The task's duration as work, in every version: one record for the whole task
+        // from 2010 on, spread over days before.
         let (Some(start), Some(finish)) = (assignment.start, assignment.finish) else {
             return out;
         };
-        let minutes = task
-            .and_then(|t| t.duration)
-            .map_or(assignment.work.unwrap_or(0.0), |d| d.minutes);
-        if max_records > 0 {
-            out.push(Timephased {
+        let duration = task.and_then(|t| t.duration);
+        let minutes = duration.map_or(assignment.work.unwrap_or(0.0), |d| d.minutes);
+        match (form, calendar_uid) {
+            (TimephasedForm::ValuelessDays, Some(uid)) => {
+                let mut spread = Spread {
+                    time,
+                    calendar: uid,
+                    form,
+                    max_records,
+                    elapsed: duration.is_some_and(|d| d.unit.is_elapsed()),
+                    out: &mut out,
+                };
+                let block = TimephasedBlock {
+                    work: minutes,
+                    elapsed: None,
+                };
+                spread.blocks(REMAINING_WORK, start, finish, &[block]);
+            }
+            _ if max_records > 0 => out.push(Timephased {
                 kind: REMAINING_WORK,
                 start,
                 finish,
                 unit: 2,
                 value: Some(minutes),
-            });
+            }),
+            _ => {}
         }
         return out;
     }
@@ -113,6 +119,7 @@ pub fn assignment_timephased(
         calendar: uid,
         form,
         max_records,
+        elapsed: false,
         out: &mut out,
     };
     let actual = assignment.actual_work.unwrap_or(0.0);
@@ -153,6 +160,8 @@ struct Spread<'a, 'p> {
     calendar: i32,
     form: TimephasedForm,
     max_records: usize,
+    /// Work spread over clock time (an elapsed duration), not working time.
+    elapsed: bool,
     out: &'a mut Vec<Timephased>,
 }
 
@@ -177,9 +186,9 @@ impl Spread<'_, '_> {
             };
             work_before = block.work;
             if end > from || work.abs() >= 1.0 {
-                let working = self.time.minutes(self.calendar, from, end).unwrap_or(0.0);
+                let working = self.working(from, end);
                 let rate = if working > 0.0 { work / working } else { 0.0 };
-                if !self.periods(kind, from, end, rate) {
+                if !self.periods(kind, from, end, rate, blocks.len() == 1) {
                     return;
                 }
             }
@@ -193,17 +202,46 @@ impl Spread<'_, '_> {
         }
     }
 
-    /// Writes `from..to` as 24-hour periods of `rate` work per working minute; false once
-    /// the record or work budget is spent.
-    fn periods(&mut self, kind: u8, from: DateTime, to: DateTime, rate: f64) -> bool {
-        let unit = self.form.unit();
+    /// Working minutes from `from` to `to`: clock minutes for elapsed work.
+    fn working(&self, from: DateTime, to: DateTime) -> f64 {
+        if self.elapsed {
+            (to - from).num_seconds() as f64 / 60.0
+        } else {
+            self.time.minutes(self.calendar, from, to).unwrap_or(0.0)
+        }
+    }
+
+    /// Writes `from..to` (one block, `only` when the assignment has no other) as periods of
+    /// `rate` work per working minute; false once the record or work budget is spent.
+    ///
+    /// Periods are 24 hours from the block's start. Before 2010 Project writes in hours a
+    /// block shorter than a day among others, and a last part of a block that runs past
+    /// midnight; a last part within one day is one record whose `Unit` follows its length.
+    fn periods(&mut self, kind: u8, from: DateTime, to: DateTime, rate: f64, only: bool) -> bool {
+        let day = chrono::Duration::minutes(DAY_MINUTES);
+        let hour = chrono::Duration::minutes(60);
+        let old = self.form == TimephasedForm::ValuelessDays;
+        let mut step = if old && !only && to - from < day {
+            hour
+        } else {
+            day
+        };
         let mut start = from;
         while start < to {
             if self.out.len() >= self.max_records || !self.time.budget().work(1) {
                 return false;
             }
-            let end = (start + chrono::Duration::minutes(DAY_MINUTES)).min(to);
-            let working = self.time.minutes(self.calendar, start, end).unwrap_or(0.0);
+            if old && step == day && to - start < day && crosses_midnight(start, to) {
+                step = hour;
+            }
+            let end = (start + step).min(to);
+            let unit = match (old, step == day) {
+                (false, _) => 1,
+                (true, false) => 1,
+                (true, true) if end - start < day => length_unit((end - start).num_minutes()),
+                (true, true) => 2,
+            };
+            let working = self.working(start, end);
             let record = if working > 0.0 {
                 Timephased {
                     kind,
@@ -218,7 +256,6 @@ impl Spread<'_, '_> {
                         if previous.kind == kind
                             && previous.finish == start
                             && previous.value == Some(0.0)
-                            && previous.unit == 1
                             && previous_is_idle(self.time, self.calendar, previous) =>
                     {
                         previous.finish = end;
@@ -245,6 +282,22 @@ impl Spread<'_, '_> {
             start = end;
         }
         true
+    }
+}
+
+/// Whether `from..to` holds a midnight before its end.
+fn crosses_midnight(from: DateTime, to: DateTime) -> bool {
+    to.date() > from.date()
+        && to != from.date().and_time(chrono::NaiveTime::MIN) + chrono::Duration::days(1)
+}
+
+/// The `Unit` Project 2000–2007 write on a period shorter than a day, by its length in
+/// minutes: minutes under an hour, hours under four hours, else days.
+fn length_unit(minutes: i64) -> u8 {
+    match minutes {
+        ..60 => 0,
+        60..240 => 1,
+        _ => 2,
     }
 }
 

@@ -39,6 +39,11 @@ impl TimeUnit {
     pub const ELAPSED_PERCENT: Self = Self(20);
     /// "No unit given": the project default applies.
     pub const DEFAULT: Self = Self(21);
+
+    /// Whether the unit counts clock time rather than working time (`ed`, `eh`, …).
+    pub fn is_elapsed(self) -> bool {
+        matches!(self.0, 4 | 6 | 8 | 10 | 12 | 20)
+    }
 }
 
 /// A span of working (or, with an elapsed unit, calendar) time.

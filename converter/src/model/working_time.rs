@@ -20,9 +20,9 @@ pub const MAX_VARIANCE_DAYS: i64 = 366 * 20;
 /// How many base calendars a derived calendar's "default" days are followed through.
 const MAX_DEPTH: u8 = 8;
 /// Minutes in a day.
-const DAY: u32 = 24 * 60;
+const DAY: f64 = 24.0 * 60.0;
 /// Project's standard working day: 08:00–12:00 and 13:00–17:00, in minutes.
-const STANDARD_DAY: [(u32, u32); 2] = [(480, 720), (780, 1020)];
+const STANDARD_DAY: [(f64, f64); 2] = [(480.0, 720.0), (780.0, 1020.0)];
 
 /// Day spans (first and last day covered) sorted by their first day, each with the latest
 /// last day of it and every span before it, so that "which spans cover this day" is a binary
@@ -188,18 +188,18 @@ impl<'p> WorkingTime<'p> {
             if days >= 14 {
                 let week: f64 = (0..7)
                     .filter_map(|i| day.checked_add_days(chrono::Days::new(i)))
-                    .map(|d| self.on_day(calendar, d, 0, DAY))
+                    .map(|d| self.on_day(calendar, d, 0.0, DAY))
                     .sum();
                 let weeks = days / 7;
                 total += week * weeks as f64;
                 day = day.checked_add_days(chrono::Days::new(u64::try_from(weeks * 7).ok()?))?;
             }
             while day < next {
-                total += self.on_day(calendar, day, 0, DAY);
+                total += self.on_day(calendar, day, 0.0, DAY);
                 day = day.succ_opt()?;
             }
         }
-        total += self.on_day(calendar, last, 0, end);
+        total += self.on_day(calendar, last, 0.0, end);
         self.budget.ok().then_some(total)
     }
 
@@ -226,7 +226,7 @@ impl<'p> WorkingTime<'p> {
     }
 
     /// Working minutes of `day` between minute `lo` and minute `hi`.
-    fn on_day(&self, calendar: &Indexed<'p>, day: NaiveDate, lo: u32, hi: u32) -> f64 {
+    fn on_day(&self, calendar: &Indexed<'p>, day: NaiveDate, lo: f64, hi: f64) -> f64 {
         match self.hours(calendar, day) {
             Hours::Ranges(ranges) => in_window(ranges, lo, hi),
             Hours::Standard => STANDARD_DAY
@@ -275,8 +275,8 @@ impl<'p> WorkingTime<'p> {
     }
 
     /// The working periods of `day` as (first, end) minutes of the day, in order.
-    fn periods(&self, calendar: &Indexed<'p>, day: NaiveDate) -> Vec<(u32, u32)> {
-        let mut periods: Vec<(u32, u32)> = match self.hours(calendar, day) {
+    fn periods(&self, calendar: &Indexed<'p>, day: NaiveDate) -> Vec<(f64, f64)> {
+        let mut periods: Vec<(f64, f64)> = match self.hours(calendar, day) {
             Hours::Ranges(ranges) => ranges
                 .iter()
                 .map(|r| (minute_of(r.start, false), minute_of(r.end, true)))
@@ -285,7 +285,7 @@ impl<'p> WorkingTime<'p> {
             Hours::Standard => STANDARD_DAY.to_vec(),
             Hours::None => Vec::new(),
         };
-        periods.sort_unstable();
+        periods.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         periods
     }
 
@@ -309,14 +309,14 @@ impl<'p> WorkingTime<'p> {
                 if b <= a {
                     continue;
                 }
-                let here = f64::from(b - a);
+                let here = b - a;
                 if here >= left {
-                    return Some(at_minute(day, f64::from(a) + left));
+                    return Some(at_minute(day, a + left));
                 }
                 left -= here;
             }
             day = day.succ_opt()?;
-            lo = 0;
+            lo = 0.0;
         }
         None
     }
@@ -336,10 +336,10 @@ impl<'p> WorkingTime<'p> {
                 .into_iter()
                 .find(|&(_, end)| end > lo)
             {
-                return Some(at_minute(day, f64::from(start.max(lo))));
+                return Some(at_minute(day, start.max(lo)));
             }
             day = day.succ_opt()?;
-            lo = 0;
+            lo = 0.0;
         }
         None
     }
@@ -362,22 +362,22 @@ fn at_minute(day: NaiveDate, minute: f64) -> DateTime {
 }
 
 /// Minutes of `ranges` between minute `lo` and minute `hi`.
-fn in_window(ranges: &[TimeRange], lo: u32, hi: u32) -> f64 {
+fn in_window(ranges: &[TimeRange], lo: f64, hi: f64) -> f64 {
     ranges
         .iter()
         .map(|r| overlap(minute_of(r.start, false), minute_of(r.end, true), lo, hi))
         .sum()
 }
 
-fn overlap(start: u32, end: u32, lo: u32, hi: u32) -> f64 {
+fn overlap(start: f64, end: f64, lo: f64, hi: f64) -> f64 {
     let (a, b) = (start.max(lo), end.min(hi));
-    if b > a { f64::from(b - a) } else { 0.0 }
+    if b > a { b - a } else { 0.0 }
 }
 
 /// Minute of the day; midnight as an end of range is the end of the day.
-fn minute_of(time: NaiveTime, end: bool) -> u32 {
-    let m = time.hour() * 60 + time.minute();
-    if end && m == 0 { DAY } else { m }
+fn minute_of(time: NaiveTime, end: bool) -> f64 {
+    let m = f64::from(time.num_seconds_from_midnight()) / 60.0;
+    if end && m == 0.0 { DAY } else { m }
 }
 
 #[cfg(test)]
