@@ -25,6 +25,8 @@ pub use custom::{
 pub use project::{FileFormat, Project, ProjectProperties};
 pub use resource::{AvailabilityPeriod, CostRate, Resource, ResourceKind};
 pub use task::{Assignment, Baseline, Relation, RelationKind, Task};
-pub use timephased::{Timephased, TimephasedBlock, TimephasedForm, assignment_timephased};
+pub use timephased::{
+    Timephased, TimephasedBlock, TimephasedForm, assignment_timephased, task_timephased,
+};
 pub use values::{DateTime, Duration, Guid, Time, TimeUnit};
 pub use working_time::WorkingTime;

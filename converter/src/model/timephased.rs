@@ -142,6 +142,73 @@ pub fn assignment_timephased(
     out
 }
 
+/// MSPDI `Type` of percent complete.
+pub const PERCENT_COMPLETE: u8 = 11;
+/// The percent complete Project writes for a period without working time.
+const NO_WORKING_TIME: f64 = 32768.0;
+
+/// The percent complete `TimephasedData` of a started task: days from its actual start to
+/// the end of its actual duration, each with the share of the task's duration it holds, in
+/// percentage points (`32768` on a day without working time); at most `max_records`.
+pub fn task_timephased(
+    task: &Task,
+    time: &WorkingTime<'_>,
+    calendar_uid: Option<i32>,
+    max_records: usize,
+) -> Vec<Timephased> {
+    let mut out = Vec::new();
+    let (Some(uid), Some(start), Some(duration), Some(actual)) = (
+        calendar_uid,
+        task.actual_start,
+        task.duration,
+        task.actual_duration,
+    ) else {
+        return out;
+    };
+    if task.summary || duration.minutes <= 0.0 || actual.minutes <= 0.0 {
+        return out;
+    }
+    let elapsed = duration.unit.is_elapsed();
+    let end = if elapsed {
+        start + chrono::Duration::seconds((actual.minutes * 60.0).round() as i64)
+    } else {
+        match time.add(uid, start, actual.minutes) {
+            Some(end) => end,
+            None => return out,
+        }
+    };
+    let spread = Spread {
+        time,
+        calendar: uid,
+        form: TimephasedForm::ValuelessDays,
+        max_records,
+        elapsed,
+        out: &mut out,
+    };
+    let mut from = start;
+    while from < end {
+        if spread.out.len() >= max_records || !time.budget().work(1) {
+            break;
+        }
+        let to = (from + chrono::Duration::minutes(DAY_MINUTES)).min(end);
+        let working = spread.working(from, to);
+        let value = if working > 0.0 {
+            working * 100.0 / duration.minutes
+        } else {
+            NO_WORKING_TIME
+        };
+        spread.out.push(Timephased {
+            kind: PERCENT_COMPLETE,
+            start: from,
+            finish: to,
+            unit: 2,
+            value: Some(value),
+        });
+        from = to;
+    }
+    out
+}
+
 /// The stored blocks, or one block of `work` over the whole span when the file has none.
 fn blocks_or_flat(stored: &[TimephasedBlock], work: f64) -> Vec<TimephasedBlock> {
     if stored.is_empty() {
@@ -463,6 +530,36 @@ mod tests {
             .find(|r| r.kind == REMAINING_WORK)
             .map(|r| r.start);
         assert_eq!(remaining, Some(at(2016, 1, 6, 8, 0)));
+    }
+
+    #[test]
+    fn started_tasks_get_their_percent_complete_per_day() {
+        let task = Task {
+            duration: Some(Duration::new(4800.0, TimeUnit::DAYS)),
+            actual_duration: Some(Duration::new(1440.0, TimeUnit::DAYS)),
+            actual_start: Some(at(2016, 1, 7, 8, 0)),
+            ..Task::default()
+        };
+        let budget = Budget::unlimited();
+        let calendars = standard();
+        let time = WorkingTime::new(&calendars, &budget);
+        let got = task_timephased(&task, &time, Some(1), 100);
+        let values: Vec<_> = got.iter().map(|r| (r.start, r.finish, r.value)).collect();
+        assert_eq!(
+            values,
+            [
+                (at(2016, 1, 7, 8, 0), at(2016, 1, 8, 8, 0), Some(10.0)),
+                (at(2016, 1, 8, 8, 0), at(2016, 1, 9, 8, 0), Some(10.0)),
+                (at(2016, 1, 9, 8, 0), at(2016, 1, 10, 8, 0), Some(32768.0)),
+                (at(2016, 1, 10, 8, 0), at(2016, 1, 11, 8, 0), Some(32768.0)),
+                (at(2016, 1, 11, 8, 0), at(2016, 1, 11, 17, 0), Some(10.0)),
+            ]
+        );
+        let not_started = Task {
+            actual_start: None,
+            ..task
+        };
+        assert!(task_timephased(&not_started, &time, Some(1), 100).is_empty());
     }
 
     #[test]

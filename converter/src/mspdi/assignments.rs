@@ -45,8 +45,7 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         let task = tasks.get(&assignment.task_uid).copied();
         let material = materials.contains(&assignment.resource_uid);
         let variances = calendars.variances(project, assignment, task);
-        let room = out.spare() / 2 / RECORD_BYTES;
-        let max_records = usize::try_from(room).map_or(MAX_RECORDS, |r| r.min(MAX_RECORDS));
+        let max_records = max_records(out);
         let calendar = calendars.effective(assignment, task).map(|c| c.uid);
         let timephased = assignment_timephased(
             assignment,
@@ -70,8 +69,18 @@ const MAX_RECORDS: usize = 50_000;
 /// half the output limit left can hold, so that the rest of the document still fits.
 const RECORD_BYTES: u64 = 256;
 
-/// Writes an assignment's `TimephasedData` records.
-fn write_timephased(out: &mut Out, uid: i32, records: &[Timephased]) -> Result<(), ConvertError> {
+/// How many timephased records one owner may write now.
+pub fn max_records(out: &Out) -> usize {
+    let room = out.spare() / 2 / RECORD_BYTES;
+    usize::try_from(room).map_or(MAX_RECORDS, |r| r.min(MAX_RECORDS))
+}
+
+/// Writes an owner's `TimephasedData` records.
+pub fn write_timephased(
+    out: &mut Out,
+    uid: i32,
+    records: &[Timephased],
+) -> Result<(), ConvertError> {
     for r in records {
         out.start("TimephasedData")?;
         out.int("Type", r.kind)?;
@@ -108,15 +117,15 @@ pub fn invented(project: &Project) -> Vec<Assignment> {
 /// Working-time arithmetic over the project's calendars, for the start and finish
 /// variances a file does not store (MPXJ computes them as the working time between the
 /// baseline date and the current one, in the assignment's calendar).
-struct Calendars<'p> {
+pub struct Calendars<'p> {
     by_uid: HashMap<i32, &'p Calendar>,
     project_calendar: Option<&'p Calendar>,
     resource_calendars: HashMap<i32, i32>,
-    time: WorkingTime<'p>,
+    pub time: WorkingTime<'p>,
 }
 
 impl<'p> Calendars<'p> {
-    fn new(project: &'p Project, budget: &'p Budget) -> Self {
+    pub fn new(project: &'p Project, budget: &'p Budget) -> Self {
         let by_uid: HashMap<i32, &Calendar> =
             project.calendars.iter().map(|c| (c.uid, c)).collect();
         let named = project
@@ -167,6 +176,14 @@ impl<'p> Calendars<'p> {
             .finish_variance
             .or_else(|| compute(baseline?.finish, a.finish));
         (start, finish)
+    }
+
+    /// The task's calendar, else the project calendar.
+    pub fn of_task(&self, task: &Task) -> Option<&'p Calendar> {
+        task.calendar_uid
+            .filter(|uid| *uid >= 0)
+            .and_then(|uid| self.by_uid.get(&uid).copied())
+            .or(self.project_calendar)
     }
 
     /// The resource's calendar for a work resource (unless the task ignores it), else the

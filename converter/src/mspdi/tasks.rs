@@ -5,7 +5,9 @@
 use super::custom;
 use super::xml::Out;
 use crate::error::ConvertError;
-use crate::model::{Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit};
+use crate::model::{
+    Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit, task_timephased,
+};
 use foldhash::HashSet;
 
 /// Writes the `Tasks` container.
@@ -14,6 +16,7 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         return out.empty("Tasks");
     }
     out.start("Tasks")?;
+    let calendars = super::assignments::Calendars::new(project, out.budget());
     let context = Context {
         units: Units::of(&project.properties),
         external: project
@@ -32,6 +35,12 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
             continue;
         }
         write_task(out, project, &context, task, task.id - id_offset)?;
+        let calendar = calendars.of_task(task).map(|c| c.uid);
+        let max = super::assignments::max_records(out);
+        let timephased = task_timephased(task, &calendars.time, calendar, max);
+        out.budget().check()?;
+        super::assignments::write_timephased(out, task.uid, &timephased)?;
+        out.end("Task")?;
     }
     out.end("Tasks")
 }
@@ -233,7 +242,7 @@ fn write_task(
     for baseline in &task.baselines {
         write_baseline(out, baseline)?;
     }
-    out.end("Task")
+    Ok(())
 }
 
 /// Project writes `IsPublished` 1, except on the project summary task from Project 2010 on.
