@@ -26,7 +26,8 @@ pub use project::{FileFormat, Project, ProjectProperties};
 pub use resource::{AvailabilityPeriod, CostRate, Resource, ResourceKind};
 pub use task::{Assignment, Baseline, Relation, RelationKind, Task};
 pub use timephased::{
-    Timephased, TimephasedBlock, TimephasedForm, assignment_timephased, task_timephased,
+    PERCENT_COMPLETE, Timephased, TimephasedBlock, TimephasedForm, assignment_timephased,
+    task_timephased, task_timephased_from_work,
 };
 pub use values::{DateTime, Duration, Guid, Time, TimeUnit};
 pub use working_time::WorkingTime;

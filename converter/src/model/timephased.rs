@@ -209,6 +209,31 @@ pub fn task_timephased(
     out
 }
 
+/// The percent complete `TimephasedData` of a started task whose progress is the actual
+/// work of `assignment`: one record per actual-work record of it (`actual`), each with the
+/// share of the assignment's work it holds (`32768` where it holds none).
+pub fn task_timephased_from_work(
+    assignment: &Assignment,
+    actual: &[Timephased],
+) -> Vec<Timephased> {
+    let work = assignment.work.unwrap_or(0.0);
+    if work <= 0.0 {
+        return Vec::new();
+    }
+    actual
+        .iter()
+        .filter(|r| r.kind == ACTUAL_WORK)
+        .map(|r| Timephased {
+            kind: PERCENT_COMPLETE,
+            value: Some(match r.value {
+                Some(v) if v > 0.0 => v * 100.0 / work,
+                _ => NO_WORKING_TIME,
+            }),
+            ..*r
+        })
+        .collect()
+}
+
 /// The stored blocks, or one block of `work` over the whole span when the file has none.
 fn blocks_or_flat(stored: &[TimephasedBlock], work: f64) -> Vec<TimephasedBlock> {
     if stored.is_empty() {

@@ -12,8 +12,8 @@ use super::xml::{Out, tenths};
 use crate::budget::Budget;
 use crate::error::ConvertError;
 use crate::model::{
-    Assignment, Calendar, DateTime, Duration, Project, ResourceKind, Task, TimeUnit, Timephased,
-    TimephasedForm, WorkingTime, assignment_timephased,
+    Assignment, Calendar, DateTime, Duration, PERCENT_COMPLETE, Project, ResourceKind, Task,
+    TimeUnit, Timephased, TimephasedForm, WorkingTime, assignment_timephased,
 };
 use foldhash::{HashMap, HashSet};
 
@@ -34,11 +34,7 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         .map(|r| r.uid)
         .collect();
     let calendars = Calendars::new(project, out.budget());
-    let form = if super::project::save_version(&project.properties) >= 14 {
-        TimephasedForm::MergedZeros
-    } else {
-        TimephasedForm::ValuelessDays
-    };
+    let form = form(project);
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
         out.work(1)?;
@@ -61,6 +57,15 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         out.end("Assignment")?;
     }
     out.end("Assignments")
+}
+
+/// How the version that saved the file lays out timephased data.
+pub fn form(project: &Project) -> TimephasedForm {
+    if super::project::save_version(&project.properties) >= 14 {
+        TimephasedForm::MergedZeros
+    } else {
+        TimephasedForm::ValuelessDays
+    }
 }
 
 /// Most timephased records one assignment writes: 137 years of days.
@@ -88,8 +93,12 @@ pub fn write_timephased(
         out.date("Start", Some(r.start))?;
         out.date("Finish", Some(r.finish))?;
         out.int("Unit", r.unit)?;
-        if let Some(v) = r.value {
-            out.duration("Value", v)?;
+        match r.value {
+            Some(v) if r.kind == PERCENT_COMPLETE => {
+                out.num("Value", (v * 100.0).round() / 100.0)?
+            }
+            Some(v) => out.duration("Value", v)?,
+            None => {}
         }
         out.end("TimephasedData")?;
     }
@@ -188,7 +197,7 @@ impl<'p> Calendars<'p> {
 
     /// The resource's calendar for a work resource (unless the task ignores it), else the
     /// task's calendar, else the project calendar.
-    fn effective(&self, a: &Assignment, task: Option<&Task>) -> Option<&'p Calendar> {
+    pub fn effective(&self, a: &Assignment, task: Option<&Task>) -> Option<&'p Calendar> {
         let ignore = task.is_some_and(|t| t.ignore_resource_calendar);
         let resource = (!ignore)
             .then(|| self.resource_calendars.get(&a.resource_uid))
