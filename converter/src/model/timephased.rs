@@ -308,10 +308,12 @@ impl Spread<'_, '_> {
     ///
     /// Periods are 24 hours from the block's start. Before 2010 Project writes in hours a
     /// block shorter than a day among others, and a last part of a block that runs past
-    /// midnight; a last part within one day is one record whose `Unit` follows its length.
+    /// midnight; a last part within one day is one record whose `Unit` follows its length;
+    /// a last part shorter than an hour is written minute by minute.
     fn periods(&mut self, kind: u8, from: DateTime, to: DateTime, rate: f64, only: bool) -> bool {
         let day = chrono::Duration::minutes(DAY_MINUTES);
         let hour = chrono::Duration::minutes(60);
+        let minute = chrono::Duration::minutes(1);
         let old = self.form == TimephasedForm::ValuelessDays;
         let mut step = if old && !only && to - from < day {
             hour
@@ -326,12 +328,16 @@ impl Spread<'_, '_> {
             if old && step == day && to - start < day && crosses_midnight(start, to) {
                 step = hour;
             }
+            if old && step > minute && to - start < hour {
+                step = minute;
+            }
             let end = (start + step).min(to);
-            let unit = match (old, step == day) {
+            let unit = match (old, step) {
                 (false, _) => 1,
-                (true, false) => 1,
-                (true, true) if end - start < day => length_unit((end - start).num_minutes()),
-                (true, true) => 2,
+                (true, s) if s == minute => 0,
+                (true, s) if s == hour => 1,
+                (true, _) if end - start < day => length_unit((end - start).num_minutes()),
+                (true, _) => 2,
             };
             let working = self.working(start, end);
             let record = if working > 0.0 {
