@@ -287,10 +287,9 @@ impl Spread<'_, '_> {
             if last || end >= finish {
                 break;
             }
-            match self.time.next_work_start(self.calendar, end) {
-                Some(next) => from = next.min(finish),
-                None => return,
-            }
+            // The next block starts where this one ended: the non-working time between
+            // them (a split) belongs to the next block's periods.
+            from = end;
         }
     }
 
@@ -515,7 +514,8 @@ mod tests {
 
     #[test]
     fn blocks_split_the_work_at_their_working_time() {
-        // 8 h at full rate over one working day, then a day of no work, then 8 h.
+        // 8 h at full rate over one working day, then a day of no work, then 8 h: each
+        // block starts where the one before ended, its non-working time included.
         let mut a = two_weeks();
         a.finish = Some(at(2016, 1, 6, 17, 0));
         a.remaining_work = Some(960.0);
@@ -539,9 +539,40 @@ mod tests {
             values,
             [
                 (at(2016, 1, 4, 8, 0), at(2016, 1, 4, 17, 0), Some(480.0)),
-                (at(2016, 1, 5, 8, 0), at(2016, 1, 5, 17, 0), Some(0.0)),
-                (at(2016, 1, 6, 8, 0), at(2016, 1, 6, 17, 0), Some(480.0)),
+                (at(2016, 1, 4, 17, 0), at(2016, 1, 5, 17, 0), Some(0.0)),
+                (at(2016, 1, 5, 17, 0), at(2016, 1, 6, 17, 0), Some(480.0)),
             ]
+        );
+        // Before 2010 a block shorter than a day among others is written in hours.
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        let first: Vec<_> = got
+            .iter()
+            .take(5)
+            .map(|r| (r.start, r.unit, r.value))
+            .collect();
+        assert_eq!(
+            first,
+            [
+                (at(2016, 1, 4, 8, 0), 1, Some(60.0)),
+                (at(2016, 1, 4, 9, 0), 1, Some(60.0)),
+                (at(2016, 1, 4, 10, 0), 1, Some(60.0)),
+                (at(2016, 1, 4, 11, 0), 1, Some(60.0)),
+                (at(2016, 1, 4, 12, 0), 1, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn parts_shorter_than_an_hour_go_minute_by_minute_before_2010() {
+        let mut a = two_weeks();
+        a.finish = Some(at(2016, 1, 5, 8, 30));
+        a.remaining_work = Some(510.0);
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.len(), 31, "{got:#?}");
+        let last = got.last().copied();
+        assert_eq!(
+            last.map(|r| (r.start, r.finish, r.unit, r.value)),
+            Some((at(2016, 1, 5, 8, 29), at(2016, 1, 5, 8, 30), 0, Some(1.0)))
         );
     }
 
