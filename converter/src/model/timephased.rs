@@ -57,6 +57,8 @@ pub struct Timephased {
 pub const REMAINING_WORK: u8 = 1;
 /// MSPDI `Type` of actual work.
 pub const ACTUAL_WORK: u8 = 2;
+/// MSPDI `Type` of actual overtime work.
+pub const ACTUAL_OVERTIME_WORK: u8 = 3;
 
 /// Resource uid of an assignment without a resource.
 const NULL_RESOURCE: i32 = -65535;
@@ -133,6 +135,8 @@ pub fn assignment_timephased(
             .unwrap_or(finish);
         let blocks = blocks_or_flat(&assignment.timephased_actual, actual);
         spread.blocks(ACTUAL_WORK, start, stop, &blocks);
+        let overtime = assignment.actual_overtime_work.unwrap_or(0.0);
+        with_overtime(spread.out, actual, overtime, spread.max_records);
         resume = assignment.resume.filter(|r| *r >= start).unwrap_or(stop);
     }
     if remaining > 0.0 || actual <= 0.0 {
@@ -140,6 +144,37 @@ pub fn assignment_timephased(
         spread.blocks(REMAINING_WORK, resume.min(finish), finish, &blocks);
     }
     out
+}
+
+/// The file's actual-work blocks hold regular work only, while Project writes actual work
+/// with its overtime (Type 2) and the overtime on its own (Type 3) over the same periods:
+/// scales the actual-work records in `out` to `actual` and adds the overtime records, each
+/// period's share of `overtime` in proportion to its work.
+fn with_overtime(out: &mut Vec<Timephased>, actual: f64, overtime: f64, max_records: usize) {
+    let regular: f64 = out
+        .iter()
+        .filter(|r| r.kind == ACTUAL_WORK)
+        .filter_map(|r| r.value)
+        .sum();
+    if regular <= 0.0 || (regular - actual).abs() < 0.01 && overtime <= 0.0 {
+        return;
+    }
+    let scale = actual / regular;
+    let mut overtime_records = Vec::new();
+    for r in out.iter_mut().filter(|r| r.kind == ACTUAL_WORK) {
+        let Some(v) = r.value.as_mut() else { continue };
+        *v *= scale;
+        if overtime > 0.0 {
+            overtime_records.push(Timephased {
+                kind: ACTUAL_OVERTIME_WORK,
+                value: Some(*v * overtime / actual),
+                ..*r
+            });
+        }
+    }
+    let room = max_records.saturating_sub(out.len());
+    overtime_records.truncate(room);
+    out.extend(overtime_records);
 }
 
 /// MSPDI `Type` of percent complete.
@@ -622,6 +657,29 @@ mod tests {
             ..task
         };
         assert!(task_timephased(&not_started, &time, Some(1), 100).is_empty());
+    }
+
+    #[test]
+    fn actual_overtime_follows_the_actual_work() {
+        let mut a = two_weeks();
+        a.actual_work = Some(300.0);
+        a.actual_overtime_work = Some(120.0);
+        a.remaining_work = Some(0.0);
+        a.stop = Some(at(2016, 1, 5, 9, 0));
+        // The stored blocks hold the 180 minutes of regular work.
+        a.timephased_actual = vec![TimephasedBlock {
+            work: 180.0,
+            elapsed: Some(540.0),
+        }];
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        let sum = |kind| {
+            got.iter()
+                .filter(|r| r.kind == kind)
+                .filter_map(|r| r.value)
+                .sum::<f64>()
+        };
+        assert!((sum(ACTUAL_WORK) - 300.0).abs() < 1e-9, "{got:#?}");
+        assert!((sum(ACTUAL_OVERTIME_WORK) - 120.0).abs() < 1e-9, "{got:#?}");
     }
 
     #[test]
