@@ -10,6 +10,7 @@ mod code;
 mod custom;
 mod project;
 mod resource;
+mod schedule;
 mod task;
 mod timephased;
 mod values;
@@ -24,6 +25,7 @@ pub use custom::{
 };
 pub use project::{FileFormat, Project, ProjectProperties};
 pub use resource::{AvailabilityPeriod, CostRate, Resource, ResourceKind};
+pub use schedule::Schedule;
 pub use task::{Assignment, Baseline, Relation, RelationKind, Task};
 pub use timephased::{
     PERCENT_COMPLETE, Timephased, TimephasedBlock, TimephasedForm, assignment_timephased,

@@ -37,6 +37,20 @@ pub enum TimephasedForm {
     MergedZeros,
 }
 
+impl TimephasedForm {
+    /// The form of the version of Project that saved the file: 2010 (application 14) and
+    /// later merge, earlier ones write value-less days.
+    pub fn of(properties: &super::ProjectProperties) -> Self {
+        let version = properties
+            .application_version
+            .or(properties.file_format.map(|f| u16::from(f.number())));
+        match version {
+            Some(v) if v >= 14 => Self::MergedZeros,
+            _ => Self::ValuelessDays,
+        }
+    }
+}
+
 /// One `TimephasedData` record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timephased {

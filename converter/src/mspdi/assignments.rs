@@ -9,11 +9,10 @@
 use super::custom;
 use super::resources::{dec4, work, work_variance};
 use super::xml::{Out, tenths};
-use crate::budget::Budget;
 use crate::error::ConvertError;
 use crate::model::{
-    Assignment, Calendar, DateTime, Duration, PERCENT_COMPLETE, Project, ResourceKind, Task,
-    TimeUnit, Timephased, TimephasedForm, WorkingTime, assignment_timephased,
+    Assignment, Duration, PERCENT_COMPLETE, Project, ResourceKind, Schedule, Task, Timephased,
+    TimephasedForm,
 };
 use foldhash::{HashMap, HashSet};
 
@@ -33,39 +32,21 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         .filter(|r| r.kind == ResourceKind::Material)
         .map(|r| r.uid)
         .collect();
-    let calendars = Calendars::new(project, out.budget());
-    let form = form(project);
+    let schedule = Schedule::new(project, out.budget());
+    let form = TimephasedForm::of(&project.properties);
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
         out.work(1)?;
         let task = tasks.get(&assignment.task_uid).copied();
         let material = materials.contains(&assignment.resource_uid);
-        let variances = calendars.variances(project, assignment, task);
-        let max_records = max_records(out);
-        let calendar = calendars.effective(assignment, task).map(|c| c.uid);
-        let timephased = assignment_timephased(
-            assignment,
-            task,
-            &calendars.time,
-            calendar,
-            form,
-            max_records,
-        );
+        let variances = schedule.variances(assignment, task);
+        let timephased = schedule.assignment_timephased(assignment, task, form, max_records(out));
         out.budget().check()?;
         write_assignment(out, project, assignment, task, material, variances)?;
         write_timephased(out, assignment.uid, &timephased)?;
         out.end("Assignment")?;
     }
     out.end("Assignments")
-}
-
-/// How the version that saved the file lays out timephased data.
-pub fn form(project: &Project) -> TimephasedForm {
-    if super::project::save_version(&project.properties) >= 14 {
-        TimephasedForm::MergedZeros
-    } else {
-        TimephasedForm::ValuelessDays
-    }
 }
 
 /// Most timephased records one assignment writes: 137 years of days.
@@ -121,111 +102,6 @@ pub fn invented(project: &Project) -> Vec<Assignment> {
             unassigned_assignment(next_uid, task)
         })
         .collect()
-}
-
-/// Working-time arithmetic over the project's calendars, for the start and finish
-/// variances a file does not store (MPXJ computes them as the working time between the
-/// baseline date and the current one, in the assignment's calendar).
-pub struct Calendars<'p> {
-    by_uid: HashMap<i32, &'p Calendar>,
-    project_calendar: Option<&'p Calendar>,
-    resource_calendars: HashMap<i32, i32>,
-    pub time: WorkingTime<'p>,
-}
-
-impl<'p> Calendars<'p> {
-    pub fn new(project: &'p Project, budget: &'p Budget) -> Self {
-        let by_uid: HashMap<i32, &Calendar> =
-            project.calendars.iter().map(|c| (c.uid, c)).collect();
-        let named = project
-            .properties
-            .calendar_name
-            .as_deref()
-            .and_then(|name| {
-                project
-                    .calendars
-                    .iter()
-                    .find(|c| c.is_base() && c.name.as_deref() == Some(name))
-            });
-        let project_calendar = named.or_else(|| project.calendars.iter().find(|c| c.is_base()));
-        let resource_calendars = project
-            .resources
-            .iter()
-            .filter(|r| r.kind == ResourceKind::Work)
-            .filter_map(|r| Some((r.uid, r.calendar_uid?)))
-            .collect();
-        Self {
-            by_uid,
-            project_calendar,
-            resource_calendars,
-            time: WorkingTime::new(&project.calendars, budget),
-        }
-    }
-
-    /// The stored variances, or the computed ones when the assignment has a baseline.
-    fn variances(
-        &self,
-        project: &Project,
-        a: &Assignment,
-        task: Option<&Task>,
-    ) -> (Option<Duration>, Option<Duration>) {
-        let baseline = a.baselines.iter().find(|b| b.number == 0);
-        let calendar = || self.effective(a, task);
-        let compute = |from: Option<DateTime>, to: Option<DateTime>| {
-            let minutes = self.time.minutes(calendar()?.uid, from?, to?)?;
-            Some(Duration::new(
-                minutes * default_unit_factor(project),
-                TimeUnit::MINUTES,
-            ))
-        };
-        let start = a
-            .start_variance
-            .or_else(|| compute(baseline?.start, a.start));
-        let finish = a
-            .finish_variance
-            .or_else(|| compute(baseline?.finish, a.finish));
-        (start, finish)
-    }
-
-    /// The task's calendar, else the project calendar.
-    pub fn of_task(&self, task: &Task) -> Option<&'p Calendar> {
-        task.calendar_uid
-            .filter(|uid| *uid >= 0)
-            .and_then(|uid| self.by_uid.get(&uid).copied())
-            .or(self.project_calendar)
-    }
-
-    /// The resource's calendar for a work resource (unless the task ignores it), else the
-    /// task's calendar, else the project calendar.
-    pub fn effective(&self, a: &Assignment, task: Option<&Task>) -> Option<&'p Calendar> {
-        let ignore = task.is_some_and(|t| t.ignore_resource_calendar);
-        let resource = (!ignore)
-            .then(|| self.resource_calendars.get(&a.resource_uid))
-            .flatten()
-            .and_then(|uid| self.by_uid.get(uid).copied());
-        let task_calendar = task
-            .and_then(|t| t.calendar_uid)
-            .filter(|uid| *uid >= 0)
-            .and_then(|uid| self.by_uid.get(&uid).copied());
-        resource.or(task_calendar).or(self.project_calendar)
-    }
-}
-
-/// MPXJ expresses a computed variance in the project's default duration unit and prints it
-/// assuming 8-hour days, 40-hour weeks and 20-day months: a file with other day lengths
-/// gets its minutes scaled by that ratio.
-fn default_unit_factor(project: &Project) -> f64 {
-    let p = &project.properties;
-    let ratio = |standard: f64, actual: f64| if actual > 0.0 { standard / actual } else { 1.0 };
-    match TimeUnit(p.duration_format) {
-        TimeUnit::DAYS => ratio(480.0, f64::from(p.minutes_per_day)),
-        TimeUnit::WEEKS => ratio(2400.0, f64::from(p.minutes_per_week)),
-        TimeUnit::MONTHS => ratio(
-            9600.0,
-            f64::from(p.minutes_per_day) * f64::from(p.days_per_month),
-        ),
-        _ => 1.0,
-    }
 }
 
 /// What MPXJ writes for a task without assignments: the task's dates, its duration as

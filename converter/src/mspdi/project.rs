@@ -114,7 +114,7 @@ pub fn write_properties(out: &mut Out, project: &Project) -> Result<(), ConvertE
 /// The MSPDI version Project writes: 12 from Project 2007, 14 from 2010 and every later
 /// release. Project 2000–2003 wrote none; their files are given 12, the oldest version that
 /// has the element, because the rest of the document follows the pre-2010 layout for them.
-pub fn save_version(p: &ProjectProperties) -> u16 {
+fn save_version(p: &ProjectProperties) -> u16 {
     match p
         .application_version
         .or(p.file_format.map(|f| u16::from(f.number())))

@@ -2,13 +2,12 @@
 //! writes them, values as MPXJ derives them (the reference output), plus the zero-valued
 //! elements Project itself always writes.
 
-use super::assignments::Calendars;
 use super::custom;
 use super::xml::Out;
 use crate::error::ConvertError;
 use crate::model::{
-    Assignment, Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit,
-    Timephased, assignment_timephased, task_timephased, task_timephased_from_work,
+    Assignment, Baseline, Duration, Project, ProjectProperties, Relation, Schedule, Task, TimeUnit,
+    TimephasedForm,
 };
 use foldhash::{HashMap, HashSet};
 
@@ -18,7 +17,8 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         return out.empty("Tasks");
     }
     out.start("Tasks")?;
-    let calendars = super::assignments::Calendars::new(project, out.budget());
+    let schedule = Schedule::new(project, out.budget());
+    let form = TimephasedForm::of(&project.properties);
     let mut first_assignments: HashMap<i32, &Assignment> = HashMap::default();
     for a in &project.assignments {
         first_assignments.entry(a.task_uid).or_insert(a);
@@ -41,38 +41,14 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
             continue;
         }
         write_task(out, project, &context, task, task.id - id_offset)?;
-        let timephased = percent_complete(out, project, &calendars, &first_assignments, task);
+        let first = first_assignments.get(&task.uid).copied();
+        let max = super::assignments::max_records(out);
+        let timephased = schedule.task_timephased(task, first, form, max);
         out.budget().check()?;
         super::assignments::write_timephased(out, task.uid, &timephased)?;
         out.end("Task")?;
     }
     out.end("Tasks")
-}
-
-/// A started task's percent complete over time: as its first assignment's actual work is
-/// spread, else over the task's calendar.
-fn percent_complete(
-    out: &Out,
-    project: &Project,
-    calendars: &Calendars<'_>,
-    first_assignments: &HashMap<i32, &Assignment>,
-    task: &Task,
-) -> Vec<Timephased> {
-    let max = super::assignments::max_records(out);
-    if task.actual_start.is_none() || task.summary {
-        return Vec::new();
-    }
-    if let Some(a) = first_assignments.get(&task.uid) {
-        let calendar = calendars.effective(a, Some(task)).map(|c| c.uid);
-        let form = super::assignments::form(project);
-        let work = assignment_timephased(a, Some(task), &calendars.time, calendar, form, max);
-        let from_work = task_timephased_from_work(a, &work);
-        if !from_work.is_empty() {
-            return from_work;
-        }
-    }
-    let calendar = calendars.of_task(task).map(|c| c.uid);
-    task_timephased(task, &calendars.time, calendar, max)
 }
 
 /// What every task's elements refer to, computed once.
