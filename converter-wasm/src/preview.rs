@@ -66,9 +66,12 @@ impl Preview {
     pub fn of(project: &Project) -> Self {
         let props = &project.properties;
         let shape = Calendar {
-            minutes_per_day: f64::from(props.minutes_per_day.max(1)),
-            minutes_per_week: f64::from(props.minutes_per_week.max(1)),
-            days_per_month: f64::from(props.days_per_month.max(1)),
+            props: converter::model::ProjectProperties {
+                minutes_per_day: props.minutes_per_day.max(1),
+                minutes_per_week: props.minutes_per_week.max(1),
+                days_per_month: props.days_per_month.max(1),
+                ..Default::default()
+            },
             default_unit: TimeUnit(props.duration_format),
         };
         let names: HashMap<i32, &str> = project
@@ -137,9 +140,8 @@ fn iso(at: Option<converter::model::DateTime>) -> String {
 
 /// The project's working-time shape, to show minutes in days, weeks and months.
 struct Calendar {
-    minutes_per_day: f64,
-    minutes_per_week: f64,
-    days_per_month: f64,
+    /// The project's day, week and month lengths (model arithmetic, not repeated here).
+    props: converter::model::ProjectProperties,
     default_unit: TimeUnit,
 }
 
@@ -151,20 +153,24 @@ impl Calendar {
         } else {
             d.unit
         };
-        let m = d.minutes;
-        let (value, code) = match unit {
-            TimeUnit::MINUTES => (m, "min"),
-            TimeUnit::ELAPSED_MINUTES => (m, "emin"),
-            TimeUnit::HOURS => (m / 60.0, "h"),
-            TimeUnit::ELAPSED_HOURS => (m / 60.0, "eh"),
-            TimeUnit::ELAPSED_DAYS => (m / (24.0 * 60.0), "ed"),
-            TimeUnit::WEEKS => (m / self.minutes_per_week, "w"),
-            TimeUnit::ELAPSED_WEEKS => (m / (7.0 * 24.0 * 60.0), "ew"),
-            TimeUnit::MONTHS => (m / (self.minutes_per_day * self.days_per_month), "mo"),
-            TimeUnit::ELAPSED_MONTHS => (m / (30.0 * 24.0 * 60.0), "emo"),
-            TimeUnit::PERCENT => (m, "%"),
-            TimeUnit::ELAPSED_PERCENT => (m, "e%"),
-            _ => (m / self.minutes_per_day, "d"),
+        let code = match unit {
+            TimeUnit::MINUTES => "min",
+            TimeUnit::ELAPSED_MINUTES => "emin",
+            TimeUnit::HOURS => "h",
+            TimeUnit::ELAPSED_HOURS => "eh",
+            TimeUnit::ELAPSED_DAYS => "ed",
+            TimeUnit::WEEKS => "w",
+            TimeUnit::ELAPSED_WEEKS => "ew",
+            TimeUnit::MONTHS => "mo",
+            TimeUnit::ELAPSED_MONTHS => "emo",
+            TimeUnit::PERCENT => "%",
+            TimeUnit::ELAPSED_PERCENT => "e%",
+            _ => "d",
+        };
+        let shown = if code == "d" { TimeUnit::DAYS } else { unit };
+        let value = match self.props.minutes_per(shown) {
+            Some(per_unit) => d.minutes / per_unit.max(1.0),
+            None => d.minutes,
         };
         ((value * 100.0).round() / 100.0, code)
     }

@@ -359,34 +359,25 @@ pub fn format_code(unit: TimeUnit, estimated: bool) -> u16 {
 
 /// The project's working-time units, for the integer tenth-of-a-minute fields.
 pub struct Units {
-    minutes_per_day: f64,
-    minutes_per_week: f64,
-    days_per_month: f64,
+    props: ProjectProperties,
 }
 
 impl Units {
     /// The units of `props`.
     pub fn of(props: &ProjectProperties) -> Self {
         Self {
-            minutes_per_day: f64::from(props.minutes_per_day),
-            minutes_per_week: f64::from(props.minutes_per_week),
-            days_per_month: f64::from(props.days_per_month),
+            props: ProjectProperties {
+                minutes_per_day: props.minutes_per_day,
+                minutes_per_week: props.minutes_per_week,
+                days_per_month: props.days_per_month,
+                ..ProjectProperties::default()
+            },
         }
     }
 
     /// Minutes in one of `unit` in this project; `None` for units that are not time.
     fn unit_minutes(&self, unit: TimeUnit) -> Option<f64> {
-        Some(match unit {
-            TimeUnit::MINUTES | TimeUnit::ELAPSED_MINUTES => 1.0,
-            TimeUnit::HOURS | TimeUnit::ELAPSED_HOURS => 60.0,
-            TimeUnit::DAYS => self.minutes_per_day,
-            TimeUnit::ELAPSED_DAYS => 1440.0,
-            TimeUnit::WEEKS => self.minutes_per_week,
-            TimeUnit::ELAPSED_WEEKS => 10_080.0,
-            TimeUnit::MONTHS => self.minutes_per_day * self.days_per_month,
-            TimeUnit::ELAPSED_MONTHS => 43_200.0,
-            _ => return None,
-        })
+        self.props.minutes_per(unit)
     }
 
     /// The value in its own unit, as the file's tenths are read into it (a unit of zero
