@@ -274,6 +274,13 @@ pub fn task_timephased_from_work(
         .filter(|r| r.kind == ACTUAL_WORK)
         .map(|r| Timephased {
             kind: PERCENT_COMPLETE,
+            // In days, also where the work is written with `Unit` 1 (2010 and later);
+            // pieces of an hour or less keep theirs.
+            unit: if r.finish - r.start > chrono::Duration::hours(1) {
+                2
+            } else {
+                r.unit
+            },
             value: Some(match r.value {
                 Some(v) if v > 0.0 => v * 100.0 / work,
                 _ => NO_WORKING_TIME,
