@@ -108,11 +108,15 @@ pub fn assignment_timephased(
                     elapsed: duration.is_some_and(|d| d.unit.is_elapsed()),
                     out: &mut out,
                 };
-                let block = TimephasedBlock {
-                    work: minutes,
-                    elapsed: None,
+                // The stored blocks place the work (around splits) when they hold it.
+                let stored = &assignment.timephased_remaining;
+                let holds_work = stored.last().is_some_and(|b| b.work > 0.0);
+                let blocks = if holds_work {
+                    stored.clone()
+                } else {
+                    blocks_or_flat(&[], minutes)
                 };
-                spread.blocks(REMAINING_WORK, start, finish, &[block]);
+                spread.blocks(REMAINING_WORK, start, finish, &blocks);
             }
             _ if max_records > 0 => out.push(Timephased {
                 kind: REMAINING_WORK,
