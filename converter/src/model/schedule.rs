@@ -156,3 +156,58 @@ fn default_unit_factor(project: &Project) -> f64 {
         _ => 1.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Resource;
+
+    fn calendar(uid: i32, name: &str, base: Option<i32>) -> Calendar {
+        Calendar {
+            uid,
+            name: Some(name.to_owned()),
+            base_calendar_uid: base,
+            ..Calendar::default()
+        }
+    }
+
+    #[test]
+    fn resource_then_task_then_project_calendar() {
+        let mut project = Project {
+            calendars: vec![
+                calendar(1, "Other", None),
+                calendar(2, "Standard", None),
+                calendar(3, "Night", Some(2)),
+                calendar(4, "Task", Some(2)),
+            ],
+            resources: vec![Resource {
+                uid: 7,
+                calendar_uid: Some(3),
+                ..Resource::default()
+            }],
+            ..Project::default()
+        };
+        project.properties.calendar_name = Some("Standard".to_owned());
+        let budget = Budget::unlimited();
+        let schedule = Schedule::new(&project, &budget);
+        let a = Assignment {
+            resource_uid: 7,
+            ..Assignment::default()
+        };
+        let mut task = Task {
+            calendar_uid: Some(4),
+            ..Task::default()
+        };
+        let uid = |c: Option<&Calendar>| c.map(|c| c.uid);
+        assert_eq!(uid(schedule.effective(&a, Some(&task))), Some(3));
+        task.ignore_resource_calendar = true;
+        assert_eq!(uid(schedule.effective(&a, Some(&task))), Some(4));
+        task.calendar_uid = None;
+        assert_eq!(
+            uid(schedule.effective(&a, Some(&task))),
+            Some(2),
+            "named project calendar"
+        );
+        assert_eq!(uid(schedule.of_task(&task)), Some(2));
+    }
+}

@@ -735,6 +735,67 @@ mod tests {
     }
 
     #[test]
+    fn unassigned_tasks_are_spread_over_days_before_2010_around_their_splits() {
+        let task = Task {
+            duration: Some(Duration::new(960.0, TimeUnit::DAYS)),
+            ..Task::default()
+        };
+        // Monday, a split Tuesday, Wednesday: two blocks of one day each.
+        let a = Assignment {
+            resource_uid: NULL_RESOURCE,
+            start: Some(at(2016, 1, 4, 8, 0)),
+            finish: Some(at(2016, 1, 6, 17, 0)),
+            timephased_remaining: vec![
+                TimephasedBlock {
+                    work: 480.0,
+                    elapsed: Some(480.0),
+                },
+                TimephasedBlock {
+                    work: 480.0,
+                    elapsed: Some(960.0),
+                },
+                TimephasedBlock {
+                    work: 960.0,
+                    elapsed: Some(1440.0),
+                },
+            ],
+            ..Assignment::default()
+        };
+        let budget = Budget::unlimited();
+        let calendars = standard();
+        let time = WorkingTime::new(&calendars, &budget);
+        let got = assignment_timephased(
+            &a,
+            Some(&task),
+            &time,
+            Some(1),
+            TimephasedForm::ValuelessDays,
+            100,
+        );
+        // Blocks shorter than a day: hours.
+        let first = got.first().map(|r| (r.start, r.finish, r.unit, r.value));
+        assert_eq!(
+            first,
+            Some((at(2016, 1, 4, 8, 0), at(2016, 1, 4, 9, 0), 1, Some(60.0)))
+        );
+        assert_eq!(got.iter().filter_map(|r| r.value).sum::<f64>(), 960.0);
+        assert!(
+            got.iter()
+                .all(|r| r.start < at(2016, 1, 5, 8, 0) || r.start >= at(2016, 1, 4, 17, 0))
+        );
+        // From 2010 on: one record for the whole task.
+        let got = assignment_timephased(
+            &a,
+            Some(&task),
+            &time,
+            Some(1),
+            TimephasedForm::MergedZeros,
+            100,
+        );
+        assert_eq!(got.len(), 1);
+    }
+
+    #[test]
     fn zero_work_and_hostile_spans_stay_bounded() {
         let mut a = two_weeks();
         a.remaining_work = Some(0.0);

@@ -428,6 +428,57 @@ mod tests {
     }
 
     #[test]
+    fn adding_working_time_skips_nights_weekends_and_holidays() {
+        let mut calendars = calendars();
+        if let Some(base) = calendars.first_mut() {
+            base.exceptions = vec![CalendarException {
+                from: at(2006, 9, 11, 0),
+                to: at(2006, 9, 11, 0),
+                occurrences: 1,
+                ..Default::default()
+            }];
+        }
+        let budget = Budget::unlimited();
+        let time = WorkingTime::new(&calendars, &budget);
+        // Friday 15:00 + 3 h: 2 h on Friday, the weekend and the Monday holiday skipped,
+        // then 1 h on Tuesday.
+        assert_eq!(
+            time.add(2, at(2006, 9, 8, 15), 180.0),
+            Some(at(2006, 9, 12, 9))
+        );
+        // Seconds are kept: 08:00 + 5 h 20 min 48 s crosses the lunch break.
+        let end = at(2006, 9, 5, 8) + chrono::Duration::seconds(5 * 3600 + 20 * 60 + 48);
+        assert_eq!(
+            time.add(2, at(2006, 9, 5, 8), 320.8),
+            Some(end + chrono::Duration::hours(1))
+        );
+        assert_eq!(time.add(2, at(2006, 9, 5, 8), 0.0), Some(at(2006, 9, 5, 8)));
+        assert_eq!(
+            time.add(99, at(2006, 9, 5, 8), 10.0),
+            None,
+            "unknown calendar"
+        );
+        // The next working instant: inside working time it is the instant itself.
+        assert_eq!(
+            time.next_work_start(2, at(2006, 9, 8, 17)),
+            Some(at(2006, 9, 12, 8))
+        );
+        assert_eq!(
+            time.next_work_start(2, at(2006, 9, 5, 9)),
+            Some(at(2006, 9, 5, 9))
+        );
+        // A calendar without working time ends the walk instead of looping.
+        let idle = [Calendar {
+            uid: 1,
+            days: std::array::from_fn(|_| DayHours::NonWorking),
+            ..Calendar::default()
+        }];
+        let time = WorkingTime::new(&idle, &budget);
+        assert_eq!(time.add(1, at(2006, 9, 5, 8), 60.0), None);
+        assert_eq!(time.next_work_start(1, at(2006, 9, 5, 8)), None);
+    }
+
+    #[test]
     fn week_strides_match_a_day_by_day_count() {
         let mut calendars = calendars();
         let holiday = |d: u32| CalendarException {
