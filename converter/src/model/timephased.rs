@@ -387,7 +387,7 @@ impl Spread<'_, '_> {
             if old && step == day && to - start < day && crosses_midnight(start, to) {
                 step = hour;
             }
-            if old && step > minute && to - start < hour {
+            if old && step > minute && to - start < hour && !on_the_hour(start) {
                 step = minute;
             }
             let end = (start + step).min(to);
@@ -440,6 +440,12 @@ impl Spread<'_, '_> {
         }
         true
     }
+}
+
+/// Whether `at` is a whole clock hour.
+fn on_the_hour(at: DateTime) -> bool {
+    use chrono::Timelike;
+    at.minute() == 0 && at.second() == 0
 }
 
 /// Whether `from..to` holds a midnight before its end.
@@ -624,16 +630,23 @@ mod tests {
 
     #[test]
     fn parts_shorter_than_an_hour_go_minute_by_minute_before_2010() {
+        // A day from 08:30, then half an hour off the clock hour: minute by minute.
         let mut a = two_weeks();
-        a.finish = Some(at(2016, 1, 5, 8, 30));
+        a.start = Some(at(2016, 1, 4, 8, 30));
+        a.finish = Some(at(2016, 1, 5, 9, 0));
         a.remaining_work = Some(510.0);
         let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
         assert_eq!(got.len(), 31, "{got:#?}");
         let last = got.last().copied();
         assert_eq!(
             last.map(|r| (r.start, r.finish, r.unit, r.value)),
-            Some((at(2016, 1, 5, 8, 29), at(2016, 1, 5, 8, 30), 0, Some(1.0)))
+            Some((at(2016, 1, 5, 8, 59), at(2016, 1, 5, 9, 0), 0, Some(1.0)))
         );
+        // On the clock hour the last part stays one record.
+        a.start = Some(at(2016, 1, 4, 8, 0));
+        a.finish = Some(at(2016, 1, 5, 8, 30));
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.len(), 2, "{got:#?}");
     }
 
     #[test]
