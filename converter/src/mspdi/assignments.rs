@@ -51,9 +51,10 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
 
 /// Most timephased records one assignment writes: 137 years of days.
 const MAX_RECORDS: usize = 50_000;
-/// About what one timephased record costs in XML: an assignment writes no more records than
-/// half the output limit left can hold, so that the rest of the document still fits.
-const RECORD_BYTES: u64 = 256;
+/// Twice what one timephased record costs in XML (about 250 bytes): an owner writes no more
+/// records than a quarter of the output limit left can hold, so that however many owners
+/// follow, the rest of the document still fits.
+const RECORD_BYTES: u64 = 512;
 
 /// How many timephased records one owner may write now.
 pub fn max_records(out: &Out) -> usize {
@@ -248,6 +249,7 @@ fn write_assignment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::Budget;
     use crate::model::{Duration, TimeUnit};
     use crate::mspdi::xml::xml_of;
 
@@ -317,6 +319,41 @@ mod tests {
             "{positions:?}"
         );
         assert!(xml.contains("<ActualWork>PT8H0M0S</ActualWork>"), "{xml}");
+        Ok(())
+    }
+
+    #[test]
+    fn timephased_data_of_a_ten_thousand_year_task_is_bounded() -> Result<(), ConvertError> {
+        let day = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 3).and_then(|d| d.and_hms_opt(8, 0, 0));
+        let mut project = project();
+        project.calendars = vec![crate::model::Calendar {
+            uid: 1,
+            ..Default::default()
+        }];
+        project.assignments = (0..20)
+            .map(|i| Assignment {
+                uid: 100 + i,
+                task_uid: 3,
+                resource_uid: 1,
+                start: day(1),
+                finish: day(9999),
+                work: Some(1e12),
+                remaining_work: Some(1e12),
+                ..Assignment::default()
+            })
+            .collect();
+        let budget = Budget::unlimited();
+        let limit = 20 << 20;
+        let started = std::time::Instant::now();
+        let xml = crate::mspdi::write_to_vec(&project, limit, &budget)?;
+        assert!(xml.len() as u64 <= limit);
+        let records = xml.windows(16).filter(|w| w == b"<TimephasedData>").count();
+        // At most what the output limit holds (records are about 200 bytes).
+        assert!(
+            records > 1000 && records < (limit / 150) as usize,
+            "{records}"
+        );
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
         Ok(())
     }
 
