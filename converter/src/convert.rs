@@ -16,8 +16,9 @@ use std::io::Write;
 /// 15 MiB + 15 ×), work 0.01 unit per input byte and 4,401 units at most (the `work`
 /// allowance is 8 million + 4 per byte). With them, a conversion's peak memory stays under
 /// 8 × the input + 64 MB (the input, its streams, the model and the writer's buffer). A
-/// crafted file that asks for more stops with [`ConvertError::MemoryBudget`], [`ConvertError::WorkBudget`] or
-/// [`ConvertError::OutputTooLarge`] instead of exhausting the machine.
+/// crafted file that asks for more stops with [`ConvertError::MemoryBudget`],
+/// [`ConvertError::WorkBudget`] or [`ConvertError::OutputTooLarge`] instead of exhausting
+/// the machine.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest input accepted, in bytes.
