@@ -4,8 +4,8 @@
 //! is what was converted. Durations are shown in the unit the user chose, as Project does.
 
 use converter::model::{
-    Calendar, CustomValue as ModelValue, DayHours, Duration, Project, RelationKind,
-    ResourceKind as ModelKind, TimeUnit,
+    Calendar, CustomValue as ModelValue, DayHours, Duration, Project, ProjectProperties,
+    RelationKind, ResourceKind as ModelKind, TimeUnit,
 };
 use protocol::plan::{
     MAX_ASSIGNED, MAX_CUSTOM_FIELDS, MAX_EXCEPTIONS, MAX_LINKS, MAX_NOTES_BYTES, MAX_TEXT_BYTES,
@@ -289,11 +289,11 @@ fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
-/// The project's working-time shape, to show minutes in days, weeks and months.
+/// The project's working-time shape, to show minutes in days, weeks and months: the unit
+/// lengths are the model's ([`ProjectProperties::minutes_per`]), the one place they are
+/// defined.
 pub struct Shape {
-    minutes_per_day: f64,
-    minutes_per_week: f64,
-    days_per_month: f64,
+    props: ProjectProperties,
     default_unit: TimeUnit,
 }
 
@@ -301,9 +301,12 @@ impl Shape {
     /// From the project's minutes per day and week, days per month and default unit code.
     pub fn of(per_day: u32, per_week: u32, days_per_month: u32, default_unit: u16) -> Self {
         Self {
-            minutes_per_day: f64::from(per_day.max(1)),
-            minutes_per_week: f64::from(per_week.max(1)),
-            days_per_month: f64::from(days_per_month.max(1)),
+            props: ProjectProperties {
+                minutes_per_day: per_day.max(1),
+                minutes_per_week: per_week.max(1),
+                days_per_month: days_per_month.max(1),
+                ..ProjectProperties::default()
+            },
             default_unit: TimeUnit(default_unit),
         }
     }
@@ -315,20 +318,24 @@ impl Shape {
         } else {
             d.unit
         };
-        let m = d.minutes;
-        let (value, code) = match unit {
-            TimeUnit::MINUTES => (m, "min"),
-            TimeUnit::ELAPSED_MINUTES => (m, "emin"),
-            TimeUnit::HOURS => (m / 60.0, "h"),
-            TimeUnit::ELAPSED_HOURS => (m / 60.0, "eh"),
-            TimeUnit::ELAPSED_DAYS => (m / (24.0 * 60.0), "ed"),
-            TimeUnit::WEEKS => (m / self.minutes_per_week, "w"),
-            TimeUnit::ELAPSED_WEEKS => (m / (7.0 * 24.0 * 60.0), "ew"),
-            TimeUnit::MONTHS => (m / (self.minutes_per_day * self.days_per_month), "mo"),
-            TimeUnit::ELAPSED_MONTHS => (m / (30.0 * 24.0 * 60.0), "emo"),
-            TimeUnit::PERCENT => (m, "%"),
-            TimeUnit::ELAPSED_PERCENT => (m, "e%"),
-            _ => (m / self.minutes_per_day, "d"),
+        let code = match unit {
+            TimeUnit::MINUTES => "min",
+            TimeUnit::ELAPSED_MINUTES => "emin",
+            TimeUnit::HOURS => "h",
+            TimeUnit::ELAPSED_HOURS => "eh",
+            TimeUnit::ELAPSED_DAYS => "ed",
+            TimeUnit::WEEKS => "w",
+            TimeUnit::ELAPSED_WEEKS => "ew",
+            TimeUnit::MONTHS => "mo",
+            TimeUnit::ELAPSED_MONTHS => "emo",
+            TimeUnit::PERCENT => "%",
+            TimeUnit::ELAPSED_PERCENT => "e%",
+            _ => "d",
+        };
+        let shown = if code == "d" { TimeUnit::DAYS } else { unit };
+        let value = match self.props.minutes_per(shown) {
+            Some(per_unit) => d.minutes / per_unit.max(1.0),
+            None => d.minutes,
         };
         Span::new(round2(value), code)
     }

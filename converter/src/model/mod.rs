@@ -10,8 +10,11 @@ mod code;
 mod custom;
 mod project;
 mod resource;
+mod schedule;
 mod task;
+mod timephased;
 mod values;
+mod working_time;
 
 pub use calendar::{
     Calendar, CalendarException, DayHours, DaySpan, Recurrence, TimeRange, WorkWeek,
@@ -22,5 +25,11 @@ pub use custom::{
 };
 pub use project::{FileFormat, Project, ProjectProperties};
 pub use resource::{AvailabilityPeriod, CostRate, Resource, ResourceKind};
+pub use schedule::Schedule;
 pub use task::{Assignment, Baseline, Relation, RelationKind, Task};
+pub use timephased::{
+    PERCENT_COMPLETE, Timephased, TimephasedBlock, TimephasedForm, assignment_timephased,
+    task_timephased, task_timephased_from_work,
+};
 pub use values::{DateTime, Duration, Guid, Time, TimeUnit};
+pub use working_time::WorkingTime;

@@ -2,6 +2,7 @@
 
 use super::{
     Assignment, Calendar, CustomFieldDefinition, DateTime, Guid, LookupTable, Resource, Task, Time,
+    TimeUnit,
 };
 
 /// Which MPP generation a file is, and whether it was a template.
@@ -191,6 +192,26 @@ pub struct ProjectProperties {
     pub earned_value_method: u16,
 }
 
+impl ProjectProperties {
+    /// Minutes in one `unit` of this project: its own day, week and month lengths for
+    /// working units, clock lengths for elapsed ones; `None` for units that are not time
+    /// (percentages, "default").
+    pub fn minutes_per(&self, unit: TimeUnit) -> Option<f64> {
+        let day = f64::from(self.minutes_per_day);
+        Some(match unit {
+            TimeUnit::MINUTES | TimeUnit::ELAPSED_MINUTES => 1.0,
+            TimeUnit::HOURS | TimeUnit::ELAPSED_HOURS => 60.0,
+            TimeUnit::DAYS => day,
+            TimeUnit::ELAPSED_DAYS => 1440.0,
+            TimeUnit::WEEKS => f64::from(self.minutes_per_week),
+            TimeUnit::ELAPSED_WEEKS => 10_080.0,
+            TimeUnit::MONTHS => day * f64::from(self.days_per_month),
+            TimeUnit::ELAPSED_MONTHS => 43_200.0,
+            _ => return None,
+        })
+    }
+}
+
 impl Default for ProjectProperties {
     fn default() -> Self {
         let hm = |h, m| Time::from_hms_opt(h, m, 0).unwrap_or_default();
@@ -265,5 +286,27 @@ impl Default for ProjectProperties {
             baseline_calendar_name: None,
             earned_value_method: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_lengths_follow_the_project_for_working_units_only() {
+        let p = ProjectProperties {
+            minutes_per_day: 450,
+            minutes_per_week: 2250,
+            days_per_month: 20,
+            ..ProjectProperties::default()
+        };
+        assert_eq!(p.minutes_per(TimeUnit::DAYS), Some(450.0));
+        assert_eq!(p.minutes_per(TimeUnit::WEEKS), Some(2250.0));
+        assert_eq!(p.minutes_per(TimeUnit::MONTHS), Some(9000.0));
+        assert_eq!(p.minutes_per(TimeUnit::ELAPSED_DAYS), Some(1440.0));
+        assert_eq!(p.minutes_per(TimeUnit::ELAPSED_MONTHS), Some(43_200.0));
+        assert_eq!(p.minutes_per(TimeUnit::PERCENT), None);
+        assert!(TimeUnit::ELAPSED_WEEKS.is_elapsed() && !TimeUnit::WEEKS.is_elapsed());
     }
 }

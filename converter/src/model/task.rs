@@ -255,4 +255,9 @@ pub struct Assignment {
     pub actual_overtime_work_protected: Option<f64>,
     pub custom_values: Vec<CustomFieldValue>,
     pub baselines: Vec<Baseline>,
+    /// Remaining work as the file stores it over time (blocks of constant rate); empty
+    /// when the file stores none.
+    pub timephased_remaining: Vec<super::TimephasedBlock>,
+    /// Actual work as the file stores it over time.
+    pub timephased_actual: Vec<super::TimephasedBlock>,
 }

@@ -56,6 +56,11 @@ impl TimeUnit {
     pub fn is_format_code(code: u16) -> bool {
         matches!(code & !0x20, 3..=12 | 19..=21)
     }
+
+    /// Whether the unit counts clock time rather than working time (`ed`, `eh`, …).
+    pub fn is_elapsed(self) -> bool {
+        matches!(self.0, 4 | 6 | 8 | 10 | 12 | 20)
+    }
 }
 
 /// A span of working (or, with an elapsed unit, calendar) time.

@@ -6,7 +6,7 @@
 //! fall back to the task's, actual start and finish follow the task's progress and the
 //! timephased actual work, and variances come from the baseline when absent.
 
-use super::bytes::{ansi_string, u16_at, u32_at};
+use super::bytes::{ansi_string, f64_at, i32_at, u16_at, u32_at};
 use super::custom_fields::{self, CustomFields};
 use super::encoding;
 use super::field_map::{Entity, FieldMap, Location};
@@ -16,7 +16,7 @@ use super::reader::{Context, EntityBlocks};
 use super::record::{Row, charge_parts, unit_from_code};
 use super::resources::hyperlink;
 use super::rtf;
-use crate::model::{Assignment, Baseline, Duration, Resource, Task, TimeUnit};
+use crate::model::{Assignment, Baseline, Duration, Resource, Task, TimeUnit, TimephasedBlock};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// Assignment field indices (`0x0F40xxxx`), as Project numbers them.
@@ -437,8 +437,86 @@ fn read_assignment(
     }
 
     a.baselines = baselines(row, baseline_work, baseline_cost);
+    a.timephased_remaining = timephased
+        .map(|t| timephased_blocks(t, &REMAINING_BLOCKS))
+        .unwrap_or_default();
+    a.timephased_actual = row
+        .raw(field::TIMEPHASED_ACTUAL_WORK)
+        .map(|t| timephased_blocks(t, &ACTUAL_BLOCKS))
+        .unwrap_or_default();
 
     a
+}
+
+/// Where the values of a stored timephased work item are (part 2 §5.5): a 16-byte header
+/// whose `u16` at 0 counts the blocks after the first, a summary of the whole assignment;
+/// each block holds the cumulative work (`f64`, thousandths of a minute) and the cumulative
+/// working time elapsed (`i32`, eightieths of a minute) at its end.
+struct BlockLayout {
+    header: usize,
+    block: usize,
+    work_at: usize,
+    elapsed_at: usize,
+}
+
+/// Timephased remaining work (field 49): 28-byte blocks.
+const REMAINING_BLOCKS: BlockLayout = BlockLayout {
+    header: 16,
+    block: 28,
+    work_at: 0,
+    elapsed_at: 24,
+};
+
+/// Timephased actual work (field 50): 20-byte blocks.
+const ACTUAL_BLOCKS: BlockLayout = BlockLayout {
+    header: 16,
+    block: 20,
+    work_at: 0,
+    elapsed_at: 16,
+};
+
+/// The blocks of a timephased work item after its summary; with no block, the summary's
+/// total as one block over the whole assignment. A block past the data, or whose values are
+/// not finite or go backwards, ends the list (the file decides the count).
+fn timephased_blocks(item: &[u8], layout: &BlockLayout) -> Vec<TimephasedBlock> {
+    let Some(count) = u16_at(item, 0) else {
+        return Vec::new();
+    };
+    let value = |block: usize| {
+        let at = layout
+            .header
+            .checked_add(block.checked_mul(layout.block)?)?;
+        let work = f64_at(item, at.checked_add(layout.work_at)?)? / 1000.0;
+        let elapsed = f64::from(i32_at(item, at.checked_add(layout.elapsed_at)?)?) / 80.0;
+        Some((work, elapsed))
+    };
+    if count == 0 {
+        return value(0)
+            .filter(|(work, _)| work.is_finite() && *work != 0.0)
+            .map(|(work, _)| {
+                vec![TimephasedBlock {
+                    work,
+                    elapsed: None,
+                }]
+            })
+            .unwrap_or_default();
+    }
+    let mut blocks = Vec::new();
+    let mut last_elapsed = 0.0;
+    for i in 1..=usize::from(count) {
+        let Some((work, elapsed)) = value(i) else {
+            break;
+        };
+        if !work.is_finite() || elapsed < last_elapsed {
+            break;
+        }
+        last_elapsed = elapsed;
+        blocks.push(TimephasedBlock {
+            work,
+            elapsed: Some(elapsed),
+        });
+    }
+    blocks
 }
 
 /// Baselines 0–10 that hold anything: dates, non-zero work or a cost of at least one unit.
@@ -523,6 +601,67 @@ mod tests {
         r.extend_from_slice(&(480.0f64 * 1000.0).to_le_bytes());
         r.extend_from_slice(&(remaining_minutes * 1000.0).to_le_bytes());
         r
+    }
+
+    /// A timephased item: header with `count`, the summary and the blocks, each as
+    /// (cumulative work in minutes, cumulative elapsed minutes).
+    fn timephased_item(layout: &BlockLayout, count: u16, blocks: &[(f64, i32)]) -> Vec<u8> {
+        let mut item = vec![0u8; layout.header];
+        item[0..2].copy_from_slice(&count.to_le_bytes());
+        for &(work, elapsed) in blocks {
+            let mut block = vec![0u8; layout.block];
+            block[layout.work_at..layout.work_at + 8]
+                .copy_from_slice(&(work * 1000.0).to_le_bytes());
+            block[layout.elapsed_at..layout.elapsed_at + 4]
+                .copy_from_slice(&(elapsed * 80).to_le_bytes());
+            item.extend_from_slice(&block);
+        }
+        item
+    }
+
+    #[test]
+    fn timephased_blocks_follow_the_summary() {
+        for layout in [&REMAINING_BLOCKS, &ACTUAL_BLOCKS] {
+            let item = timephased_item(layout, 2, &[(960.0, 960), (480.0, 480), (960.0, 1440)]);
+            assert_eq!(
+                timephased_blocks(&item, layout),
+                [
+                    TimephasedBlock {
+                        work: 480.0,
+                        elapsed: Some(480.0)
+                    },
+                    TimephasedBlock {
+                        work: 960.0,
+                        elapsed: Some(1440.0)
+                    },
+                ]
+            );
+        }
+        // No block: the summary's total over the whole assignment.
+        let item = timephased_item(&REMAINING_BLOCKS, 0, &[(600.0, 0)]);
+        assert_eq!(
+            timephased_blocks(&item, &REMAINING_BLOCKS),
+            [TimephasedBlock {
+                work: 600.0,
+                elapsed: None
+            }]
+        );
+    }
+
+    #[test]
+    fn hostile_timephased_items_end_early() {
+        // A count far past the data, elapsed time going backwards, a NaN, a short header.
+        let item = timephased_item(
+            &REMAINING_BLOCKS,
+            u16::MAX,
+            &[(1.0, 1), (1.0, 10), (2.0, 5)],
+        );
+        assert_eq!(timephased_blocks(&item, &REMAINING_BLOCKS).len(), 1);
+        let item = timephased_item(&ACTUAL_BLOCKS, 3, &[(1.0, 1), (f64::NAN, 10)]);
+        assert!(timephased_blocks(&item, &ACTUAL_BLOCKS).is_empty());
+        assert!(timephased_blocks(&[1], &ACTUAL_BLOCKS).is_empty());
+        let item = timephased_item(&REMAINING_BLOCKS, 0, &[(0.0, 0)]);
+        assert!(timephased_blocks(&item, &REMAINING_BLOCKS).is_empty());
     }
 
     #[test]

@@ -8,12 +8,11 @@
 
 use super::custom;
 use super::resources::{dec4, work, work_variance};
-use super::working_time::WorkingTime;
 use super::xml::{Out, tenths};
-use crate::budget::Budget;
 use crate::error::ConvertError;
 use crate::model::{
-    Assignment, Calendar, DateTime, Duration, Project, ResourceKind, Task, TimeUnit,
+    Assignment, Duration, PERCENT_COMPLETE, Project, ResourceKind, Schedule, Task, Timephased,
+    TimephasedForm,
 };
 use foldhash::{HashMap, HashSet};
 
@@ -33,16 +32,59 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         .filter(|r| r.kind == ResourceKind::Material)
         .map(|r| r.uid)
         .collect();
-    let calendars = Calendars::new(project, out.budget());
+    let schedule = Schedule::new(project, out.budget());
+    let form = TimephasedForm::of(&project.properties);
     out.start("Assignments")?;
     for assignment in project.assignments.iter().chain(&invented) {
         out.work(1)?;
         let task = tasks.get(&assignment.task_uid).copied();
         let material = materials.contains(&assignment.resource_uid);
-        let variances = calendars.variances(project, assignment, task);
+        let variances = schedule.variances(assignment, task);
+        let timephased = schedule.assignment_timephased(assignment, task, form, max_records(out));
+        out.budget().check()?;
         write_assignment(out, project, assignment, task, material, variances)?;
+        write_timephased(out, assignment.uid, &timephased)?;
+        out.end("Assignment")?;
     }
     out.end("Assignments")
+}
+
+/// Most timephased records one assignment writes: 137 years of days.
+const MAX_RECORDS: usize = 50_000;
+/// Twice what one timephased record costs in XML (about 250 bytes): an owner writes no more
+/// records than a quarter of the output limit left can hold, so that however many owners
+/// follow, the rest of the document still fits.
+const RECORD_BYTES: u64 = 512;
+
+/// How many timephased records one owner may write now.
+pub fn max_records(out: &Out) -> usize {
+    let room = out.spare() / 2 / RECORD_BYTES;
+    usize::try_from(room).map_or(MAX_RECORDS, |r| r.min(MAX_RECORDS))
+}
+
+/// Writes an owner's `TimephasedData` records.
+pub fn write_timephased(
+    out: &mut Out,
+    uid: i32,
+    records: &[Timephased],
+) -> Result<(), ConvertError> {
+    for r in records {
+        out.start("TimephasedData")?;
+        out.int("Type", r.kind)?;
+        out.int("UID", uid)?;
+        out.date("Start", Some(r.start))?;
+        out.date("Finish", Some(r.finish))?;
+        out.int("Unit", r.unit)?;
+        match r.value {
+            Some(v) if r.kind == PERCENT_COMPLETE => {
+                out.num("Value", (v * 100.0).round() / 100.0)?
+            }
+            Some(v) => out.duration("Value", v)?,
+            None => {}
+        }
+        out.end("TimephasedData")?;
+    }
+    Ok(())
 }
 
 /// The unassigned assignments to add: tasks with progress first (in task order, as MPXJ
@@ -61,103 +103,6 @@ pub fn invented(project: &Project) -> Vec<Assignment> {
             unassigned_assignment(next_uid, task)
         })
         .collect()
-}
-
-/// Working-time arithmetic over the project's calendars, for the start and finish
-/// variances a file does not store (MPXJ computes them as the working time between the
-/// baseline date and the current one, in the assignment's calendar).
-struct Calendars<'p> {
-    by_uid: HashMap<i32, &'p Calendar>,
-    project_calendar: Option<&'p Calendar>,
-    resource_calendars: HashMap<i32, i32>,
-    time: WorkingTime<'p>,
-}
-
-impl<'p> Calendars<'p> {
-    fn new(project: &'p Project, budget: &'p Budget) -> Self {
-        let by_uid: HashMap<i32, &Calendar> =
-            project.calendars.iter().map(|c| (c.uid, c)).collect();
-        let named = project
-            .properties
-            .calendar_name
-            .as_deref()
-            .and_then(|name| {
-                project
-                    .calendars
-                    .iter()
-                    .find(|c| c.is_base() && c.name.as_deref() == Some(name))
-            });
-        let project_calendar = named.or_else(|| project.calendars.iter().find(|c| c.is_base()));
-        let resource_calendars = project
-            .resources
-            .iter()
-            .filter(|r| r.kind == ResourceKind::Work)
-            .filter_map(|r| Some((r.uid, r.calendar_uid?)))
-            .collect();
-        Self {
-            by_uid,
-            project_calendar,
-            resource_calendars,
-            time: WorkingTime::new(&project.calendars, budget),
-        }
-    }
-
-    /// The stored variances, or the computed ones when the assignment has a baseline.
-    fn variances(
-        &self,
-        project: &Project,
-        a: &Assignment,
-        task: Option<&Task>,
-    ) -> (Option<Duration>, Option<Duration>) {
-        let baseline = a.baselines.iter().find(|b| b.number == 0);
-        let calendar = || self.effective(a, task);
-        let compute = |from: Option<DateTime>, to: Option<DateTime>| {
-            let minutes = self.time.minutes(calendar()?.uid, from?, to?)?;
-            Some(Duration::new(
-                minutes * default_unit_factor(project),
-                TimeUnit::MINUTES,
-            ))
-        };
-        let start = a
-            .start_variance
-            .or_else(|| compute(baseline?.start, a.start));
-        let finish = a
-            .finish_variance
-            .or_else(|| compute(baseline?.finish, a.finish));
-        (start, finish)
-    }
-
-    /// The resource's calendar for a work resource (unless the task ignores it), else the
-    /// task's calendar, else the project calendar.
-    fn effective(&self, a: &Assignment, task: Option<&Task>) -> Option<&'p Calendar> {
-        let ignore = task.is_some_and(|t| t.ignore_resource_calendar);
-        let resource = (!ignore)
-            .then(|| self.resource_calendars.get(&a.resource_uid))
-            .flatten()
-            .and_then(|uid| self.by_uid.get(uid).copied());
-        let task_calendar = task
-            .and_then(|t| t.calendar_uid)
-            .filter(|uid| *uid >= 0)
-            .and_then(|uid| self.by_uid.get(&uid).copied());
-        resource.or(task_calendar).or(self.project_calendar)
-    }
-}
-
-/// MPXJ expresses a computed variance in the project's default duration unit and prints it
-/// assuming 8-hour days, 40-hour weeks and 20-day months: a file with other day lengths
-/// gets its minutes scaled by that ratio.
-fn default_unit_factor(project: &Project) -> f64 {
-    let p = &project.properties;
-    let ratio = |standard: f64, actual: f64| if actual > 0.0 { standard / actual } else { 1.0 };
-    match TimeUnit(p.duration_format) {
-        TimeUnit::DAYS => ratio(480.0, f64::from(p.minutes_per_day)),
-        TimeUnit::WEEKS => ratio(2400.0, f64::from(p.minutes_per_week)),
-        TimeUnit::MONTHS => ratio(
-            9600.0,
-            f64::from(p.minutes_per_day) * f64::from(p.days_per_month),
-        ),
-        _ => 1.0,
-    }
 }
 
 /// What MPXJ writes for a task without assignments: the task's dates, its duration as
@@ -298,12 +243,13 @@ fn write_assignment(
         }
         out.end("Baseline")?;
     }
-    out.end("Assignment")
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::Budget;
     use crate::model::{Duration, TimeUnit};
     use crate::mspdi::xml::xml_of;
 
@@ -373,6 +319,41 @@ mod tests {
             "{positions:?}"
         );
         assert!(xml.contains("<ActualWork>PT8H0M0S</ActualWork>"), "{xml}");
+        Ok(())
+    }
+
+    #[test]
+    fn timephased_data_of_a_ten_thousand_year_task_is_bounded() -> Result<(), ConvertError> {
+        let day = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 3).and_then(|d| d.and_hms_opt(8, 0, 0));
+        let mut project = project();
+        project.calendars = vec![crate::model::Calendar {
+            uid: 1,
+            ..Default::default()
+        }];
+        project.assignments = (0..20)
+            .map(|i| Assignment {
+                uid: 100 + i,
+                task_uid: 3,
+                resource_uid: 1,
+                start: day(1),
+                finish: day(9999),
+                work: Some(1e12),
+                remaining_work: Some(1e12),
+                ..Assignment::default()
+            })
+            .collect();
+        let budget = Budget::unlimited();
+        let limit = 20 << 20;
+        let started = std::time::Instant::now();
+        let xml = crate::mspdi::write_to_vec(&project, limit, &budget)?;
+        assert!(xml.len() as u64 <= limit);
+        let records = xml.windows(16).filter(|w| w == b"<TimephasedData>").count();
+        // At most what the output limit holds (records are about 200 bytes).
+        assert!(
+            records > 1000 && records < (limit / 150) as usize,
+            "{records}"
+        );
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
         Ok(())
     }
 

@@ -7,7 +7,6 @@ mod custom;
 mod project;
 mod resources;
 mod tasks;
-mod working_time;
 pub mod xml;
 
 use crate::budget::Budget;

@@ -5,8 +5,11 @@
 use super::custom;
 use super::xml::Out;
 use crate::error::ConvertError;
-use crate::model::{Baseline, Duration, Project, ProjectProperties, Relation, Task, TimeUnit};
-use foldhash::HashSet;
+use crate::model::{
+    Assignment, Baseline, Duration, Project, ProjectProperties, Relation, Schedule, Task, TimeUnit,
+    TimephasedForm,
+};
+use foldhash::{HashMap, HashSet};
 
 /// Writes the `Tasks` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
@@ -14,6 +17,12 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
         return out.empty("Tasks");
     }
     out.start("Tasks")?;
+    let schedule = Schedule::new(project, out.budget());
+    let form = TimephasedForm::of(&project.properties);
+    let mut first_assignments: HashMap<i32, &Assignment> = HashMap::default();
+    for a in &project.assignments {
+        first_assignments.entry(a.task_uid).or_insert(a);
+    }
     let context = Context {
         units: Units::of(&project.properties),
         external: project
@@ -32,6 +41,12 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
             continue;
         }
         write_task(out, project, &context, task, task.id - id_offset)?;
+        let first = first_assignments.get(&task.uid).copied();
+        let max = super::assignments::max_records(out);
+        let timephased = schedule.task_timephased(task, first, form, max);
+        out.budget().check()?;
+        super::assignments::write_timephased(out, task.uid, &timephased)?;
+        out.end("Task")?;
     }
     out.end("Tasks")
 }
@@ -239,7 +254,7 @@ fn write_task(
     for baseline in &task.baselines {
         write_baseline(out, baseline)?;
     }
-    out.end("Task")
+    Ok(())
 }
 
 /// Project writes `IsPublished` 1, except on the project summary task from Project 2010 on.
@@ -352,34 +367,25 @@ fn tenths(d: Option<Duration>) -> i64 {
 
 /// The project's working-time units, for the integer tenth-of-a-minute fields.
 pub struct Units {
-    minutes_per_day: f64,
-    minutes_per_week: f64,
-    days_per_month: f64,
+    props: ProjectProperties,
 }
 
 impl Units {
     /// The units of `props`.
     pub fn of(props: &ProjectProperties) -> Self {
         Self {
-            minutes_per_day: f64::from(props.minutes_per_day),
-            minutes_per_week: f64::from(props.minutes_per_week),
-            days_per_month: f64::from(props.days_per_month),
+            props: ProjectProperties {
+                minutes_per_day: props.minutes_per_day,
+                minutes_per_week: props.minutes_per_week,
+                days_per_month: props.days_per_month,
+                ..ProjectProperties::default()
+            },
         }
     }
 
     /// Minutes in one of `unit` in this project; `None` for units that are not time.
     fn unit_minutes(&self, unit: TimeUnit) -> Option<f64> {
-        Some(match unit {
-            TimeUnit::MINUTES | TimeUnit::ELAPSED_MINUTES => 1.0,
-            TimeUnit::HOURS | TimeUnit::ELAPSED_HOURS => 60.0,
-            TimeUnit::DAYS => self.minutes_per_day,
-            TimeUnit::ELAPSED_DAYS => 1440.0,
-            TimeUnit::WEEKS => self.minutes_per_week,
-            TimeUnit::ELAPSED_WEEKS => 10_080.0,
-            TimeUnit::MONTHS => self.minutes_per_day * self.days_per_month,
-            TimeUnit::ELAPSED_MONTHS => 43_200.0,
-            _ => return None,
-        })
+        self.props.minutes_per(unit)
     }
 
     /// The value in its own unit, as the file's tenths are read into it (a unit of zero

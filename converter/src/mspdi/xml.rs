@@ -180,6 +180,13 @@ impl<'w> Out<'w> {
         self.budget
     }
 
+    /// Bytes the output limit still allows, for writers that size optional output (such
+    /// as timephased data) by what is left.
+    pub fn spare(&self) -> u64 {
+        let sink = self.w.get_ref();
+        sink.limit.saturating_sub(sink.written())
+    }
+
     /// Spends `units` of work; the error once the work budget is exhausted.
     pub fn work(&self, units: u64) -> Result<(), ConvertError> {
         if self.budget.work(units) {

@@ -1,6 +1,7 @@
-//! Working time between two instants of a calendar, for the assignment variances a file does
-//! not store (MPXJ computes them as the working time between the baseline date and the
-//! current one).
+//! Working time of the project's calendars: the working minutes between two instants (for the
+//! assignment variances a file does not store: MPXJ computes them as the working time between
+//! the baseline date and the current one), and the instant a given amount of working time
+//! after another (for timephased data, whose blocks store working time elapsed, not dates).
 //!
 //! A file decides how many exceptions a calendar has and how far apart the dates are, so
 //! nothing here scans every exception per day: exceptions and work weeks are looked up by
@@ -19,9 +20,9 @@ pub const MAX_VARIANCE_DAYS: i64 = 366 * 20;
 /// How many base calendars a derived calendar's "default" days are followed through.
 const MAX_DEPTH: u8 = 8;
 /// Minutes in a day.
-const DAY: u32 = 24 * 60;
+const DAY: f64 = 24.0 * 60.0;
 /// Project's standard working day: 08:00–12:00 and 13:00–17:00, in minutes.
-const STANDARD_DAY: [(u32, u32); 2] = [(480, 720), (780, 1020)];
+const STANDARD_DAY: [(f64, f64); 2] = [(480.0, 720.0), (780.0, 1020.0)];
 
 /// Day spans (first and last day covered) sorted by their first day, each with the latest
 /// last day of it and every span before it, so that "which spans cover this day" is a binary
@@ -150,6 +151,11 @@ impl<'p> WorkingTime<'p> {
         }
     }
 
+    /// The budget every step is charged to.
+    pub fn budget(&self) -> &'p Budget {
+        self.budget
+    }
+
     /// Working minutes from `from` to `to` in the calendar `uid` (negative when `to` is
     /// earlier); `None` for an unknown calendar, a span past `MAX_VARIANCE_DAYS`, or once
     /// the work budget is spent.
@@ -182,18 +188,18 @@ impl<'p> WorkingTime<'p> {
             if days >= 14 {
                 let week: f64 = (0..7)
                     .filter_map(|i| day.checked_add_days(chrono::Days::new(i)))
-                    .map(|d| self.on_day(calendar, d, 0, DAY))
+                    .map(|d| self.on_day(calendar, d, 0.0, DAY))
                     .sum();
                 let weeks = days / 7;
                 total += week * weeks as f64;
                 day = day.checked_add_days(chrono::Days::new(u64::try_from(weeks * 7).ok()?))?;
             }
             while day < next {
-                total += self.on_day(calendar, day, 0, DAY);
+                total += self.on_day(calendar, day, 0.0, DAY);
                 day = day.succ_opt()?;
             }
         }
-        total += self.on_day(calendar, last, 0, end);
+        total += self.on_day(calendar, last, 0.0, end);
         self.budget.ok().then_some(total)
     }
 
@@ -219,10 +225,22 @@ impl<'p> WorkingTime<'p> {
         next
     }
 
-    /// Working minutes of `day` between minute `lo` and minute `hi`: an exception covering
-    /// it, else a work week, else the week day; "default" days come from the base calendar,
-    /// or Project's standard day for a base calendar.
-    fn on_day(&self, calendar: &Indexed<'p>, day: NaiveDate, lo: u32, hi: u32) -> f64 {
+    /// Working minutes of `day` between minute `lo` and minute `hi`.
+    fn on_day(&self, calendar: &Indexed<'p>, day: NaiveDate, lo: f64, hi: f64) -> f64 {
+        match self.hours(calendar, day) {
+            Hours::Ranges(ranges) => in_window(ranges, lo, hi),
+            Hours::Standard => STANDARD_DAY
+                .iter()
+                .map(|&(start, end)| overlap(start, end, lo, hi))
+                .sum(),
+            Hours::None => 0.0,
+        }
+    }
+
+    /// The working hours of `day`: an exception covering it, else a work week, else the
+    /// week day; "default" days come from the base calendar, or Project's standard day for a
+    /// base calendar.
+    fn hours(&self, calendar: &Indexed<'p>, day: NaiveDate) -> Hours<'p> {
         let mut current = calendar;
         let weekday = day.weekday().num_days_from_sunday() as usize;
         for _ in 0..=MAX_DEPTH {
@@ -232,7 +250,7 @@ impl<'p> WorkingTime<'p> {
                 .find(day, self.budget)
                 .and_then(|i| c.exceptions.get(i))
             {
-                return in_window(&e.working_times, lo, hi);
+                return Hours::Ranges(&e.working_times);
             }
             let week = current
                 .work_weeks
@@ -241,8 +259,8 @@ impl<'p> WorkingTime<'p> {
                 .and_then(|w| w.days.get(weekday))
                 .filter(|d| **d != DayHours::Default);
             match week.or_else(|| c.days.get(weekday)) {
-                Some(DayHours::Working(ranges)) => return in_window(ranges, lo, hi),
-                Some(DayHours::NonWorking) => return 0.0,
+                Some(DayHours::Working(ranges)) => return Hours::Ranges(ranges),
+                Some(DayHours::NonWorking) => return Hours::None,
                 _ => match self.base(current) {
                     Some(base) => current = base,
                     None => break,
@@ -250,32 +268,116 @@ impl<'p> WorkingTime<'p> {
             }
         }
         if weekday == 0 || weekday == 6 {
-            return 0.0;
+            Hours::None
+        } else {
+            Hours::Standard
         }
-        STANDARD_DAY
-            .iter()
-            .map(|&(start, end)| overlap(start, end, lo, hi))
-            .sum()
+    }
+
+    /// The working periods of `day` as (first, end) minutes of the day, in order.
+    fn periods(&self, calendar: &Indexed<'p>, day: NaiveDate) -> Vec<(f64, f64)> {
+        let mut periods: Vec<(f64, f64)> = match self.hours(calendar, day) {
+            Hours::Ranges(ranges) => ranges
+                .iter()
+                .map(|r| (minute_of(r.start, false), minute_of(r.end, true)))
+                .filter(|(a, b)| a < b)
+                .collect(),
+            Hours::Standard => STANDARD_DAY.to_vec(),
+            Hours::None => Vec::new(),
+        };
+        periods.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        periods
+    }
+
+    /// The instant `minutes` of working time after `from` in the calendar `uid` (`from`
+    /// itself for no time); `None` for an unknown calendar, when the calendar has no
+    /// working time within `MAX_VARIANCE_DAYS`, or once the work budget is spent.
+    pub fn add(&self, uid: i32, from: DateTime, minutes: f64) -> Option<DateTime> {
+        let calendar = self.calendars.get(&uid)?;
+        if minutes <= 0.0 {
+            return Some(from);
+        }
+        let mut left = minutes;
+        let mut day = from.date();
+        let mut lo = minute_of(from.time(), false);
+        for _ in 0..MAX_VARIANCE_DAYS {
+            if !self.budget.work(1) {
+                return None;
+            }
+            for (start, end) in self.periods(calendar, day) {
+                let (a, b) = (start.max(lo), end);
+                if b <= a {
+                    continue;
+                }
+                let here = b - a;
+                if here >= left {
+                    return Some(at_minute(day, a + left));
+                }
+                left -= here;
+            }
+            day = day.succ_opt()?;
+            lo = 0.0;
+        }
+        None
+    }
+
+    /// The first working instant at or after `from` in the calendar `uid`; `None` as for
+    /// [`WorkingTime::add`].
+    pub fn next_work_start(&self, uid: i32, from: DateTime) -> Option<DateTime> {
+        let calendar = self.calendars.get(&uid)?;
+        let mut day = from.date();
+        let mut lo = minute_of(from.time(), false);
+        for _ in 0..MAX_VARIANCE_DAYS {
+            if !self.budget.work(1) {
+                return None;
+            }
+            if let Some((start, _)) = self
+                .periods(calendar, day)
+                .into_iter()
+                .find(|&(_, end)| end > lo)
+            {
+                return Some(at_minute(day, start.max(lo)));
+            }
+            day = day.succ_opt()?;
+            lo = 0.0;
+        }
+        None
     }
 }
 
+/// The working hours a day resolves to.
+enum Hours<'p> {
+    /// The listed ranges (none: a non-working day).
+    Ranges(&'p [TimeRange]),
+    /// Project's standard day.
+    Standard,
+    /// Not a working day.
+    None,
+}
+
+/// `minute` minutes (and fractions, to the second) after midnight of `day`.
+fn at_minute(day: NaiveDate, minute: f64) -> DateTime {
+    let seconds = (minute * 60.0).round() as i64;
+    day.and_time(NaiveTime::MIN) + chrono::Duration::seconds(seconds)
+}
+
 /// Minutes of `ranges` between minute `lo` and minute `hi`.
-fn in_window(ranges: &[TimeRange], lo: u32, hi: u32) -> f64 {
+fn in_window(ranges: &[TimeRange], lo: f64, hi: f64) -> f64 {
     ranges
         .iter()
         .map(|r| overlap(minute_of(r.start, false), minute_of(r.end, true), lo, hi))
         .sum()
 }
 
-fn overlap(start: u32, end: u32, lo: u32, hi: u32) -> f64 {
+fn overlap(start: f64, end: f64, lo: f64, hi: f64) -> f64 {
     let (a, b) = (start.max(lo), end.min(hi));
-    if b > a { f64::from(b - a) } else { 0.0 }
+    if b > a { b - a } else { 0.0 }
 }
 
 /// Minute of the day; midnight as an end of range is the end of the day.
-fn minute_of(time: NaiveTime, end: bool) -> u32 {
-    let m = time.hour() * 60 + time.minute();
-    if end && m == 0 { DAY } else { m }
+fn minute_of(time: NaiveTime, end: bool) -> f64 {
+    let m = f64::from(time.num_seconds_from_midnight()) / 60.0;
+    if end && m == 0.0 { DAY } else { m }
 }
 
 #[cfg(test)]
@@ -323,6 +425,57 @@ mod tests {
         );
         let far = at(2006, 9, 1, 8) + chrono::Duration::days(MAX_VARIANCE_DAYS + 1);
         assert_eq!(time.minutes(2, at(2006, 9, 1, 8), far), None, "too long");
+    }
+
+    #[test]
+    fn adding_working_time_skips_nights_weekends_and_holidays() {
+        let mut calendars = calendars();
+        if let Some(base) = calendars.first_mut() {
+            base.exceptions = vec![CalendarException {
+                from: at(2006, 9, 11, 0),
+                to: at(2006, 9, 11, 0),
+                occurrences: 1,
+                ..Default::default()
+            }];
+        }
+        let budget = Budget::unlimited();
+        let time = WorkingTime::new(&calendars, &budget);
+        // Friday 15:00 + 3 h: 2 h on Friday, the weekend and the Monday holiday skipped,
+        // then 1 h on Tuesday.
+        assert_eq!(
+            time.add(2, at(2006, 9, 8, 15), 180.0),
+            Some(at(2006, 9, 12, 9))
+        );
+        // Seconds are kept: 08:00 + 5 h 20 min 48 s crosses the lunch break.
+        let end = at(2006, 9, 5, 8) + chrono::Duration::seconds(5 * 3600 + 20 * 60 + 48);
+        assert_eq!(
+            time.add(2, at(2006, 9, 5, 8), 320.8),
+            Some(end + chrono::Duration::hours(1))
+        );
+        assert_eq!(time.add(2, at(2006, 9, 5, 8), 0.0), Some(at(2006, 9, 5, 8)));
+        assert_eq!(
+            time.add(99, at(2006, 9, 5, 8), 10.0),
+            None,
+            "unknown calendar"
+        );
+        // The next working instant: inside working time it is the instant itself.
+        assert_eq!(
+            time.next_work_start(2, at(2006, 9, 8, 17)),
+            Some(at(2006, 9, 12, 8))
+        );
+        assert_eq!(
+            time.next_work_start(2, at(2006, 9, 5, 9)),
+            Some(at(2006, 9, 5, 9))
+        );
+        // A calendar without working time ends the walk instead of looping.
+        let idle = [Calendar {
+            uid: 1,
+            days: std::array::from_fn(|_| DayHours::NonWorking),
+            ..Calendar::default()
+        }];
+        let time = WorkingTime::new(&idle, &budget);
+        assert_eq!(time.add(1, at(2006, 9, 5, 8), 60.0), None);
+        assert_eq!(time.next_work_start(1, at(2006, 9, 5, 8)), None);
     }
 
     #[test]
