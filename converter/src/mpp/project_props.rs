@@ -118,6 +118,12 @@ pub fn read(
 fn read_settings(props: &Props, p: &mut ProjectProperties) {
     let short = |key| props.u16(key).unwrap_or(0);
     let flag = |key| props.bool(key).unwrap_or(false);
+    // A code within its known range, else Project's default for it.
+    let code = |key, range: std::ops::RangeInclusive<u16>, default| {
+        Some(short(key))
+            .filter(|v| range.contains(v))
+            .unwrap_or(default)
+    };
 
     // Stored as 1 = from start; anything else (including a missing key) is from finish.
     p.schedule_from_start = short(key::SCHEDULE_FROM) == 1;
@@ -156,19 +162,10 @@ fn read_settings(props: &Props, p: &mut ProjectProperties) {
     if let Some(bytes) = props.bytes(key::CURRENCY_SYMBOL) {
         p.currency_symbol = Some(super::bytes::utf16_string(bytes));
     }
-    p.currency_symbol_position = match short(key::CURRENCY_PLACEMENT) {
-        v @ 0..=3 => v,
-        _ => 0,
-    };
-    p.default_task_type = match short(key::DEFAULT_TASK_TYPE) {
-        v @ 0..=2 => v,
-        _ => 2,
-    };
+    p.currency_symbol_position = code(key::CURRENCY_PLACEMENT, 0..=3, 0);
+    p.default_task_type = code(key::DEFAULT_TASK_TYPE, 0..=2, 2);
     // 0 = Sunday … 6 = Saturday; an unknown day reads as Monday, Project's default.
-    p.week_start_day = match short(key::WEEK_START_DAY) {
-        v @ 0..=6 => v,
-        _ => 1,
-    };
+    p.week_start_day = code(key::WEEK_START_DAY, 0..=6, 1);
     p.fiscal_year_start_month = short(key::FISCAL_YEAR_START_MONTH);
     p.fiscal_year_start = short(key::FISCAL_YEAR_START) == 1;
     p.editable_actual_costs = flag(key::EDITABLE_ACTUAL_COSTS);
@@ -179,22 +176,13 @@ fn read_settings(props: &Props, p: &mut ProjectProperties) {
 
     p.new_tasks_effort_driven = flag(key::NEW_TASKS_EFFORT_DRIVEN);
     p.autolink = flag(key::AUTOLINK);
-    p.default_fixed_cost_accrual = match short(key::DEFAULT_FIXED_COST_ACCRUAL) {
-        v @ 1..=3 => v,
-        _ => 3,
-    };
-    p.new_task_start_date = match short(key::NEW_TASK_START_DATE) {
-        v @ 0..=1 => v,
-        _ => 0,
-    };
+    p.default_fixed_cost_accrual = code(key::DEFAULT_FIXED_COST_ACCRUAL, 1..=3, 3);
+    p.new_task_start_date = code(key::NEW_TASK_START_DATE, 0..=1, 0);
     p.move_completed_ends_back = flag(key::MOVE_COMPLETED_ENDS_BACK);
     p.move_remaining_starts_back = flag(key::MOVE_REMAINING_STARTS_BACK);
     p.move_remaining_starts_forward = flag(key::MOVE_REMAINING_STARTS_FORWARD);
     p.move_completed_ends_forward = flag(key::MOVE_COMPLETED_ENDS_FORWARD);
-    p.default_task_ev_method = match short(key::DEFAULT_TASK_EV_METHOD) {
-        v @ 0..=1 => v,
-        _ => 0,
-    };
+    p.default_task_ev_method = code(key::DEFAULT_TASK_EV_METHOD, 0..=1, 0);
     // Stored one higher than MSPDI's number: 1 = Baseline, 2 = Baseline1, …
     p.baseline_for_earned_value = match short(key::BASELINE_FOR_EARNED_VALUE) {
         v @ 1..=11 => v - 1,
