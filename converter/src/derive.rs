@@ -5,7 +5,10 @@
 //! the file (the `\1CompObj` application, [`ProjectProperties::application_version`]); the
 //! rules' evidence is in the format notes (`shared/format/03`, §1.3 and §3).
 
-use crate::model::{Project, ProjectProperties, Resource, ResourceKind, Task, TimeUnit};
+use crate::model::{
+    Assignment, Project, ProjectProperties, Resource, ResourceKind, Task, TimeUnit,
+};
+use foldhash::HashSet;
 
 /// The first application version of the Project 2016/2019 builds (`16.0`), the only ones
 /// that write `FreeformDurationFormat`.
@@ -15,6 +18,7 @@ const FIRST_FREEFORM_VERSION: u16 = 16;
 pub fn derive(project: &mut Project) {
     derive_currency_code(&mut project.properties);
     derive_summary_resource(project);
+    derive_unassigned_assignments(project);
     for resource in &mut project.resources {
         derive_percent_work_complete(resource);
     }
@@ -82,6 +86,96 @@ fn derive_summary_resource(project: &mut Project) {
         ..Resource::default()
     };
     project.resources.insert(0, resource);
+}
+
+/// Resource uid of an assignment without a resource.
+const NULL_RESOURCE: i32 = -65535;
+
+/// The first application version (Project 2010) that gives an unassigned assignment the
+/// task's work; Project 2000–2007 write no work on it at all.
+const FIRST_UNASSIGNED_WORK_VERSION: u16 = 14;
+
+/// The version of Project whose "Save As XML" the output stands for: the application that
+/// saved the file, else the newest one writing its format generation.
+fn writer_version(props: &ProjectProperties) -> u16 {
+    props.application_version.unwrap_or_else(|| {
+        props
+            .file_format
+            .map_or(FIRST_UNASSIGNED_WORK_VERSION, |f| u16::from(f.number()))
+    })
+}
+
+/// Unassigned assignments (resource −65535), which MSPDI readers need: Project keeps one for
+/// every task that has no resource, and writes it for every task with progress (MPXJ:
+/// without one Project shows the task as not started) and every plain task (non-summary,
+/// non-null).
+///
+/// Such an assignment has no baseline of its own, so Project writes its `WorkVariance` as 0
+/// in every version, whatever the file stores (all 2,082 in Project's XML of the corpus). Its
+/// work is the task's from Project 2010 on (1,396 of 1,396); Project 2000–2007 write `Work`,
+/// `RegularWork` and `RemainingWork` as zero (686 of 686).
+fn derive_unassigned_assignments(project: &mut Project) {
+    let invented = invented(project);
+    project.assignments.extend(invented);
+    let task_work = writer_version(&project.properties) >= FIRST_UNASSIGNED_WORK_VERSION;
+    for a in &mut project.assignments {
+        if a.resource_uid != NULL_RESOURCE {
+            continue;
+        }
+        a.work_variance = Some(0.0);
+        if !task_work {
+            a.work = Some(0.0);
+            a.regular_work = Some(0.0);
+            a.remaining_work = Some(0.0);
+        }
+    }
+}
+
+/// The unassigned assignments to add: tasks with progress first (in task order, as MPXJ
+/// numbers them), then the other plain tasks. Unique ids continue after the file's.
+fn invented(project: &Project) -> Vec<Assignment> {
+    let assigned: HashSet<i32> = project.assignments.iter().map(|a| a.task_uid).collect();
+    let unassigned = || project.tasks.iter().filter(|t| !assigned.contains(&t.uid));
+    let started = |t: &Task| t.percent_complete.is_some_and(|p| p != 0.0);
+    let with_progress = unassigned().filter(|t| started(t));
+    let plain = unassigned().filter(|t| !started(t) && !t.summary && !t.is_null && t.uid != 0);
+    let mut next_uid = project.assignments.iter().map(|a| a.uid).max().unwrap_or(0);
+    with_progress
+        .chain(plain)
+        .map(|task| {
+            next_uid = next_uid.saturating_add(1);
+            unassigned_assignment(next_uid, task)
+        })
+        .collect()
+}
+
+/// A task's unassigned assignment: the task's dates, its duration as work, split into
+/// actual and remaining work by its percent complete.
+fn unassigned_assignment(uid: i32, task: &Task) -> Assignment {
+    let duration = task.duration.map_or(0.0, |d| d.minutes);
+    let percent = task.percent_complete.unwrap_or(0.0);
+    let actual = duration * percent / 100.0;
+    let zero_duration_done = percent == 100.0 && duration == 0.0;
+    Assignment {
+        uid,
+        task_uid: task.uid,
+        resource_uid: NULL_RESOURCE,
+        percent_work_complete: (duration != 0.0).then_some(percent),
+        work: Some(duration),
+        actual_work: Some(actual),
+        remaining_work: Some(duration - actual),
+        regular_work: Some(duration),
+        start: task.start,
+        finish: task.finish,
+        actual_finish: if zero_duration_done {
+            task.actual_start
+        } else {
+            None
+        },
+        units: Some(1.0),
+        milestone: task.milestone,
+        ..Assignment::default()
+    }
 }
 
 /// A resource's `PercentWorkComplete` when the file stores none: Project computes it on
@@ -191,6 +285,114 @@ mod tests {
         assert_eq!(first.and_then(|r| r.calendar_uid), Some(2));
         derive(&mut p);
         assert_eq!(p.resources.len(), 1, "added once");
+    }
+
+    fn unassigned_project(version: u16) -> Project {
+        let plain = |uid, summary, percent| Task {
+            uid,
+            summary,
+            percent_complete: Some(percent),
+            duration: Some(Duration::new(960.0, TimeUnit::DAYS)),
+            ..Task::default()
+        };
+        let mut p = project(
+            version,
+            vec![
+                plain(0, true, 50.0),
+                plain(1, false, 0.0),
+                plain(2, true, 0.0),
+                plain(3, false, 0.0),
+                plain(4, false, 0.0),
+            ],
+        );
+        p.assignments = vec![
+            Assignment {
+                uid: 5,
+                task_uid: 3,
+                resource_uid: 1,
+                work: Some(480.0),
+                work_variance: Some(480.0),
+                ..Assignment::default()
+            },
+            Assignment {
+                uid: 2,
+                task_uid: 4,
+                resource_uid: NULL_RESOURCE,
+                work: Some(960.0),
+                regular_work: Some(960.0),
+                remaining_work: Some(960.0),
+                work_variance: Some(960.0),
+                ..Assignment::default()
+            },
+        ];
+        p
+    }
+
+    #[test]
+    fn tasks_without_assignments_get_unassigned_ones() {
+        let mut p = unassigned_project(14);
+        derive(&mut p);
+        let got: Vec<(i32, i32, i32)> = p
+            .assignments
+            .iter()
+            .map(|a| (a.uid, a.task_uid, a.resource_uid))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (5, 3, 1),
+                (2, 4, NULL_RESOURCE),
+                (6, 0, NULL_RESOURCE),
+                (7, 1, NULL_RESOURCE)
+            ],
+            "the file's first, then progress, then plain tasks; summaries skipped"
+        );
+        let Some(started) = p.assignments.get(2) else {
+            panic!("no invented assignment")
+        };
+        assert_eq!(started.work, Some(960.0));
+        assert_eq!(started.actual_work, Some(480.0));
+        assert_eq!(started.remaining_work, Some(480.0));
+        assert_eq!(started.percent_work_complete, Some(50.0));
+        derive(&mut p);
+        assert_eq!(p.assignments.len(), 4, "added once");
+    }
+
+    #[test]
+    fn unassigned_work_has_no_variance_and_no_work_before_project_2010() {
+        for (version, work) in [(16, 960.0), (14, 960.0), (12, 0.0), (9, 0.0)] {
+            let mut p = unassigned_project(version);
+            derive(&mut p);
+            for a in &p.assignments {
+                if a.resource_uid == NULL_RESOURCE {
+                    assert_eq!(a.work_variance, Some(0.0), "{version}");
+                    let works = [a.work, a.regular_work, a.remaining_work];
+                    let expected = if a.task_uid == 0 {
+                        [work, work, work / 2.0]
+                    } else {
+                        [work; 3]
+                    };
+                    assert_eq!(works, expected.map(Some), "{version} task {}", a.task_uid);
+                } else {
+                    assert_eq!(
+                        a.work_variance,
+                        Some(480.0),
+                        "an assigned one keeps its own"
+                    );
+                    assert_eq!(a.work, Some(480.0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn without_an_application_the_format_generation_decides() {
+        let mut props = ProjectProperties::default();
+        assert_eq!(writer_version(&props), 14);
+        props.file_format = Some(crate::model::FileFormat::Mpp12);
+        assert_eq!(writer_version(&props), 12);
+        props.application_version = Some(15);
+        assert_eq!(writer_version(&props), 15);
     }
 
     #[test]

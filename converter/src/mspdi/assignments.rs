@@ -1,10 +1,6 @@
-//! `<Assignments>`: the file's assignments, then the unassigned ones MSPDI readers need,
-//! each in Microsoft Project's element order (note 03 §3.4), zeros included, with values
-//! as MPXJ writes them.
-//!
-//! Unassigned assignments (resource −65535) are invented for tasks that have none: every
-//! task with progress (MPXJ: without one MS Project shows the task as not started) and
-//! every plain task (MS Project writes one for each non-summary, non-null task).
+//! `<Assignments>`: the model's assignments (the file's, then the unassigned ones the
+//! derivation pass adds, [`crate::derive`]), each in Microsoft Project's element order
+//! (note 03 §3.4), zeros included.
 
 use super::custom;
 use super::resources::{dec4, work, work_variance};
@@ -16,13 +12,9 @@ use crate::model::{
 };
 use foldhash::{HashMap, HashSet};
 
-/// Resource uid of an assignment without a resource.
-const NULL_RESOURCE: i32 = -65535;
-
 /// Writes the `Assignments` container.
 pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
-    let invented = invented(project);
-    if project.assignments.is_empty() && invented.is_empty() {
+    if project.assignments.is_empty() {
         return out.empty("Assignments");
     }
     let tasks: HashMap<i32, &Task> = project.tasks.iter().map(|t| (t.uid, t)).collect();
@@ -35,7 +27,7 @@ pub fn write(out: &mut Out, project: &Project) -> Result<(), ConvertError> {
     let schedule = Schedule::new(project, out.budget());
     let form = TimephasedForm::of(&project.properties);
     out.start("Assignments")?;
-    for assignment in project.assignments.iter().chain(&invented) {
+    for assignment in &project.assignments {
         out.work(1)?;
         let task = tasks.get(&assignment.task_uid).copied();
         let material = materials.contains(&assignment.resource_uid);
@@ -85,53 +77,6 @@ pub fn write_timephased(
         out.end("TimephasedData")?;
     }
     Ok(())
-}
-
-/// The unassigned assignments to add: tasks with progress first (in task order, as MPXJ
-/// numbers them), then the other plain tasks. Unique ids continue after the file's.
-pub fn invented(project: &Project) -> Vec<Assignment> {
-    let assigned: HashSet<i32> = project.assignments.iter().map(|a| a.task_uid).collect();
-    let unassigned = || project.tasks.iter().filter(|t| !assigned.contains(&t.uid));
-    let started = |t: &Task| t.percent_complete.is_some_and(|p| p != 0.0);
-    let with_progress = unassigned().filter(|t| started(t));
-    let plain = unassigned().filter(|t| !started(t) && !t.summary && !t.is_null && t.uid != 0);
-    let mut next_uid = project.assignments.iter().map(|a| a.uid).max().unwrap_or(0);
-    with_progress
-        .chain(plain)
-        .map(|task| {
-            next_uid = next_uid.saturating_add(1);
-            unassigned_assignment(next_uid, task)
-        })
-        .collect()
-}
-
-/// What MPXJ writes for a task without assignments: the task's dates, its duration as
-/// work, split into actual and remaining work by its percent complete.
-fn unassigned_assignment(uid: i32, task: &Task) -> Assignment {
-    let duration = task.duration.map_or(0.0, |d| d.minutes);
-    let percent = task.percent_complete.unwrap_or(0.0);
-    let actual = duration * percent / 100.0;
-    let zero_duration_done = percent == 100.0 && duration == 0.0;
-    Assignment {
-        uid,
-        task_uid: task.uid,
-        resource_uid: NULL_RESOURCE,
-        percent_work_complete: (duration != 0.0).then_some(percent),
-        work: Some(duration),
-        actual_work: Some(actual),
-        remaining_work: Some(duration - actual),
-        regular_work: Some(duration),
-        start: task.start,
-        finish: task.finish,
-        actual_finish: if zero_duration_done {
-            task.actual_start
-        } else {
-            None
-        },
-        units: Some(1.0),
-        milestone: task.milestone,
-        ..Assignment::default()
-    }
 }
 
 fn write_assignment(
@@ -271,40 +216,33 @@ mod tests {
                 task(2, true, 0.0),
                 task(3, false, 0.0),
             ],
-            assignments: vec![Assignment {
-                uid: 5,
-                task_uid: 3,
-                resource_uid: 1,
-                ..Assignment::default()
-            }],
+            assignments: vec![
+                Assignment {
+                    uid: 5,
+                    task_uid: 3,
+                    resource_uid: 1,
+                    ..Assignment::default()
+                },
+                Assignment {
+                    uid: 6,
+                    task_uid: 1,
+                    resource_uid: -65535,
+                    work: Some(960.0),
+                    actual_work: Some(480.0),
+                    ..Assignment::default()
+                },
+            ],
             ..Project::default()
         }
     }
 
     #[test]
-    fn tasks_without_assignments_get_unassigned_ones() {
-        let extra = invented(&project());
-        let got: Vec<(i32, i32)> = extra.iter().map(|a| (a.uid, a.task_uid)).collect();
-        assert_eq!(
-            got,
-            [(6, 0), (7, 1)],
-            "progress first, then plain tasks; summaries skipped"
-        );
-        let Some(started) = extra.first() else { return };
-        assert_eq!(started.resource_uid, NULL_RESOURCE);
-        assert_eq!(started.work, Some(960.0));
-        assert_eq!(started.actual_work, Some(480.0));
-        assert_eq!(started.remaining_work, Some(480.0));
-        assert_eq!(started.percent_work_complete, Some(50.0));
-    }
-
-    #[test]
     fn writes_assignments_in_ms_project_order() -> Result<(), ConvertError> {
         let xml = xml_of(|out| write(out, &project()))?;
-        assert_eq!(xml.matches("<Assignment>").count(), 3);
+        assert_eq!(xml.matches("<Assignment>").count(), 2);
         let first = xml.find("<UID>5</UID>").unwrap_or(usize::MAX);
-        let invented = xml.find("<UID>6</UID>").unwrap_or(0);
-        assert!(first < invented, "the file's assignments come first");
+        let second = xml.find("<UID>6</UID>").unwrap_or(0);
+        assert!(first < second, "in the model's order");
         let order = [
             "<TaskUID>",
             "<PercentWorkComplete>",
