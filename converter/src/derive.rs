@@ -9,6 +9,7 @@ use crate::model::{
     Assignment, Project, ProjectProperties, Resource, ResourceKind, Task, TimeUnit,
 };
 use foldhash::HashSet;
+use std::collections::BTreeSet;
 
 /// The first application version of the Project 2016/2019 builds (`16.0`), the only ones
 /// that write `FreeformDurationFormat`.
@@ -19,6 +20,7 @@ pub fn derive(project: &mut Project) {
     derive_currency_code(&mut project.properties);
     derive_summary_resource(project);
     derive_unassigned_assignments(project);
+    derive_task_namesakes(project);
     for resource in &mut project.resources {
         derive_percent_work_complete(resource);
     }
@@ -176,6 +178,36 @@ fn unassigned_assignment(uid: i32, task: &Task) -> Assignment {
         milestone: task.milestone,
         ..Assignment::default()
     }
+}
+
+/// The first application version (Project 2010) that lists, beside each resource custom field
+/// with values, the task field of the same name.
+const FIRST_TASK_NAMESAKE_VERSION: u16 = 14;
+
+/// Task namesakes of resource custom fields. Project 2010 and later write, for every resource
+/// field that has values on resources, a definition of the task field of the same name too
+/// (resource Text1–30 → task Text1–30), though no task has a value and the file stores no
+/// such definition: the corpus's resource Text, Flag and Number projects show it in each of
+/// the six XMLs Project 2010 and 2019 wrote, and in none of the eight of Project 2002–2007.
+/// Assignment values listed under a resource field do not count.
+fn derive_task_namesakes(project: &mut Project) {
+    if writer_version(&project.properties) < FIRST_TASK_NAMESAKE_VERSION {
+        return;
+    }
+    let defined: HashSet<u32> = project.custom_fields.iter().map(|d| d.field_id).collect();
+    let used: BTreeSet<u32> = project
+        .resources
+        .iter()
+        .flat_map(|r| &r.custom_values)
+        .map(|v| v.field_id)
+        .collect();
+    let namesakes = used
+        .into_iter()
+        .filter_map(crate::mpp::task_namesake)
+        .filter(|d| !defined.contains(&d.field_id))
+        .collect::<Vec<_>>();
+    project.custom_fields.extend(namesakes);
+    project.custom_fields.sort_by_key(|d| d.field_id);
 }
 
 /// A resource's `PercentWorkComplete` when the file stores none: Project computes it on
@@ -393,6 +425,44 @@ mod tests {
         assert_eq!(writer_version(&props), 12);
         props.application_version = Some(15);
         assert_eq!(writer_version(&props), 15);
+    }
+
+    #[test]
+    fn resource_fields_with_values_get_their_task_namesakes_from_project_2010() {
+        use crate::model::{CustomFieldDefinition, CustomFieldValue, CustomValue};
+        let value = |field_id| CustomFieldValue {
+            field_id,
+            value: CustomValue::Flag(true),
+            value_guid: None,
+        };
+        let definition = |field_id| CustomFieldDefinition {
+            field_id,
+            ..CustomFieldDefinition::default()
+        };
+        for (version, expected) in [
+            (14, vec![188_743_731, 188_743_752, 205_520_904, 205_521_023]),
+            (12, vec![205_520_904, 205_521_023]),
+        ] {
+            let mut p = project(version, Vec::new());
+            // Resource Text1 and Flag1 have values; task Text1 is defined already.
+            p.resources = vec![Resource {
+                uid: 1,
+                custom_values: vec![value(205_520_904), value(205_521_023)],
+                ..Resource::default()
+            }];
+            p.custom_fields = vec![definition(205_520_904), definition(205_521_023)];
+            if version == 14 {
+                p.custom_fields.insert(0, definition(188_743_731));
+            }
+            derive(&mut p);
+            let ids: Vec<u32> = p.custom_fields.iter().map(|d| d.field_id).collect();
+            assert_eq!(ids, expected, "{version}");
+            if version == 14 {
+                let flag1 = p.custom_fields.get(1);
+                assert_eq!(flag1.map(|d| d.name.as_str()), Some("Flag1"));
+                assert_eq!(flag1.and_then(|d| d.secondary_pid), None);
+            }
+        }
     }
 
     #[test]

@@ -217,6 +217,17 @@ fn new_definition(field_id: u32) -> CustomFieldDefinition {
     }
 }
 
+/// The definition of the task field of the same name as the resource custom field `field_id`
+/// (resource Text3 → task Text3), which Project 2010 and later list beside the resource
+/// field ([`crate::derive`]). It is listed for the resource field's sake only: Project writes
+/// it without the assignment twin (no `SecondaryPID`) and so with the nil GUID.
+pub fn task_namesake(field_id: u32) -> Option<CustomFieldDefinition> {
+    fields::task_twin(field_id).map(|id| CustomFieldDefinition {
+        secondary_pid: None,
+        ..new_definition(id)
+    })
+}
+
 /// The definitions MSPDI writes: those read from the file plus one for every custom field
 /// that has a value on some task, resource or assignment, sorted by field id.
 pub fn complete_definitions(

@@ -22,4 +22,5 @@ mod sector_chains;
 mod tasks;
 mod var_data;
 
+pub(crate) use custom_fields::task_namesake;
 pub use reader::read;

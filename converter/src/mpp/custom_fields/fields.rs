@@ -385,6 +385,16 @@ pub fn resource_twin(field_id: u32) -> Option<u32> {
     member(Entity::Resource, info.name, info.number)
 }
 
+/// The task field of the same name as a resource custom field (resource Text3 → task Text3);
+/// none for enterprise fields and outline codes, whose task and resource tables differ.
+pub fn task_twin(field_id: u32) -> Option<u32> {
+    if entity_of(field_id)? != Entity::Resource {
+        return None;
+    }
+    let info = lookup(field_id).filter(|i| !i.enterprise && i.kind != Kind::OutlineCode)?;
+    member(Entity::Task, info.name, info.number)
+}
+
 /// The custom field families of `entity` (none for relations).
 pub fn families(entity: Entity) -> &'static [Family] {
     match entity {
@@ -419,6 +429,16 @@ pub fn lookup(field_id: u32) -> Option<FieldInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resource_field_has_a_task_namesake() {
+        // Resource Text1 → task Text1; resource Flag10 → task Flag10.
+        assert_eq!(task_twin(205_520_904), Some(188_743_731));
+        assert_eq!(task_twin(205_521_022), Some(188_743_761));
+        assert_eq!(task_twin(188_743_731), None, "a task field is its own");
+        let outline = member(Entity::Resource, "Outline Code", 1).unwrap_or(0);
+        assert_eq!(task_twin(outline), None);
+    }
 
     #[test]
     fn ids_match_mspdi() {
