@@ -239,7 +239,7 @@ fn derive_peak_units(project: &mut Project) {
         }
         let mut peak = 0.0_f64;
         if let Some(list) = events.get_mut(&resource.uid) {
-            list.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+            list.sort_by_key(|e| (e.0, e.1));
             let mut load = 0.0;
             for (_, _, units) in list.iter() {
                 load += units;
