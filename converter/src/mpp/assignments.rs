@@ -131,6 +131,7 @@ pub fn read(
     let mut assignments = Vec::new();
     // Each item copies a record padded to the map's size: a unit per 64 bytes.
     let item_work = 1 + u64::try_from(min_size / 64).unwrap_or(u64::MAX);
+    let plan = custom_fields::FieldPlan::new(Entity::Assignment, map);
     for item_index in 0..count {
         if !ctx.budget.work(item_work) {
             break;
@@ -189,7 +190,7 @@ pub fn read(
             break;
         }
         let mut assignment = read_assignment(&row, &layout, task, resource_uid, default_unit);
-        assignment.custom_values = custom_fields::read_values(&row, Entity::Assignment, custom);
+        assignment.custom_values = custom_fields::read_planned(&plan, &row, custom);
         let budget = &ctx.budget;
         let charged = budget.alloc_items::<Assignment>(1)
             && charge_parts(

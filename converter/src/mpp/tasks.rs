@@ -517,6 +517,7 @@ pub fn read(
     let mut out = Collected::default();
     // A short record is copied into one of the map's size: a unit per 64 bytes.
     let row_work = 1 + u64::try_from(record_size / 64).unwrap_or(u64::MAX);
+    let plan = custom_fields::FieldPlan::new(Entity::Task, map);
     for (&uid, &index) in &chosen {
         if !ctx.budget.work(row_work) || !ctx.budget.alloc_items::<Task>(1) {
             break;
@@ -599,7 +600,7 @@ pub fn read(
         };
         let mut task = decode(&env, &row);
         task.id = id;
-        task.custom_values = custom_fields::read_values(&row, Entity::Task, custom);
+        task.custom_values = custom_fields::read_planned(&plan, &row, custom);
         let parts = (task.custom_values.len(), task.baselines.len());
         if !charge_parts(&ctx.budget, task.notes.as_ref(), parts.0, parts.1) {
             break;
