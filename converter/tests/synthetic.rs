@@ -116,8 +116,65 @@ fn a_project_file_without_its_project_storage_is_damaged() {
     );
 }
 
+/// Root `Props` key of the encoded password block (MPP14 is encrypted only when it exists).
+const PASSWORD_BLOCK: u32 = 0x3540_0004;
+/// Root `Props` key of the byte that gives an MPP9 file's XOR mask (0xFF minus it).
+const ENCRYPTION_CODE: u32 = 0x3540_0007;
+/// Project `Props` key of the currency symbol (UTF-16), written as `<CurrencySymbol>`.
+const CURRENCY_SYMBOL: u32 = 0x0240_0010;
+
+fn utf16(text: &str) -> Vec<u8> {
+    text.encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
 #[test]
-fn a_read_password_is_reported_as_such() {
+fn a_read_password_of_project_2007_and_later_is_reported_as_such() {
+    for (application, format, root, storage) in [
+        (
+            "Microsoft Project 12.0",
+            "MSProject.MPP12",
+            "/Props12",
+            "/   112",
+        ),
+        (
+            "Microsoft.Project 14.0",
+            "MSProject.MPP14",
+            "/Props14",
+            "/   114",
+        ),
+    ] {
+        let bytes = compound(
+            &[storage],
+            vec![
+                ("/\u{1}CompObj", comp_obj(application, format)),
+                (
+                    root,
+                    props(&[
+                        (PASSWORD_FLAG, &[1u8, 0][..]),
+                        (PASSWORD_BLOCK, &[7; 64][..]),
+                    ]),
+                ),
+            ],
+        );
+        let result = convert_bytes(&bytes);
+        assert!(
+            matches!(result, Err(ConvertError::PasswordProtected)),
+            "{format}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn a_project_2000_read_password_is_read_past_and_its_mask_undone() {
+    let code = 170u8;
+    let mask = 0xFF - code;
+    let project_props: Vec<u8> = props(&[(CURRENCY_SYMBOL, utf16("Kč"))])
+        .into_iter()
+        .map(|b| b ^ mask)
+        .collect();
     let bytes = compound(
         &["/   19"],
         vec![
@@ -125,13 +182,35 @@ fn a_read_password_is_reported_as_such() {
                 "/\u{1}CompObj",
                 comp_obj("Microsoft Project 9.0", "MSProject.MPP9"),
             ),
-            ("/Props9", props(&[(PASSWORD_FLAG, &[1, 0])])),
+            (
+                "/Props9",
+                props(&[
+                    (PASSWORD_FLAG, &[1u8, 0][..]),
+                    (ENCRYPTION_CODE, &[code][..]),
+                ]),
+            ),
+            ("/   19/Props", project_props),
         ],
     );
-    let result = convert_bytes(&bytes);
+    let conversion = match convert_guarded("read password", bytes, Duration::from_secs(30)) {
+        Outcome::Returned(Ok(conversion)) => conversion,
+        Outcome::Returned(Err(e)) => panic!("refused: {e}"),
+        Outcome::Panicked(message) => panic!("panicked: {message}"),
+        Outcome::TimedOut => panic!("did not finish in 30 s"),
+    };
+    assert_eq!(check_mspdi(&conversion.xml), Ok(()));
+    let xml = String::from_utf8_lossy(&conversion.xml);
     assert!(
-        matches!(result, Err(ConvertError::PasswordProtected)),
-        "{result:?}"
+        xml.contains("<CurrencySymbol>Kč</CurrencySymbol>"),
+        "the project Props were not unmasked"
+    );
+    assert!(
+        conversion
+            .warnings
+            .iter()
+            .any(|w| w.contains("password to open it")),
+        "{:?}",
+        conversion.warnings
     );
 }
 
