@@ -191,6 +191,11 @@ pub fn read(
         limits: *limits,
         budget,
     };
+    // The repaired copy of the input lives as long as the container.
+    ctx.budget.alloc(loader.container.copied_bytes());
+    for repair in loader.container.repairs() {
+        ctx.warn(repair.clone());
+    }
     if read_password {
         ctx.warn("the file has a password to open it; it was read without the password");
     } else if flags & 2 != 0 {
@@ -259,6 +264,13 @@ pub fn read(
         &custom,
     );
     ctx.budget.check()?;
+
+    let unread = loader.container.cut_unread();
+    if unread > 0 {
+        ctx.warn(format!(
+            "streams the conversion does not use run past the end of the file ({unread} of them)"
+        ));
+    }
 
     calendars::finish(&mut ctx, &mut calendars, &mut resources);
     let custom_fields =
