@@ -301,3 +301,66 @@ pub fn repair(input: &[u8]) -> Repaired<'_> {
         warnings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    fn compound() -> Vec<u8> {
+        let created =
+            cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()));
+        let mut cfb = match created {
+            Ok(c) => c,
+            Err(e) => unreachable!("an in-memory compound file: {e}"),
+        };
+        let written = cfb
+            .create_stream("/data")
+            .and_then(|mut s| s.write_all(&[5u8; 20_000]));
+        assert!(written.is_ok() && cfb.flush().is_ok());
+        cfb.into_inner().into_inner()
+    }
+
+    fn set_u32(file: &mut [u8], at: usize, value: u32) {
+        if let Some(slot) = file.get_mut(at..at + 4) {
+            slot.copy_from_slice(&value.to_le_bytes());
+        }
+    }
+
+    #[test]
+    fn a_file_without_slack_is_not_copied() {
+        let file = compound();
+        let repaired = repair(&file);
+        assert!(matches!(repaired.bytes, Cow::Borrowed(_)));
+        assert!(repaired.warnings.is_empty(), "{:?}", repaired.warnings);
+    }
+
+    #[test]
+    fn hostile_counts_and_loops_cost_one_copy_at_most() {
+        let file = compound();
+        let in_file = (file.len() / 512 - 1) as u32;
+        let mut hostile = file.clone();
+        // A header claiming every FAT sector there could be, a DIFAT chain that loops on
+        // a sector of the file, and every header DIFAT slot naming a sector far past the end.
+        set_u32(&mut hostile, NUM_FAT_SECTORS, u32::MAX);
+        set_u32(&mut hostile, NUM_DIFAT_SECTORS, u32::MAX);
+        set_u32(&mut hostile, FIRST_DIFAT_SECTOR, 2);
+        for i in 1..HEADER_DIFAT_ENTRIES {
+            set_u32(&mut hostile, HEADER_DIFAT + 4 * i, 0xFFFF_FFF0);
+        }
+        for i in 0..128 {
+            set_u32(&mut hostile, 3 * 512 + 4 * i, 2);
+        }
+        hostile.truncate(hostile.len() - 3);
+        let repaired = repair(&hostile);
+        assert!(repaired.bytes.len() <= hostile.len() + 512);
+        assert_eq!(repaired.bytes.len() % 512, 0);
+        assert!(!repaired.warnings.is_empty());
+        // The header now counts what is listed, and no slot names a sector past the end.
+        let listed = (0..HEADER_DIFAT_ENTRIES)
+            .filter_map(|i| u32_at(&repaired.bytes, HEADER_DIFAT + 4 * i))
+            .filter(|s| *s < MAX_REGULAR_SECTOR)
+            .collect::<Vec<_>>();
+        assert!(listed.iter().all(|s| *s < in_file), "{listed:?}");
+    }
+}
