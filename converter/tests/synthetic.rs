@@ -401,3 +401,30 @@ fn a_needed_stream_cut_off_by_the_end_of_the_file_is_truncated() {
         }
     }
 }
+
+#[test]
+fn a_stream_the_conversion_does_not_read_may_be_cut_off() {
+    let view_props = props(&[(0x0777_0002, vec![9u8; 6000])]);
+    let bytes = compound(
+        &["/   19", "/   29"],
+        vec![
+            (
+                "/\u{1}CompObj",
+                comp_obj("Microsoft Project 9.0", "MSProject.MPP9"),
+            ),
+            ("/Props9", props::<&[u8]>(&[])),
+            ("/   19/Props", props::<&[u8]>(&[])),
+            ("/   29/Props", view_props.clone()),
+        ],
+    );
+    let tail = view_props.get(view_props.len() - 64..).unwrap();
+    let end = bytes.windows(64).rposition(|w| w == tail).unwrap() + 64;
+    let sector = sector_size(&bytes);
+    assert_eq!(
+        bytes.len(),
+        end.div_ceil(sector) * sector,
+        "the view Props do not end the file"
+    );
+    let cut = bytes.get(..end - 100).unwrap().to_vec();
+    converts_with_warning("view Props cut off", cut, "does not use");
+}

@@ -19,8 +19,6 @@ pub struct Container<'a> {
     repairs: Vec<String>,
     /// Streams whose data runs past the end of the file; reading one fails as truncated.
     cut: Vec<CutStream>,
-    /// How many of `cut` were asked for.
-    cut_read: usize,
     /// Bytes of the repaired copy of the input (0 when the input is read as it is).
     copied: usize,
     /// Bytes of stream data still allowed: streams own disjoint sectors of the file, so
@@ -102,7 +100,6 @@ impl<'a> Container<'a> {
             max_stream,
             repairs: repaired.warnings,
             cut,
-            cut_read: 0,
             copied,
             unread: input.len().saturating_add(STREAM_SLACK),
         })
@@ -118,10 +115,10 @@ impl<'a> Container<'a> {
         &self.repairs
     }
 
-    /// How many streams lose data to the end of the file although nothing read them: the
-    /// conversion did not need them.
-    pub fn cut_unread(&self) -> usize {
-        self.cut.len().saturating_sub(self.cut_read)
+    /// How many streams lose data to the end of the file. Reading one fails, so once a
+    /// conversion has read all it needs, these are streams it did not need.
+    pub fn cut_streams(&self) -> usize {
+        self.cut.len()
     }
 
     /// True when `path` names a storage.
@@ -135,7 +132,6 @@ impl<'a> Container<'a> {
             return Ok(None);
         }
         if let Some(cut) = self.cut.iter().find(|c| c.path.eq_ignore_ascii_case(path)) {
-            self.cut_read += 1;
             return Err(ConvertError::Truncated {
                 stream: path.trim_start_matches('/').to_owned(),
                 offset: cut.offset,
@@ -281,7 +277,7 @@ mod tests {
                 "{name} does not read as written"
             );
         }
-        assert_eq!(container.cut_unread(), 0);
+        assert_eq!(container.cut_streams(), 0);
         container.repairs().to_vec()
     }
 

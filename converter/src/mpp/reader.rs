@@ -265,7 +265,7 @@ pub fn read(
     );
     ctx.budget.check()?;
 
-    let unread = loader.container.cut_unread();
+    let unread = loader.container.cut_streams();
     if unread > 0 {
         ctx.warn(format!(
             "streams the conversion does not use run past the end of the file ({unread} of them)"
