@@ -16,6 +16,7 @@ mod props;
 mod reader;
 mod record;
 mod relations;
+mod repair;
 mod resources;
 mod rtf;
 mod sector_chains;

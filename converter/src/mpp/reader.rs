@@ -163,11 +163,14 @@ pub fn read(
     let root = Props::parse(&container.stream(layout.root_props)?.unwrap_or_default());
     let flags = root.u8(PASSWORD_FLAG).unwrap_or(0);
     let read_password = flags & 1 != 0;
-    let protected = match format {
+    // MPP9's open password only scrambles some streams with a mask kept beside it, so the
+    // file reads without the password; MPP12 and MPP14 encrypt the whole project with it.
+    let encrypted = match format {
+        FileFormat::Mpp9 => false,
         FileFormat::Mpp14 => read_password && root.has(PASSWORD_BLOCK),
         _ => read_password,
     };
-    if protected {
+    if encrypted {
         return Err(ConvertError::PasswordProtected);
     }
     let xor = match (format, flags, root.u8(ENCRYPTION_CODE)) {
@@ -188,7 +191,14 @@ pub fn read(
         limits: *limits,
         budget,
     };
-    if flags & 2 != 0 {
+    // The repaired copy of the input lives as long as the container.
+    ctx.budget.alloc(loader.container.copied_bytes());
+    for repair in loader.container.repairs() {
+        ctx.warn(repair.clone());
+    }
+    if read_password {
+        ctx.warn("the file has a password to open it; it was read without the password");
+    } else if flags & 2 != 0 {
         ctx.warn("the file has a write-reservation password; it was read without it");
     }
 
@@ -202,6 +212,7 @@ pub fn read(
     properties.template = template;
     properties.application = Some(comp_obj.application.clone());
     properties.application_version = Some(app_version);
+    properties.password_protected = read_password;
 
     let map_for = |entity: Entity, ctx: &Context| {
         let mut map = FieldMap::from_props(&ctx.props, entity, format)
@@ -253,6 +264,13 @@ pub fn read(
         &custom,
     );
     ctx.budget.check()?;
+
+    let unread = loader.container.cut_streams();
+    if unread > 0 {
+        ctx.warn(format!(
+            "streams the conversion does not use run past the end of the file ({unread} of them)"
+        ));
+    }
 
     calendars::finish(&mut ctx, &mut calendars, &mut resources);
     let custom_fields =
