@@ -367,7 +367,7 @@ impl Spread<'_, '_> {
     ///
     /// Periods are 24 hours from the block's start. Before 2010 Project writes in hours a
     /// block shorter than a day among others, and a last part of a block that runs past
-    /// midnight; a last part within one day is one record whose `Unit` follows its length;
+    /// midnight or up to it; a last part within one day is one record whose `Unit` follows its length;
     /// a last part shorter than an hour is written minute by minute.
     fn periods(&mut self, kind: u8, from: DateTime, to: DateTime, rate: f64, only: bool) -> bool {
         let day = chrono::Duration::minutes(DAY_MINUTES);
@@ -448,10 +448,10 @@ fn on_the_hour(at: DateTime) -> bool {
     at.minute() == 0 && at.second() == 0
 }
 
-/// Whether `from..to` holds a midnight before its end.
+/// Whether `from..to` reaches into the next day: a part ending at midnight counts, Project
+/// 2007 writes it hour by hour as one running past it.
 fn crosses_midnight(from: DateTime, to: DateTime) -> bool {
     to.date() > from.date()
-        && to != from.date().and_time(chrono::NaiveTime::MIN) + chrono::Duration::days(1)
 }
 
 /// The `Unit` Project 2000–2007 write on a period shorter than a day, by its length in
@@ -647,6 +647,21 @@ mod tests {
         a.finish = Some(at(2016, 1, 5, 8, 30));
         let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
         assert_eq!(got.len(), 2, "{got:#?}");
+    }
+
+    #[test]
+    fn a_last_part_ending_at_midnight_goes_hour_by_hour_before_2010() {
+        let mut a = two_weeks();
+        a.finish = Some(at(2016, 1, 6, 0, 0));
+        a.remaining_work = Some(960.0);
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.len(), 17, "{got:#?}");
+        let last = got.last().copied();
+        assert_eq!(
+            last.map(|r| (r.start, r.finish, r.unit, r.value)),
+            Some((at(2016, 1, 5, 23, 0), at(2016, 1, 6, 0, 0), 1, None))
+        );
+        assert_eq!(got.iter().filter_map(|r| r.value).sum::<f64>(), 960.0);
     }
 
     #[test]
