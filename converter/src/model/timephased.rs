@@ -263,35 +263,79 @@ pub fn task_timephased(
 }
 
 /// The percent complete `TimephasedData` of a started task whose progress is the actual
-/// work of `assignment`: one record per actual-work record of it (`actual`), each with the
-/// share of the assignment's work it holds (`32768` where it holds none).
+/// work of `assignment`, spread as `actual` (its actual-work records, over the calendar
+/// `calendar_uid` of `time`): periods of 24 hours from the start of that work to its end,
+/// cut as Project 2007 cuts a block's last part (whatever the form: the task's progress is
+/// not cut where the work's blocks are), each with the share of the assignment's work done
+/// in it, in percentage points (`32768` where none is); at most `max_records`.
 pub fn task_timephased_from_work(
     assignment: &Assignment,
     actual: &[Timephased],
+    time: &WorkingTime<'_>,
+    calendar_uid: Option<i32>,
+    max_records: usize,
 ) -> Vec<Timephased> {
+    let mut out = Vec::new();
     let work = assignment.work.unwrap_or(0.0);
+    let records: Vec<&Timephased> = actual.iter().filter(|r| r.kind == ACTUAL_WORK).collect();
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return out;
+    };
     if work <= 0.0 {
-        return Vec::new();
+        return out;
     }
-    actual
-        .iter()
-        .filter(|r| r.kind == ACTUAL_WORK)
-        .map(|r| Timephased {
-            kind: PERCENT_COMPLETE,
-            // In days, also where the work is written with `Unit` 1 (2010 and later);
-            // pieces of an hour or less keep theirs.
-            unit: if r.finish - r.start > chrono::Duration::hours(1) {
-                2
-            } else {
-                r.unit
-            },
-            value: Some(match r.value {
-                Some(v) if v > 0.0 => v * 100.0 / work,
-                _ => NO_WORKING_TIME,
-            }),
-            ..*r
-        })
-        .collect()
+    let mut spread = Spread {
+        time,
+        calendar: calendar_uid.unwrap_or_default(),
+        form: TimephasedForm::ValuelessDays,
+        max_records,
+        elapsed: calendar_uid.is_none(),
+        out: &mut out,
+    };
+    spread.periods(PERCENT_COMPLETE, first.start, last.finish, 0.0, true);
+    // Both lists run forward in time: one sweep shares each record's work out over the
+    // periods it overlaps, in proportion to the working time of the overlap.
+    let mut next = 0;
+    for period in spread.out.iter_mut() {
+        let mut done = 0.0;
+        let mut i = next;
+        while let Some(r) = records.get(i) {
+            if r.start >= period.finish {
+                break;
+            }
+            let (from, to) = (r.start.max(period.start), r.finish.min(period.finish));
+            if let Some(v) = r.value.filter(|v| *v > 0.0 && to > from) {
+                let whole = spread_working(time, calendar_uid, r.start, r.finish);
+                let part = spread_working(time, calendar_uid, from, to);
+                if whole > 0.0 {
+                    done += v * part / whole;
+                }
+            }
+            if r.finish <= period.finish {
+                next = i + 1;
+            }
+            i += 1;
+        }
+        period.value = Some(if done > 0.0 {
+            done * 100.0 / work
+        } else {
+            NO_WORKING_TIME
+        });
+    }
+    out
+}
+
+/// Working minutes of `calendar_uid` from `from` to `to`; clock minutes without a calendar.
+fn spread_working(
+    time: &WorkingTime<'_>,
+    calendar_uid: Option<i32>,
+    from: DateTime,
+    to: DateTime,
+) -> f64 {
+    match calendar_uid {
+        Some(uid) => time.minutes(uid, from, to).unwrap_or(0.0),
+        None => (to - from).num_seconds() as f64 / 60.0,
+    }
 }
 
 /// The stored blocks, or one block of `work` over the whole span when the file has none.
@@ -710,6 +754,86 @@ mod tests {
             ..task
         };
         assert!(task_timephased(&not_started, &time, Some(1), 100).is_empty());
+    }
+
+    #[test]
+    fn percent_complete_runs_in_days_from_the_start_across_the_work_blocks() {
+        // Half a day, then a block of a day and a half: the actual work is cut at 12:00,
+        // the task's progress is not.
+        let mut a = two_weeks();
+        a.actual_work = Some(960.0);
+        a.remaining_work = Some(3840.0);
+        a.stop = Some(at(2016, 1, 5, 17, 0));
+        a.resume = Some(at(2016, 1, 6, 8, 0));
+        a.timephased_actual = vec![
+            TimephasedBlock {
+                work: 240.0,
+                elapsed: Some(240.0),
+            },
+            TimephasedBlock {
+                work: 960.0,
+                elapsed: Some(960.0),
+            },
+        ];
+        let budget = Budget::unlimited();
+        let calendars = standard();
+        let time = WorkingTime::new(&calendars, &budget);
+        let work =
+            assignment_timephased(&a, None, &time, Some(1), TimephasedForm::ValuelessDays, 100);
+        assert!(
+            work.iter()
+                .any(|r| r.kind == ACTUAL_WORK && r.finish == at(2016, 1, 4, 9, 0)),
+            "{work:#?}"
+        );
+        let got = task_timephased_from_work(&a, &work, &time, Some(1), 100);
+        let values: Vec<_> = got
+            .iter()
+            .map(|r| (r.kind, r.start, r.finish, r.unit, r.value))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                (
+                    11,
+                    at(2016, 1, 4, 8, 0),
+                    at(2016, 1, 5, 8, 0),
+                    2,
+                    Some(10.0)
+                ),
+                (
+                    11,
+                    at(2016, 1, 5, 8, 0),
+                    at(2016, 1, 5, 17, 0),
+                    2,
+                    Some(10.0)
+                ),
+            ]
+        );
+        // A day without work holds Project's marker, not zero; the last block runs to the
+        // stop.
+        let mut idle = a.clone();
+        idle.timephased_actual = vec![
+            TimephasedBlock {
+                work: 0.0,
+                elapsed: Some(480.0),
+            },
+            TimephasedBlock {
+                work: 960.0,
+                elapsed: Some(960.0),
+            },
+        ];
+        idle.stop = Some(at(2016, 1, 6, 17, 0));
+        let work = assignment_timephased(
+            &idle,
+            None,
+            &time,
+            Some(1),
+            TimephasedForm::MergedZeros,
+            100,
+        );
+        let got = task_timephased_from_work(&idle, &work, &time, Some(1), 100);
+        let values: Vec<_> = got.iter().map(|r| r.value).collect();
+        assert_eq!(values, [Some(32768.0), Some(10.0), Some(10.0)], "{got:#?}");
     }
 
     #[test]
