@@ -159,9 +159,27 @@ pub fn assignment_timephased(
     }
     if remaining > 0.0 || actual <= 0.0 {
         let blocks = blocks_or_flat(&assignment.timephased_remaining, remaining);
+        let first = spread.out.len();
         spread.blocks(REMAINING_WORK, resume.min(finish), finish, &blocks);
+        if assignment.remaining_overtime_work.is_some_and(|o| o > 0.0) {
+            scale_to(spread.out.get_mut(first..).unwrap_or_default(), remaining);
+        }
     }
     out
+}
+
+/// The file's remaining-work blocks hold regular work only, while Project writes remaining
+/// work with its overtime (Type 1): scales `records` to sum to `total`, each period keeping
+/// its share.
+fn scale_to(records: &mut [Timephased], total: f64) {
+    let sum: f64 = records.iter().filter_map(|r| r.value).sum();
+    if sum <= 0.0 {
+        return;
+    }
+    let scale = total / sum;
+    for v in records.iter_mut().filter_map(|r| r.value.as_mut()) {
+        *v *= scale;
+    }
 }
 
 /// The file's actual-work blocks hold regular work only, while Project writes actual work
@@ -834,6 +852,27 @@ mod tests {
         let got = task_timephased_from_work(&idle, &work, &time, Some(1), 100);
         let values: Vec<_> = got.iter().map(|r| r.value).collect();
         assert_eq!(values, [Some(32768.0), Some(10.0), Some(10.0)], "{got:#?}");
+    }
+
+    #[test]
+    fn remaining_work_carries_its_overtime() {
+        // The blocks hold 4800 minutes of regular work; 480 more are remaining overtime.
+        let mut a = two_weeks();
+        a.remaining_work = Some(5280.0);
+        a.remaining_overtime_work = Some(480.0);
+        a.timephased_remaining = vec![TimephasedBlock {
+            work: 4800.0,
+            elapsed: None,
+        }];
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        let values: Vec<_> = got.iter().filter_map(|r| r.value).collect();
+        assert_eq!(values.len(), 11, "{got:#?}");
+        assert!((values.iter().sum::<f64>() - 5280.0).abs() < 1e-9);
+        assert!(values.first().is_some_and(|v| (v - 528.0).abs() < 1e-9));
+        // Without overtime the stored work is written as it is.
+        a.remaining_overtime_work = Some(0.0);
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        assert_eq!(got.first().and_then(|r| r.value), Some(480.0));
     }
 
     #[test]
