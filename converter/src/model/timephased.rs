@@ -154,7 +154,11 @@ pub fn assignment_timephased(
         let blocks = blocks_or_flat(&assignment.timephased_actual, actual);
         spread.blocks(ACTUAL_WORK, start, stop, &blocks);
         let overtime = assignment.actual_overtime_work.unwrap_or(0.0);
-        with_overtime(spread.out, actual, overtime, spread.max_records);
+        if assignment.timephased_actual_overtime.is_empty() {
+            with_overtime(spread.out, actual, overtime, spread.max_records);
+        } else {
+            with_overtime_blocks(&mut spread, &assignment.timephased_actual_overtime);
+        }
         resume = assignment.resume.filter(|r| *r >= start).unwrap_or(stop);
     }
     if remaining > 0.0 || actual <= 0.0 {
@@ -211,6 +215,74 @@ fn with_overtime(out: &mut Vec<Timephased>, actual: f64, overtime: f64, max_reco
     let room = max_records.saturating_sub(out.len());
     overtime_records.truncate(room);
     out.extend(overtime_records);
+}
+
+/// Where the file keeps the actual overtime in blocks of its own: Project writes over each
+/// actual-work period the overtime done in it (Type 3) and adds it to the period's regular
+/// work (Type 2). The overtime blocks run over the same working time as the regular ones
+/// (from the assignment's start, the last to its stop), so the overtime of a period is the
+/// difference of their cumulative work, read off at the working time elapsed at its ends.
+fn with_overtime_blocks(spread: &mut Spread<'_, '_>, blocks: &[TimephasedBlock]) {
+    let actual: Vec<usize> = (0..spread.out.len())
+        .filter(|&i| spread.out.get(i).is_some_and(|r| r.kind == ACTUAL_WORK))
+        .collect();
+    let (Some(first), Some(last)) = (
+        actual.first().and_then(|&i| spread.out.get(i)),
+        actual.last().and_then(|&i| spread.out.get(i)),
+    ) else {
+        return;
+    };
+    let (from, to) = (first.start, last.finish);
+    let total = spread.working(from, to);
+    let mut elapsed = 0.0;
+    let mut at = from;
+    let mut overtime_records = Vec::new();
+    for i in actual {
+        let Some(r) = spread.out.get(i).copied() else {
+            continue;
+        };
+        let before = elapsed + spread.working(at, r.start);
+        let after = before + spread.working(r.start, r.finish);
+        (elapsed, at) = (after, r.finish);
+        let overtime = cumulative(blocks, after, total) - cumulative(blocks, before, total);
+        let Some(record) = spread.out.get_mut(i) else {
+            continue;
+        };
+        let Some(v) = record.value.as_mut() else {
+            continue;
+        };
+        *v += overtime;
+        overtime_records.push(Timephased {
+            kind: ACTUAL_OVERTIME_WORK,
+            value: Some(overtime),
+            ..*record
+        });
+    }
+    let room = spread.max_records.saturating_sub(spread.out.len());
+    overtime_records.truncate(room);
+    spread.out.extend(overtime_records);
+}
+
+/// The work of `blocks` done by `elapsed` minutes of working time from their start, each
+/// block at its constant rate; the last block ends at `total`.
+fn cumulative(blocks: &[TimephasedBlock], elapsed: f64, total: f64) -> f64 {
+    let (mut work_before, mut elapsed_before) = (0.0, 0.0);
+    for (i, block) in blocks.iter().enumerate() {
+        let end = match block.elapsed {
+            Some(e) if i + 1 < blocks.len() => e,
+            _ => total,
+        };
+        if elapsed <= end {
+            return if end > elapsed_before {
+                let share = (elapsed - elapsed_before).max(0.0) / (end - elapsed_before);
+                work_before + (block.work - work_before) * share
+            } else {
+                block.work
+            };
+        }
+        (work_before, elapsed_before) = (block.work, end);
+    }
+    work_before
 }
 
 /// MSPDI `Type` of percent complete.
@@ -427,8 +499,8 @@ impl Spread<'_, '_> {
     /// Writes `from..to` (one block, `only` when the assignment has no other) as periods of
     /// `rate` work per working minute; false once the record or work budget is spent.
     ///
-    /// Periods are 24 hours from the block's start. Before 2010 Project writes in hours a
-    /// block shorter than a day among others, and a last part of a block that runs past
+    /// Periods are 24 hours from the block's start. Before 2010 Project writes in minutes a
+    /// block shorter than an hour among others, in hours one shorter than a day, and a last part of a block that runs past
     /// midnight or up to it; a last part within one day is one record whose `Unit` follows its length;
     /// a last part shorter than an hour is written minute by minute.
     fn periods(&mut self, kind: u8, from: DateTime, to: DateTime, rate: f64, only: bool) -> bool {
@@ -436,10 +508,10 @@ impl Spread<'_, '_> {
         let hour = chrono::Duration::minutes(60);
         let minute = chrono::Duration::minutes(1);
         let old = self.form == TimephasedForm::ValuelessDays;
-        let mut step = if old && !only && to - from < day {
-            hour
-        } else {
-            day
+        let mut step = match to - from {
+            length if old && !only && length < hour => minute,
+            length if old && !only && length < day => hour,
+            _ => day,
         };
         let mut start = from;
         while start < to {
@@ -873,6 +945,40 @@ mod tests {
         a.remaining_overtime_work = Some(0.0);
         let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
         assert_eq!(got.first().and_then(|r| r.value), Some(480.0));
+    }
+
+    #[test]
+    fn stored_overtime_blocks_place_the_overtime() {
+        // A minute of overtime only (60 minutes of it), then 54 minutes of regular work
+        // with 6 minutes of overtime: blocks shorter than an hour go minute by minute.
+        let mut a = two_weeks();
+        a.actual_work = Some(120.0);
+        a.actual_overtime_work = Some(66.0);
+        a.remaining_work = Some(0.0);
+        a.stop = Some(at(2016, 1, 4, 8, 55));
+        let block = |work, elapsed| TimephasedBlock {
+            work,
+            elapsed: Some(elapsed),
+        };
+        a.timephased_actual = vec![block(0.0, 1.0), block(54.0, 55.0)];
+        a.timephased_actual_overtime = vec![block(60.0, 1.0), block(66.0, 55.0)];
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        let of = |kind| -> Vec<_> { got.iter().filter(|r| r.kind == kind).collect() };
+        let (work, overtime) = (of(ACTUAL_WORK), of(ACTUAL_OVERTIME_WORK));
+        assert_eq!((work.len(), overtime.len()), (55, 55), "{got:#?}");
+        let first = |records: &[&Timephased]| {
+            records
+                .first()
+                .map(|r| (r.start, r.finish, r.unit, r.value))
+        };
+        let minute = (at(2016, 1, 4, 8, 0), at(2016, 1, 4, 8, 1), 0, Some(60.0));
+        assert_eq!(first(&work), Some(minute));
+        assert_eq!(first(&overtime), Some(minute));
+        let second = overtime.get(1).and_then(|r| r.value).unwrap_or_default();
+        assert!((second - 6.0 / 54.0).abs() < 1e-9, "{second}");
+        let sum = |records: &[&Timephased]| records.iter().filter_map(|r| r.value).sum::<f64>();
+        assert!((sum(&work) - 120.0).abs() < 1e-9);
+        assert!((sum(&overtime) - 66.0).abs() < 1e-9);
     }
 
     #[test]
