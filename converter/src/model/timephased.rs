@@ -589,11 +589,12 @@ fn crosses_midnight(from: DateTime, to: DateTime) -> bool {
 }
 
 /// The `Unit` Project 2000–2007 write on a period shorter than a day, by its length in
-/// minutes: minutes under an hour, hours under four hours, else days.
+/// minutes: minutes under an hour, hours for one hour, days for anything longer (a last part
+/// of two or three hours is in days too: 34 of 34 in Project 2007's XML).
 fn length_unit(minutes: i64) -> u8 {
     match minutes {
         ..60 => 0,
-        60..240 => 1,
+        60 => 1,
         _ => 2,
     }
 }
@@ -796,6 +797,25 @@ mod tests {
             Some((at(2016, 1, 5, 23, 0), at(2016, 1, 6, 0, 0), 1, None))
         );
         assert_eq!(got.iter().filter_map(|r| r.value).sum::<f64>(), 960.0);
+    }
+
+    #[test]
+    fn a_last_part_of_some_hours_is_in_days_before_2010() {
+        // A day from Monday 09:00, then Tuesday 09:00 to 12:00.
+        let mut a = two_weeks();
+        a.start = Some(at(2016, 1, 4, 9, 0));
+        a.finish = Some(at(2016, 1, 5, 12, 0));
+        a.remaining_work = Some(660.0);
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        let units: Vec<_> = got.iter().map(|r| (r.finish, r.unit)).collect();
+        assert_eq!(
+            units,
+            [(at(2016, 1, 5, 9, 0), 2), (at(2016, 1, 5, 12, 0), 2)]
+        );
+        // One hour is in hours.
+        a.finish = Some(at(2016, 1, 5, 10, 0));
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.last().map(|r| r.unit), Some(1));
     }
 
     #[test]
