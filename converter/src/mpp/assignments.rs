@@ -53,6 +53,8 @@ mod field {
     pub const TIMEPHASED_REMAINING_WORK: u16 = 49;
     /// Timephased actual regular work.
     pub const TIMEPHASED_ACTUAL_WORK: u16 = 50;
+    /// Timephased actual overtime work (blocks as actual regular work's).
+    pub const TIMEPHASED_ACTUAL_OVERTIME_WORK: u16 = 51;
     pub const LEVELING_DELAY_UNITS: u16 = 55;
     pub const NOTES: u16 = 71;
     pub const UPDATE_NEEDED: u16 = 74;
@@ -443,6 +445,10 @@ fn read_assignment(
         .unwrap_or_default();
     a.timephased_actual = row
         .raw(field::TIMEPHASED_ACTUAL_WORK)
+        .map(|t| timephased_blocks(t, &ACTUAL_BLOCKS))
+        .unwrap_or_default();
+    a.timephased_actual_overtime = row
+        .raw(field::TIMEPHASED_ACTUAL_OVERTIME_WORK)
         .map(|t| timephased_blocks(t, &ACTUAL_BLOCKS))
         .unwrap_or_default();
 
