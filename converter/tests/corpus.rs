@@ -27,9 +27,8 @@ enum Expect {
     Converts,
     /// Fail with `PasswordProtected` (MPXJ refused it for its password).
     PasswordProtected,
-    /// Fail with `UnsupportedVersion` (Project 98, MPP8).
-    Unsupported,
-    /// Not in the manifest: convert, or fail with one of the two refusals above.
+    /// Not in the manifest: convert, or fail as password protected or of an unsupported
+    /// generation.
     Unknown,
 }
 
@@ -63,9 +62,7 @@ impl Manifest {
         for fields in lines {
             let get = |i: usize| fields.get(i).map(String::as_str).unwrap_or("").trim();
             let version = get(version).to_owned();
-            let expect = if version == "8" {
-                Expect::Unsupported
-            } else if get(error).to_ascii_lowercase().contains("password") {
+            let expect = if get(error).to_ascii_lowercase().contains("password") {
                 Expect::PasswordProtected
             } else {
                 Expect::Converts
@@ -189,9 +186,7 @@ fn judge(path: &Path, manifest: &Manifest) -> (String, Result<&'static str, Stri
             (Expect::PasswordProtected | Expect::Unknown, ConvertError::PasswordProtected) => {
                 Ok("password protected")
             }
-            (Expect::Unsupported | Expect::Unknown, ConvertError::UnsupportedVersion(_)) => {
-                Ok("unsupported version")
-            }
+            (Expect::Unknown, ConvertError::UnsupportedVersion(_)) => Ok("unsupported version"),
             _ => Err(format!(
                 "failed with {} ({e}); expected {expect:?}",
                 e.kind()

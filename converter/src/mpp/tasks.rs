@@ -1061,7 +1061,7 @@ fn renumber(out: &mut Collected, budget: &Budget) -> Result<(), String> {
 /// outline numbers, WBS codes (where the file stores none) and the summary flag. Each code
 /// is its parent's code plus one part, shared, so a deep outline costs memory per task, not
 /// per level of every task.
-fn build_hierarchy(tasks: &mut [Task], budget: &Budget) {
+pub(super) fn build_hierarchy(tasks: &mut [Task], budget: &Budget) {
     if let [only] = tasks {
         // The lone project summary task: Project numbers it 0.
         if only.uid == 0 && !only.is_null {
