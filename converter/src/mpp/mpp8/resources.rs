@@ -14,6 +14,10 @@ use crate::model::{
 };
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
+/// Resource uid of an assignment without a resource (Project 2000 and later keep one for
+/// each task without resources, also when saving as Project 98).
+const NULL_RESOURCE: i32 = -65535;
+
 /// Resource record size.
 pub const RESOURCE_SIZE: usize = 196;
 /// Assignment record sizes.
@@ -233,7 +237,8 @@ pub fn assignments(
         let (Some(task), Some(resource)) = (rec.i32(assn::TASK), rec.i32(assn::RESOURCE)) else {
             continue;
         };
-        if !task_uids.contains(&task) || !resource_uids.contains(&resource) {
+        let resource_known = resource == NULL_RESOURCE || resource_uids.contains(&resource);
+        if !task_uids.contains(&task) || !resource_known {
             continue;
         }
         if !pairs.insert((task, resource)) {

@@ -10,8 +10,38 @@ use super::custom;
 use super::values::Rec;
 use crate::model::{Baseline, DottedCode, Task, TimeUnit};
 
-/// Record sizes: the usual one, and the longer one some files use.
+/// Record sizes: Project 98's, and the longer one Project 2000–2003 write when saving in
+/// the Project 98 format.
 pub const SIZES: [usize; 2] = [316, 366];
+
+/// Where the two record sizes differ: the extended data's reference, and the flags.
+struct Shape {
+    size: usize,
+    /// Heap reference of the extended data.
+    extended: usize,
+    /// Flag n is bit `n − 1 + first_bit` of the `u32` at `flags`, where the mask `u32` at
+    /// `mask` (when there is one) has it set too.
+    flags: usize,
+    mask: Option<usize>,
+    first_bit: usize,
+}
+
+static SHAPES: [Shape; 2] = [
+    Shape {
+        size: SIZES[0],
+        extended: 312,
+        flags: 268,
+        mask: Some(303),
+        first_bit: 1,
+    },
+    Shape {
+        size: SIZES[1],
+        extended: 362,
+        flags: 356,
+        mask: None,
+        first_bit: 0,
+    },
+];
 
 /// Offsets in a task record.
 mod at {
@@ -78,13 +108,8 @@ mod at {
     pub const BASELINE_COST: usize = 246;
     /// Heap reference of the name.
     pub const NAME: usize = 264;
-    /// Flag bits, ANDed with the mask bytes at [`FLAG_MASK`].
-    pub const FLAGS: usize = 268;
-    pub const FLAG_MASK: usize = 303;
     /// Deletion bits.
     pub const DELETED: usize = 272;
-    /// Heap reference of the extended data.
-    pub const EXTENDED: usize = 312;
 }
 
 /// Extended-data types of task fields.
@@ -108,11 +133,13 @@ pub fn read(
     heap: &FixDeferFix<'_>,
     default_unit: TimeUnit,
 ) -> Vec<Task> {
-    let size = if FixFix::fits(fixed, SIZES[0]) {
-        SIZES[0]
+    let [short, long] = &SHAPES;
+    let shape = if FixFix::fits(fixed, short.size) {
+        short
     } else {
-        SIZES[1]
+        long
     };
+    let size = shape.size;
     let records = FixFix::new(fixed, size);
     let mut tasks: Vec<Task> = Vec::new();
     let mut seen = foldhash::HashSet::default();
@@ -121,7 +148,8 @@ pub fn read(
             break;
         }
         let rec = Rec(data);
-        let Some(uid) = rec.i32(at::UID).filter(|u| *u >= 1) else {
+        // Uid 0 is the project summary task; negative uids are Project's own rows.
+        let Some(uid) = rec.i32(at::UID).filter(|u| *u >= 0) else {
             continue;
         };
         if deleted(rec.u16(at::DELETED).unwrap_or(0)) || rec.bit(at::BLANK, 0x01) {
@@ -134,8 +162,8 @@ pub fn read(
             warnings.push("too many tasks; the rest were skipped".to_owned());
             break;
         }
-        let ext = Extended::parse(heap.referenced(data, at::EXTENDED));
-        let task = decode(rec, uid, &ext, heap, default_unit);
+        let ext = Extended::parse(heap.referenced(data, shape.extended));
+        let task = decode(rec, shape, uid, &ext, heap, default_unit);
         if !ctx.budget.alloc(
             task.name.as_ref().map_or(0, String::len) + task.notes.as_ref().map_or(0, String::len),
         ) {
@@ -150,6 +178,7 @@ pub fn read(
 
 fn decode(
     rec: Rec<'_>,
+    shape: &Shape,
     uid: i32,
     ext: &Extended,
     heap: &FixDeferFix<'_>,
@@ -251,11 +280,10 @@ fn decode(
         task.baselines.push(baseline);
     }
 
-    // Flag n is bit n of the three flag bytes, where the mask bytes allow it.
     let flag = |n: usize| {
-        let byte = n / 8;
-        let mask = 1u8 << (n % 8);
-        rec.bit(at::FLAGS + byte, mask) && rec.bit(at::FLAG_MASK + byte, mask)
+        let bit = n - 1 + shape.first_bit;
+        let set = |at: usize| rec.u32(at).is_some_and(|v| (v >> bit) & 1 != 0);
+        set(shape.flags) && shape.mask.is_none_or(set)
     };
     task.custom_values = custom::values(Entity::Task, custom::TASK, ext, heap, default_unit, flag);
     task

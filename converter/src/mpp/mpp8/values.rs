@@ -27,6 +27,11 @@ impl Rec<'_> {
         i32_at(self.0, at)
     }
 
+    /// `u32` at `at`.
+    pub fn u32(self, at: usize) -> Option<u32> {
+        super::super::bytes::u32_at(self.0, at)
+    }
+
     /// `u16` at `at`.
     pub fn u16(self, at: usize) -> Option<u16> {
         u16_at(self.0, at)
