@@ -948,7 +948,7 @@ fn extra_duration(value: &[u8]) -> Option<Duration> {
 
 /// Total slack when the file stores none: the finish slack of a started task, else the
 /// smaller of start and finish slack.
-fn total_slack(task: &Task) -> Option<Duration> {
+pub(super) fn total_slack(task: &Task) -> Option<Duration> {
     if task.actual_start.is_some() {
         return task.finish_slack;
     }
@@ -962,7 +962,7 @@ fn total_slack(task: &Task) -> Option<Duration> {
 }
 
 /// Critical: not finished, not complete, and no more total slack than the project's limit.
-fn critical(task: &Task, limit_minutes: f64) -> bool {
+pub(super) fn critical(task: &Task, limit_minutes: f64) -> bool {
     if task.actual_finish.is_some() || task.percent_complete == Some(100.0) {
         return false;
     }

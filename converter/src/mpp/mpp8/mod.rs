@@ -7,6 +7,7 @@ mod blocks;
 mod calendars;
 mod custom;
 mod resources;
+mod slack;
 mod tasks;
 mod values;
 
@@ -25,6 +26,9 @@ use values::Rec;
 
 /// Project `Props` key of the default duration unit.
 const DURATION_UNITS: u32 = 0x0240_0015;
+/// Project `Props` keys of the critical slack limit (days) and the minutes of a day.
+const CRITICAL_SLACK_LIMIT: u32 = 0x0240_0014;
+const MINUTES_PER_DAY: u32 = 0x0240_001D;
 
 /// The two streams of one entity storage.
 struct Storage {
@@ -85,6 +89,22 @@ pub fn read(
     progress(Stage::Relations, 0.7);
     let cons = storage(ctx, container, "TBkndCons")?;
     links(ctx, &cons.fixed, &mut tasks);
+    ctx.budget.check()?;
+
+    let calendar_uid = calendars
+        .iter()
+        .find(|c| c.is_base() && c.name.is_some() && c.name == properties.calendar_name)
+        .or_else(|| calendars.iter().find(|c| c.is_base()))
+        .map_or(1, |c| c.uid);
+    let critical_limit = f64::from(ctx.props.i32(CRITICAL_SLACK_LIMIT).unwrap_or(0))
+        * f64::from(ctx.props.i32(MINUTES_PER_DAY).unwrap_or(480));
+    slack::derive(
+        &mut tasks,
+        &calendars,
+        calendar_uid,
+        critical_limit,
+        &ctx.budget,
+    );
     ctx.budget.check()?;
 
     progress(Stage::Assignments, 0.8);

@@ -248,6 +248,15 @@ pub fn assignments(
             warnings.push("too many assignments; the rest were skipped".to_owned());
             break;
         }
+        // Nobody works on an unassigned task: Project shows no work for it, whatever the
+        // record keeps for its time-phased spread.
+        let work = |at: usize| {
+            if resource == NULL_RESOURCE {
+                Some(0.0)
+            } else {
+                rec.work(at)
+            }
+        };
         out.push(Assignment {
             uid: rec.i32(assn::UID).unwrap_or(0),
             task_uid: task,
@@ -255,10 +264,10 @@ pub fn assignments(
             start: rec.date(assn::START),
             finish: rec.date(assn::FINISH),
             units: rec.u16(assn::UNITS).map(|u| f64::from(u) / 10_000.0),
-            work: rec.work(assn::WORK),
-            overtime_work: rec.work(assn::OVERTIME_WORK),
-            actual_work: rec.work(assn::ACTUAL_WORK),
-            remaining_work: rec.work(assn::REMAINING_WORK),
+            work: work(assn::WORK),
+            overtime_work: work(assn::OVERTIME_WORK),
+            actual_work: work(assn::ACTUAL_WORK),
+            remaining_work: work(assn::REMAINING_WORK),
             cost: rec.cost(assn::COST),
             actual_cost: rec.cost(assn::ACTUAL_COST),
             ..Assignment::default()

@@ -37,7 +37,7 @@ static SHAPES: [Shape; 2] = [
     Shape {
         size: SIZES[1],
         extended: 362,
-        flags: 356,
+        flags: 353,
         mask: None,
         first_bit: 0,
     },
