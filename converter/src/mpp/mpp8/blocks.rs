@@ -62,17 +62,12 @@ impl<'a> FixFix<'a> {
 
     /// True when the stream is a whole number of records.
     pub fn fits(data: &[u8], size: usize) -> bool {
-        size > 0 && data.len() % size == 0
+        size > 0 && data.len().is_multiple_of(size)
     }
 
     /// The records, in stream order.
     pub fn records(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.data.chunks_exact(self.size)
-    }
-
-    /// How many whole records there are.
-    pub fn len(&self) -> usize {
-        self.data.len() / self.size
     }
 }
 
@@ -179,16 +174,6 @@ impl Extended {
     pub fn raw(&self, kind: i32) -> Option<&[u8]> {
         self.values.get(&kind).map(Vec::as_slice)
     }
-
-    /// True when the list has an entry of `kind`.
-    pub fn has(&self, kind: i32) -> bool {
-        self.values.contains_key(&kind)
-    }
-
-    /// How many entries there are.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
 }
 
 #[cfg(test)]
@@ -294,7 +279,7 @@ pub(crate) mod tests {
         }
         let parsed = Extended::parse(Some(list));
         assert_eq!(parsed.raw(7), Some(&[1, 2][..]));
-        assert!(!parsed.has(9));
+        assert!(parsed.raw(9).is_none());
     }
 
     #[test]

@@ -124,14 +124,12 @@ pub fn values(
         }
     }
     for n in 1..=20 {
-        if flag(n) {
-            if let Some(field_id) = fields::member(entity, "Flag", n) {
-                out.push(CustomFieldValue {
-                    field_id,
-                    value: CustomValue::Flag(true),
-                    value_guid: None,
-                });
-            }
+        if let Some(field_id) = fields::member(entity, "Flag", n).filter(|_| flag(n)) {
+            out.push(CustomFieldValue {
+                field_id,
+                value: CustomValue::Flag(true),
+                value_guid: None,
+            });
         }
     }
     out.sort_by_key(|v| v.field_id);

@@ -276,7 +276,13 @@ fn decode(
         cost: rec.cost(at::BASELINE_COST),
     };
     task.work_variance = task.work.map(|w| w - baseline.work.unwrap_or(0.0));
-    if baseline.start.is_some() || baseline.finish.is_some() {
+    let nonzero = |v: Option<f64>| v.is_some_and(|v| v != 0.0);
+    if baseline.start.is_some()
+        || baseline.finish.is_some()
+        || nonzero(baseline.duration.map(|d| d.minutes))
+        || nonzero(baseline.work)
+        || nonzero(baseline.cost)
+    {
         task.baselines.push(baseline);
     }
 
