@@ -73,6 +73,10 @@ mod assn {
     pub const RESOURCE: usize = 20;
     pub const START: usize = 24;
     pub const FINISH: usize = 28;
+    /// Where the remaining work resumes and the completed work stops (both the start in
+    /// every unstarted assignment of the corpus, as Microsoft Project's XML has them).
+    pub const RESUME: usize = 32;
+    pub const STOP: usize = 72;
     /// `u16`, 10000 = 100 %.
     pub const UNITS: usize = 80;
     pub const WORK: usize = 84;
@@ -263,6 +267,8 @@ pub fn assignments(
             resource_uid: resource,
             start: rec.date(assn::START),
             finish: rec.date(assn::FINISH),
+            resume: rec.date(assn::RESUME),
+            stop: rec.date(assn::STOP),
             units: rec.u16(assn::UNITS).map(|u| f64::from(u) / 10_000.0),
             work: work(assn::WORK),
             overtime_work: work(assn::OVERTIME_WORK),
