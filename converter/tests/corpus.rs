@@ -471,9 +471,16 @@ fn project_98_tasks_and_links_match_the_reference() {
             let name = value("Name").map(|n| n.replace("&amp;", "&"));
             assert_eq!(task.name, name, "{path}: name of task {uid}");
             let links = block.matches("<PredecessorLink>").count();
-            assert_eq!(task.predecessors.len(), links, "{path}: links of task {uid}");
+            assert_eq!(
+                task.predecessors.len(),
+                links,
+                "{path}: links of task {uid}"
+            );
         }
         checked += 1;
     }
-    assert!(checked >= 10, "only {checked} Project 98 files were checked");
+    assert!(
+        checked >= 10,
+        "only {checked} Project 98 files were checked"
+    );
 }

@@ -125,6 +125,33 @@ fn deleted(bits: u16) -> bool {
     bits & 0xC0 == 0 && bits & 0x03 != 0 && bits != 0x0031 && bits != 0x203D
 }
 
+/// The record shape of a task stream: the one its length is a multiple of; when it is a
+/// multiple of both or neither, the long one only if every record under it starts with a
+/// plausible unique id (Project's own rows from −65536 up, tasks from 0 up, all distinct)
+/// and not so under the short one.
+fn shape_of(fixed: &[u8]) -> &'static Shape {
+    let [short, long] = &SHAPES;
+    let plausible = |shape: &Shape| {
+        let count = fixed.len() / shape.size;
+        let limit = i32::try_from(count.saturating_mul(16)).unwrap_or(i32::MAX);
+        let mut seen = foldhash::HashSet::default();
+        FixFix::new(fixed, shape.size).records().all(|r| {
+            Rec(r)
+                .i32(at::UID)
+                .is_some_and(|u| (-65536..=limit).contains(&u) && seen.insert(u))
+        })
+    };
+    match (
+        FixFix::fits(fixed, short.size),
+        FixFix::fits(fixed, long.size),
+    ) {
+        (true, false) => short,
+        (false, true) => long,
+        _ if plausible(long) && !plausible(short) => long,
+        _ => short,
+    }
+}
+
 /// Reads the tasks, in ID order, with outline numbers and summary flags from their levels.
 pub fn read(
     ctx: &Context,
@@ -133,12 +160,7 @@ pub fn read(
     heap: &FixDeferFix<'_>,
     default_unit: TimeUnit,
 ) -> Vec<Task> {
-    let [short, long] = &SHAPES;
-    let shape = if FixFix::fits(fixed, short.size) {
-        short
-    } else {
-        long
-    };
+    let shape = shape_of(fixed);
     let size = shape.size;
     let records = FixFix::new(fixed, size);
     let mut tasks: Vec<Task> = Vec::new();
@@ -293,4 +315,31 @@ fn decode(
     };
     task.custom_values = custom::values(Entity::Task, custom::TASK, ext, heap, default_unit, flag);
     task
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// `count` zeroed records of `size` bytes with unique ids 1, 2, …
+    fn stream(size: usize, count: usize) -> Vec<u8> {
+        let mut out = vec![0u8; size * count];
+        for i in 0..count {
+            out[i * size..i * size + 4].copy_from_slice(&(i as i32 + 1).to_le_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn the_record_size_follows_the_stream() {
+        assert_eq!(shape_of(&stream(316, 3)).size, 316);
+        assert_eq!(shape_of(&stream(366, 3)).size, 366);
+        // 183 × 316 = 158 × 366: the ids decide.
+        assert_eq!(shape_of(&stream(316, 183)).size, 316);
+        assert_eq!(shape_of(&stream(366, 158)).size, 366);
+        // Cut short: the ids still decide.
+        assert_eq!(shape_of(&stream(366, 5)[..1000]).size, 366);
+        assert_eq!(shape_of(&stream(316, 5)[..1000]).size, 316);
+    }
 }
