@@ -113,9 +113,6 @@ pub fn read(
     ctx.budget.check()?;
 
     // A resource names its calendar; the shared step wants the link on the calendar.
-    for c in &mut calendars {
-        c.resource_uid = None;
-    }
     let mut by_calendar: HashMap<i32, i32> = HashMap::new();
     for r in &resources {
         if let Some(&cal) = resource_calendars.get(&r.uid) {

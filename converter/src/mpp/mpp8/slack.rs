@@ -31,7 +31,6 @@ pub fn derive(
             working(from, to)
         }
     };
-    let between = |from, to| working(from, to);
     for task in tasks.iter_mut() {
         // Variances against the baseline dates, when there are any.
         let base = task.baselines.iter().find(|b| b.number == 0);
@@ -109,7 +108,7 @@ pub fn derive(
                         RelationKind::StartFinish => (own_start, next_finish),
                     };
                     let gap = match (from, to) {
-                        (Some(_), Some(_)) => between(from, to)?,
+                        (Some(_), Some(_)) => span(from, to, unit)?,
                         _ => 0.0,
                     };
                     Some(gap - lag_minutes(relation.lag))
@@ -131,5 +130,58 @@ fn lag_minutes(lag: Duration) -> f64 {
         0.0
     } else {
         lag.minutes
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::super::super::calendars::standard_day;
+    use super::*;
+    use crate::model::Relation;
+
+    fn at(day: u32, hour: u32) -> DateTime {
+        chrono::NaiveDate::from_ymd_opt(2024, 1, day)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    }
+
+    fn task(uid: i32, start: DateTime, finish: DateTime, late: (DateTime, DateTime)) -> Task {
+        Task {
+            uid,
+            duration: Some(Duration::new(480.0, TimeUnit::DAYS)),
+            early_start: Some(start),
+            early_finish: Some(finish),
+            late_start: Some(late.0),
+            late_finish: Some(late.1),
+            ..Task::default()
+        }
+    }
+
+    #[test]
+    fn slack_is_working_time_between_early_and_late_dates() {
+        let calendar = Calendar {
+            uid: 1,
+            days: std::array::from_fn(standard_day),
+            ..Calendar::default()
+        };
+        // Monday 2024-01-01: a one-day task that could finish two working days later, and
+        // its successor, on the critical path, starting on the Wednesday.
+        let mut first = task(1, at(1, 8), at(1, 17), (at(3, 8), at(3, 17)));
+        first.constraint_type = 0;
+        let mut second = task(2, at(3, 8), at(3, 17), (at(3, 8), at(3, 17)));
+        second.predecessors.push(Relation {
+            predecessor_uid: 1,
+            ..Relation::default()
+        });
+        let mut tasks = vec![first, second];
+        derive(&mut tasks, &[calendar], 1, 0.0, &Budget::unlimited());
+        let minutes = |d: Option<Duration>| d.map(|d| d.minutes);
+        assert_eq!(minutes(tasks[0].total_slack), Some(960.0));
+        assert!(!tasks[0].critical);
+        // Free slack runs to the successor's start: the Tuesday.
+        assert_eq!(minutes(tasks[0].free_slack), Some(480.0));
+        assert_eq!(minutes(tasks[1].total_slack), Some(0.0));
+        assert!(tasks[1].critical);
     }
 }
