@@ -28,9 +28,8 @@ enum Expect {
     /// Fail with `PasswordProtected` (MPXJ refused it for its password, and the generation
     /// encrypts with it: MPP12 and later).
     PasswordProtected,
-    /// Fail with `UnsupportedVersion` (Project 98, MPP8).
-    Unsupported,
-    /// Not in the manifest: convert, or fail with one of the two refusals above.
+    /// Not in the manifest: convert, or fail as password protected or of an unsupported
+    /// generation.
     Unknown,
 }
 
@@ -71,7 +70,6 @@ impl Manifest {
             let path = get(path).replace('\\', "/");
             let password = get(error).to_ascii_lowercase().contains("password");
             let expect = match (version.as_str(), password) {
-                ("8", _) => Expect::Unsupported,
                 ("9", true) => {
                     protected_mpp9.push(path.clone());
                     Expect::Converts
@@ -201,9 +199,7 @@ fn judge(path: &Path, manifest: &Manifest) -> (String, Result<&'static str, Stri
             (Expect::PasswordProtected | Expect::Unknown, ConvertError::PasswordProtected) => {
                 Ok("password protected")
             }
-            (Expect::Unsupported | Expect::Unknown, ConvertError::UnsupportedVersion(_)) => {
-                Ok("unsupported version")
-            }
+            (Expect::Unknown, ConvertError::UnsupportedVersion(_)) => Ok("unsupported version"),
             _ => Err(format!(
                 "failed with {} ({e}); expected {expect:?}",
                 e.kind()
@@ -568,4 +564,74 @@ fn damaged_copies(bytes: &[u8], rng: &mut Rng) -> Vec<(String, Vec<u8>)> {
         }
     }
     out
+}
+
+/// The Project 98 files whose MPXJ XML is trusted (not the `X*-mpp8` ones, saved by later
+/// versions in the Project 98 format): every task MPXJ lists is read with its name, and every
+/// link MPXJ lists is there with its type. Checks the record layouts against a second
+/// reader, on real files rather than built ones.
+#[test]
+fn project_98_tasks_and_links_match_the_reference() {
+    let dir = match corpus_files() {
+        Ok(_) => corpus_dir(),
+        Err(dir) => return println!("{}", skip_message(&dir)),
+    };
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.csv")) else {
+        return println!("{}", skip_message(&dir));
+    };
+    let mut lines = text.lines().map(csv_fields);
+    let header = lines.next().unwrap_or_default();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(path_at), Some(version_at), Some(xml_at)) =
+        (column("path"), column("mpp_version"), column("mpxj_xml"))
+    else {
+        panic!("manifest.csv lacks path, mpp_version or mpxj_xml");
+    };
+    let mut checked = 0;
+    for fields in lines {
+        let get = |i: usize| fields.get(i).map(String::as_str).unwrap_or("");
+        let path = get(path_at);
+        let file_name = path.rsplit('/').next().unwrap_or("");
+        if get(version_at) != "8" || file_name.starts_with('X') || get(xml_at).is_empty() {
+            continue;
+        }
+        let (Ok(bytes), Ok(reference)) = (
+            std::fs::read(dir.join(path)),
+            std::fs::read_to_string(dir.join(get(xml_at))),
+        ) else {
+            continue;
+        };
+        let read = converter::read_project(&bytes, &mut Options::default())
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let tasks: HashMap<i32, &converter::model::Task> =
+            read.project.tasks.iter().map(|t| (t.uid, t)).collect();
+        for block in reference.split("<Task>").skip(1) {
+            let block = block.split("</Task>").next().unwrap_or("");
+            let value = |tag: &str| {
+                let open = format!("<{tag}>");
+                let start = block.find(&open)? + open.len();
+                let end = block.get(start..)?.find('<')? + start;
+                block.get(start..end)
+            };
+            let Some(uid) = value("UID").and_then(|u| u.parse::<i32>().ok()) else {
+                continue;
+            };
+            let task = tasks
+                .get(&uid)
+                .unwrap_or_else(|| panic!("{path}: task {uid} was not read"));
+            let name = value("Name").map(|n| n.replace("&amp;", "&"));
+            assert_eq!(task.name, name, "{path}: name of task {uid}");
+            let links = block.matches("<PredecessorLink>").count();
+            assert_eq!(
+                task.predecessors.len(),
+                links,
+                "{path}: links of task {uid}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} Project 98 files were checked"
+    );
 }

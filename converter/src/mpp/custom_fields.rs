@@ -7,7 +7,7 @@
 //! is the set MSPDI writes.
 
 mod definitions;
-mod fields;
+pub(super) mod fields;
 mod lookup;
 mod name_uuid;
 mod values;
@@ -25,7 +25,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-pub use values::{FieldPlan, read_planned};
+pub use values::{FieldPlan, is_shown, read_planned};
 
 /// Project `Props` key of the default duration unit (a unit code).
 const DURATION_UNITS: u32 = 0x0240_0015;

@@ -10,6 +10,7 @@ mod encoding;
 mod field_map;
 mod fixed_data;
 mod layout;
+mod mpp8;
 mod project_props;
 mod property_set;
 mod props;

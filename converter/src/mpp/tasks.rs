@@ -949,7 +949,7 @@ fn extra_duration(value: &[u8]) -> Option<Duration> {
 
 /// Total slack when the file stores none: the finish slack of a started task, else the
 /// smaller of start and finish slack.
-fn total_slack(task: &Task) -> Option<Duration> {
+pub(super) fn total_slack(task: &Task) -> Option<Duration> {
     if task.actual_start.is_some() {
         return task.finish_slack;
     }
@@ -963,7 +963,7 @@ fn total_slack(task: &Task) -> Option<Duration> {
 }
 
 /// Critical: not finished, not complete, and no more total slack than the project's limit.
-fn critical(task: &Task, limit_minutes: f64) -> bool {
+pub(super) fn critical(task: &Task, limit_minutes: f64) -> bool {
     if task.actual_finish.is_some() || task.percent_complete == Some(100.0) {
         return false;
     }
@@ -1062,7 +1062,7 @@ fn renumber(out: &mut Collected, budget: &Budget) -> Result<(), String> {
 /// outline numbers, WBS codes (where the file stores none) and the summary flag. Each code
 /// is its parent's code plus one part, shared, so a deep outline costs memory per task, not
 /// per level of every task.
-fn build_hierarchy(tasks: &mut [Task], budget: &Budget) {
+pub(super) fn build_hierarchy(tasks: &mut [Task], budget: &Budget) {
     if let [only] = tasks {
         // The lone project summary task: Project numbers it 0.
         if only.uid == 0 && !only.is_null {

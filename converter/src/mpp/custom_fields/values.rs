@@ -136,7 +136,7 @@ pub fn read_planned(
 }
 
 /// False for the values Project leaves blank: empty text, zero, a clear flag.
-fn is_shown(value: &CustomValue) -> bool {
+pub fn is_shown(value: &CustomValue) -> bool {
     match value {
         CustomValue::Text(s) => !s.is_empty(),
         CustomValue::Number(n) | CustomValue::Cost(n) => *n != 0.0 && !n.is_nan(),
