@@ -54,6 +54,11 @@ pub fn run(input: &[u8], options: &mut Options<'_>) -> Result<Outcome, ConvertEr
     })
 }
 
+/// The smallest Project 2010 file the engine reads (no tasks), made by `build.rs`: the
+/// worker converts it when it starts so that the browser has compiled the container,
+/// property and writer paths before the user's first file arrives.
+pub const WARM_UP_FILE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/warm-up.mpp"));
+
 /// A sample plan made here, through the same path as a converted file: its XML (written by
 /// the engine's MSPDI writer), its summary and its plan.
 pub fn sample(which: protocol::Sample) -> Result<Outcome, ConvertError> {
@@ -73,6 +78,20 @@ pub fn sample(which: protocol::Sample) -> Result<Outcome, ConvertError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warm-up must go the whole way (container, properties, model, writer, plan), or
+    /// it warms nothing past the point where it fails.
+    #[test]
+    fn the_warm_up_file_converts_like_any_project_file() {
+        let outcome = run(WARM_UP_FILE, &mut Options::default());
+        let Ok(outcome) = outcome else {
+            panic!("the warm-up file was refused: {:?}", outcome.err());
+        };
+        assert_eq!(outcome.summary.format.number(), 14);
+        assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+        let xml = String::from_utf8_lossy(&outcome.xml);
+        assert!(xml.contains("<CurrencySymbol>$</CurrencySymbol>"), "{xml}");
+    }
 
     #[test]
     fn garbage_is_an_error_with_a_kind_not_a_panic() {

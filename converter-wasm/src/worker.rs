@@ -34,7 +34,11 @@ fn warm_up() {
     if let Ok(outcome) = crate::sample(protocol::Sample::Small) {
         let _ = serde_wasm_bindgen::to_value(&outcome.plan);
     }
-    // The container's first steps, up to its refusal of what is not a compound file.
+    // The reading of a file: container, properties, the model and its XML.
+    if let Ok(outcome) = run(crate::WARM_UP_FILE, &mut Options::default()) {
+        let _ = serde_wasm_bindgen::to_value(&outcome.plan);
+    }
+    // The refusal of what is not a compound file.
     let _ = run(b"not a project, only a warm-up", &mut Options::default());
 }
 

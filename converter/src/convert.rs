@@ -12,8 +12,8 @@ use std::io::Write;
 /// The budgets grow with the input, so a real project of any size fits: on the 462 files of
 /// the test corpus that convert (measured with `mpp2xml --usage`), the largest ratios are
 /// far below them: model memory 1.44 × the input and 470 KB at most (the `memory`
-/// allowance is 24 MiB + 3 ×), XML 4.20 × with timephased data (the `output` allowance is
-/// 15 MiB + 15 ×), work 0.01 unit per input byte and 4,401 units at most (the `work`
+/// allowance is 24 MiB + 3 ×), XML 4.11 × with timephased data (the `output` allowance is
+/// 15 MiB + 15 ×), work 0.03 unit per input byte and 4,730 units at most (the `work`
 /// allowance is 8 million + 4 per byte). With them, a conversion's peak memory stays under
 /// 8 × the input + 64 MB (the input, its streams, the model and the writer's buffer). A
 /// crafted file that asks for more stops with [`ConvertError::MemoryBudget`],

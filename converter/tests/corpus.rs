@@ -25,11 +25,11 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 enum Expect {
     /// Convert.
     Converts,
-    /// Fail with `PasswordProtected` (MPXJ refused it for its password).
+    /// Fail with `PasswordProtected` (MPXJ refused it for its password, and the generation
+    /// encrypts with it: MPP12 and later).
     PasswordProtected,
-    /// Fail with `UnsupportedVersion` (Project 98, MPP8).
-    Unsupported,
-    /// Not in the manifest: convert, or fail with one of the two refusals above.
+    /// Not in the manifest: convert, or fail as password protected or of an unsupported
+    /// generation.
     Unknown,
 }
 
@@ -38,6 +38,9 @@ enum Expect {
 #[derive(Default)]
 struct Manifest {
     rows: HashMap<String, (Expect, String)>,
+    /// MPP9 files MPXJ refused for their password: they convert, as MPXJ reads them when
+    /// told to ignore the password (`mpxj-nopassword/`).
+    protected_mpp9: Vec<String>,
 }
 
 impl Manifest {
@@ -60,19 +63,26 @@ impl Manifest {
             return Self::default();
         };
         let mut rows = HashMap::new();
+        let mut protected_mpp9 = Vec::new();
         for fields in lines {
             let get = |i: usize| fields.get(i).map(String::as_str).unwrap_or("").trim();
             let version = get(version).to_owned();
-            let expect = if version == "8" {
-                Expect::Unsupported
-            } else if get(error).to_ascii_lowercase().contains("password") {
-                Expect::PasswordProtected
-            } else {
-                Expect::Converts
+            let path = get(path).replace('\\', "/");
+            let password = get(error).to_ascii_lowercase().contains("password");
+            let expect = match (version.as_str(), password) {
+                ("9", true) => {
+                    protected_mpp9.push(path.clone());
+                    Expect::Converts
+                }
+                (_, true) => Expect::PasswordProtected,
+                (_, false) => Expect::Converts,
             };
-            rows.insert(get(path).replace('\\', "/"), (expect, version));
+            rows.insert(path, (expect, version));
         }
-        Self { rows }
+        Self {
+            rows,
+            protected_mpp9,
+        }
     }
 
     fn get(&self, rel: &str) -> (Expect, String) {
@@ -189,9 +199,7 @@ fn judge(path: &Path, manifest: &Manifest) -> (String, Result<&'static str, Stri
             (Expect::PasswordProtected | Expect::Unknown, ConvertError::PasswordProtected) => {
                 Ok("password protected")
             }
-            (Expect::Unsupported | Expect::Unknown, ConvertError::UnsupportedVersion(_)) => {
-                Ok("unsupported version")
-            }
+            (Expect::Unknown, ConvertError::UnsupportedVersion(_)) => Ok("unsupported version"),
             _ => Err(format!(
                 "failed with {} ({e}); expected {expect:?}",
                 e.kind()
@@ -201,6 +209,144 @@ fn judge(path: &Path, manifest: &Manifest) -> (String, Result<&'static str, Stri
         Outcome::TimedOut => Err(format!("did not finish in {} s", TIME_LIMIT.as_secs())),
     };
     (version, verdict, took)
+}
+
+/// The fields of each `<Task>` and `<Assignment>` compared with MPXJ's reading of a
+/// protected file: the ones the stored blocks decide (the XOR-masked fixed data among them).
+const TASK_FIELDS: [&str; 8] = [
+    "Name",
+    "Start",
+    "Finish",
+    "Duration",
+    "Work",
+    "OutlineNumber",
+    "PercentComplete",
+    "ConstraintType",
+];
+const ASSIGNMENT_FIELDS: [&str; 5] = ["TaskUID", "ResourceUID", "Start", "Finish", "Work"];
+
+/// A `<Task>` or `<Assignment>` being read: its kind, its UID and its (field, text) pairs.
+type OpenRecord = (String, String, Vec<(String, String)>);
+
+/// (record kind, UID, field) → text of the direct children named in `fields` of every
+/// `<Task>` and `<Assignment>` element.
+fn record_fields(xml: &[u8]) -> BTreeMap<(String, String, String), String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut out = BTreeMap::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut record: Option<OpenRecord> = None;
+    let mut buf = Vec::new();
+    loop {
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(event) => event,
+        };
+        match event {
+            Event::Start(e) => {
+                let name: String = e.local_name().as_ref().to_owned();
+                if (name == "Task" || name == "Assignment")
+                    && stack.last().is_some_and(|p| *p == format!("{name}s"))
+                {
+                    record = Some((name.clone(), String::new(), Vec::new()));
+                }
+                stack.push(name);
+            }
+            Event::Text(t) => {
+                let depth_ok = record.is_some() && stack.len() >= 2;
+                if let (true, Some(field), Some((kind, uid, values))) =
+                    (depth_ok, stack.last(), record.as_mut())
+                {
+                    let parent = stack.get(stack.len() - 2).map(String::as_str);
+                    if parent == Some(kind.as_str()) {
+                        let text = t.xml10_content().into_owned();
+                        if field == "UID" {
+                            *uid = text;
+                        } else {
+                            values.push((field.clone(), text));
+                        }
+                    }
+                }
+            }
+            Event::End(_) => {
+                let name = stack.pop().unwrap_or_default();
+                if let Some((kind, uid, values)) = record.take_if(|(kind, ..)| *kind == name) {
+                    let wanted: &[&str] = if kind == "Task" {
+                        &TASK_FIELDS
+                    } else {
+                        &ASSIGNMENT_FIELDS
+                    };
+                    for (field, value) in values {
+                        if wanted.contains(&field.as_str()) {
+                            out.insert((kind.clone(), uid.clone(), field), value);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    out
+}
+
+#[test]
+fn protected_project_2000_files_read_as_mpxj_reads_them_without_the_password() {
+    let dir = corpus_dir();
+    let manifest = Manifest::load(&dir);
+    if manifest.protected_mpp9.is_empty() {
+        return println!(
+            "skipping: no protected MPP9 file listed in {} (set MPP_CORPUS to use another folder)",
+            dir.join("manifest.csv").display()
+        );
+    }
+    for rel in &manifest.protected_mpp9 {
+        let Ok(bytes) = std::fs::read(dir.join(rel)) else {
+            println!("skipping {rel}: not in the corpus");
+            continue;
+        };
+        let conversion = match convert_guarded(rel, bytes, TIME_LIMIT) {
+            Outcome::Returned(Ok(conversion)) => conversion,
+            Outcome::Returned(Err(e)) => panic!("{rel}: refused: {e}"),
+            Outcome::Panicked(message) => panic!("{rel}: panicked: {message}"),
+            Outcome::TimedOut => panic!("{rel}: did not finish in {} s", TIME_LIMIT.as_secs()),
+        };
+        assert!(
+            conversion.warnings.iter().any(|w| w.contains("password")),
+            "{rel}: no warning about the password: {:?}",
+            conversion.warnings
+        );
+        let reference = Path::new(rel)
+            .strip_prefix("mpp")
+            .map(|r| dir.join("mpxj-nopassword").join(r).with_extension("xml"));
+        let Some(reference) = reference.ok().and_then(|p| std::fs::read(p).ok()) else {
+            println!("{rel}: converted; no mpxj-nopassword XML to compare with");
+            continue;
+        };
+        let expected = record_fields(&reference);
+        let got = record_fields(&conversion.xml);
+        assert!(
+            expected.len() >= 10,
+            "{rel}: the reference has only {} fields",
+            expected.len()
+        );
+        let wrong: Vec<String> = expected
+            .iter()
+            .filter(|(key, value)| got.get(*key) != Some(*value))
+            .map(|(key, value)| format!("{key:?}: MPXJ {value:?}, ours {:?}", got.get(key)))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{rel}: {} of {} fields differ:\n{}",
+            wrong.len(),
+            expected.len(),
+            wrong.join("\n")
+        );
+        println!(
+            "{rel}: {} task and assignment fields as MPXJ reads them",
+            expected.len()
+        );
+    }
 }
 
 /// How many damaged copies of each chosen file are converted.
@@ -418,4 +564,74 @@ fn damaged_copies(bytes: &[u8], rng: &mut Rng) -> Vec<(String, Vec<u8>)> {
         }
     }
     out
+}
+
+/// The Project 98 files whose MPXJ XML is trusted (not the `X*-mpp8` ones, saved by later
+/// versions in the Project 98 format): every task MPXJ lists is read with its name, and every
+/// link MPXJ lists is there with its type. Checks the record layouts against a second
+/// reader, on real files rather than built ones.
+#[test]
+fn project_98_tasks_and_links_match_the_reference() {
+    let dir = match corpus_files() {
+        Ok(_) => corpus_dir(),
+        Err(dir) => return println!("{}", skip_message(&dir)),
+    };
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.csv")) else {
+        return println!("{}", skip_message(&dir));
+    };
+    let mut lines = text.lines().map(csv_fields);
+    let header = lines.next().unwrap_or_default();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(path_at), Some(version_at), Some(xml_at)) =
+        (column("path"), column("mpp_version"), column("mpxj_xml"))
+    else {
+        panic!("manifest.csv lacks path, mpp_version or mpxj_xml");
+    };
+    let mut checked = 0;
+    for fields in lines {
+        let get = |i: usize| fields.get(i).map(String::as_str).unwrap_or("");
+        let path = get(path_at);
+        let file_name = path.rsplit('/').next().unwrap_or("");
+        if get(version_at) != "8" || file_name.starts_with('X') || get(xml_at).is_empty() {
+            continue;
+        }
+        let (Ok(bytes), Ok(reference)) = (
+            std::fs::read(dir.join(path)),
+            std::fs::read_to_string(dir.join(get(xml_at))),
+        ) else {
+            continue;
+        };
+        let read = converter::read_project(&bytes, &mut Options::default())
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let tasks: HashMap<i32, &converter::model::Task> =
+            read.project.tasks.iter().map(|t| (t.uid, t)).collect();
+        for block in reference.split("<Task>").skip(1) {
+            let block = block.split("</Task>").next().unwrap_or("");
+            let value = |tag: &str| {
+                let open = format!("<{tag}>");
+                let start = block.find(&open)? + open.len();
+                let end = block.get(start..)?.find('<')? + start;
+                block.get(start..end)
+            };
+            let Some(uid) = value("UID").and_then(|u| u.parse::<i32>().ok()) else {
+                continue;
+            };
+            let task = tasks
+                .get(&uid)
+                .unwrap_or_else(|| panic!("{path}: task {uid} was not read"));
+            let name = value("Name").map(|n| n.replace("&amp;", "&"));
+            assert_eq!(task.name, name, "{path}: name of task {uid}");
+            let links = block.matches("<PredecessorLink>").count();
+            assert_eq!(
+                task.predecessors.len(),
+                links,
+                "{path}: links of task {uid}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} Project 98 files were checked"
+    );
 }

@@ -378,7 +378,7 @@ pub static EN: Texts = Texts {
     offline_ready: "This page also opens without internet on this device.",
     error_details: "Technical details",
     err_not_mpp: "This file is not a Microsoft Project plan, even though its name may end in .mpp: it is another kind of file, perhaps renamed. Ask for the plan as Microsoft Project saved it.",
-    err_unsupported: "This plan was saved by a version of Microsoft Project this app cannot read (such as Project 98). Open it in Project 2000 or later, save it again and convert the new file.",
+    err_unsupported: "This plan was saved by a version of Microsoft Project this app cannot read (such as Project 95). Open it in Project 98 or later, save it again and convert the new file.",
     err_password: "The plan is protected by a password. Open it in Microsoft Project, save a copy without a password and convert that copy.",
     err_truncated: "The file ends too early: it was probably cut short while it was downloaded, copied or attached. Get the file again and try once more.",
     err_corrupt: "The file is damaged, so it could not be read. If Microsoft Project still opens it, save it again there and convert the new file.",
@@ -560,7 +560,7 @@ pub static PT_BR: Texts = Texts {
     offline_ready: "Esta página também abre sem internet neste dispositivo.",
     error_details: "Detalhes técnicos (em inglês)",
     err_not_mpp: "Este arquivo não é um plano do Microsoft Project, mesmo que o nome termine em .mpp: é outro tipo de arquivo, talvez renomeado. Peça o plano como o Microsoft Project o salvou.",
-    err_unsupported: "Este plano foi salvo por uma versão do Microsoft Project que este app não lê (como o Project 98). Abra-o no Project 2000 ou posterior, salve-o de novo e converta o novo arquivo.",
+    err_unsupported: "Este plano foi salvo por uma versão do Microsoft Project que este app não lê (como o Project 95). Abra-o no Project 98 ou posterior, salve-o de novo e converta o novo arquivo.",
     err_password: "O plano está protegido por senha. Abra-o no Microsoft Project, salve uma cópia sem senha e converta essa cópia.",
     err_truncated: "O arquivo termina antes do esperado: provavelmente foi cortado ao ser baixado, copiado ou anexado. Obtenha o arquivo de novo e tente outra vez.",
     err_corrupt: "O arquivo está danificado e não pôde ser lido. Se o Microsoft Project ainda conseguir abri-lo, salve-o de novo lá e converta o novo arquivo.",
@@ -774,8 +774,8 @@ mod tests {
             assert!(!said.contains(t.err_other));
         }
         assert!(!EN.err_not_mpp.contains("Choose a file"));
-        assert!(EN.err_unsupported.contains("Project 98"));
-        assert!(PT_BR.err_unsupported.contains("Project 98"));
+        assert!(EN.err_unsupported.contains("Project 95"));
+        assert!(PT_BR.err_unsupported.contains("Project 95"));
     }
 
     /// Each table uses the same placeholders in each template as English, and no text is

@@ -107,7 +107,8 @@ impl<'p> Schedule<'p> {
         }
         if let Some(a) = first {
             let work = self.assignment_timephased(a, Some(task), form, max_records);
-            let from_work = task_timephased_from_work(a, &work);
+            let calendar = self.effective(a, Some(task)).map(|c| c.uid);
+            let from_work = task_timephased_from_work(a, &work, &self.time, calendar, max_records);
             if !from_work.is_empty() {
                 return from_work;
             }

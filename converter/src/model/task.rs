@@ -260,4 +260,6 @@ pub struct Assignment {
     pub timephased_remaining: Vec<super::TimephasedBlock>,
     /// Actual work as the file stores it over time.
     pub timephased_actual: Vec<super::TimephasedBlock>,
+    /// Stored timephased actual overtime work, when the file keeps it apart.
+    pub timephased_actual_overtime: Vec<super::TimephasedBlock>,
 }

@@ -154,14 +154,36 @@ pub fn assignment_timephased(
         let blocks = blocks_or_flat(&assignment.timephased_actual, actual);
         spread.blocks(ACTUAL_WORK, start, stop, &blocks);
         let overtime = assignment.actual_overtime_work.unwrap_or(0.0);
-        with_overtime(spread.out, actual, overtime, spread.max_records);
+        if assignment.timephased_actual_overtime.is_empty() {
+            with_overtime(spread.out, actual, overtime, spread.max_records);
+        } else {
+            with_overtime_blocks(&mut spread, &assignment.timephased_actual_overtime);
+        }
         resume = assignment.resume.filter(|r| *r >= start).unwrap_or(stop);
     }
     if remaining > 0.0 || actual <= 0.0 {
         let blocks = blocks_or_flat(&assignment.timephased_remaining, remaining);
+        let first = spread.out.len();
         spread.blocks(REMAINING_WORK, resume.min(finish), finish, &blocks);
+        if assignment.remaining_overtime_work.is_some_and(|o| o > 0.0) {
+            scale_to(spread.out.get_mut(first..).unwrap_or_default(), remaining);
+        }
     }
     out
+}
+
+/// The file's remaining-work blocks hold regular work only, while Project writes remaining
+/// work with its overtime (Type 1): scales `records` to sum to `total`, each period keeping
+/// its share.
+fn scale_to(records: &mut [Timephased], total: f64) {
+    let sum: f64 = records.iter().filter_map(|r| r.value).sum();
+    if sum <= 0.0 {
+        return;
+    }
+    let scale = total / sum;
+    for v in records.iter_mut().filter_map(|r| r.value.as_mut()) {
+        *v *= scale;
+    }
 }
 
 /// The file's actual-work blocks hold regular work only, while Project writes actual work
@@ -193,6 +215,74 @@ fn with_overtime(out: &mut Vec<Timephased>, actual: f64, overtime: f64, max_reco
     let room = max_records.saturating_sub(out.len());
     overtime_records.truncate(room);
     out.extend(overtime_records);
+}
+
+/// Where the file keeps the actual overtime in blocks of its own: Project writes over each
+/// actual-work period the overtime done in it (Type 3) and adds it to the period's regular
+/// work (Type 2). The overtime blocks run over the same working time as the regular ones
+/// (from the assignment's start, the last to its stop), so the overtime of a period is the
+/// difference of their cumulative work, read off at the working time elapsed at its ends.
+fn with_overtime_blocks(spread: &mut Spread<'_, '_>, blocks: &[TimephasedBlock]) {
+    let actual: Vec<usize> = (0..spread.out.len())
+        .filter(|&i| spread.out.get(i).is_some_and(|r| r.kind == ACTUAL_WORK))
+        .collect();
+    let (Some(first), Some(last)) = (
+        actual.first().and_then(|&i| spread.out.get(i)),
+        actual.last().and_then(|&i| spread.out.get(i)),
+    ) else {
+        return;
+    };
+    let (from, to) = (first.start, last.finish);
+    let total = spread.working(from, to);
+    let mut elapsed = 0.0;
+    let mut at = from;
+    let mut overtime_records = Vec::new();
+    for i in actual {
+        let Some(r) = spread.out.get(i).copied() else {
+            continue;
+        };
+        let before = elapsed + spread.working(at, r.start);
+        let after = before + spread.working(r.start, r.finish);
+        (elapsed, at) = (after, r.finish);
+        let overtime = cumulative(blocks, after, total) - cumulative(blocks, before, total);
+        let Some(record) = spread.out.get_mut(i) else {
+            continue;
+        };
+        let Some(v) = record.value.as_mut() else {
+            continue;
+        };
+        *v += overtime;
+        overtime_records.push(Timephased {
+            kind: ACTUAL_OVERTIME_WORK,
+            value: Some(overtime),
+            ..*record
+        });
+    }
+    let room = spread.max_records.saturating_sub(spread.out.len());
+    overtime_records.truncate(room);
+    spread.out.extend(overtime_records);
+}
+
+/// The work of `blocks` done by `elapsed` minutes of working time from their start, each
+/// block at its constant rate; the last block ends at `total`.
+fn cumulative(blocks: &[TimephasedBlock], elapsed: f64, total: f64) -> f64 {
+    let (mut work_before, mut elapsed_before) = (0.0, 0.0);
+    for (i, block) in blocks.iter().enumerate() {
+        let end = match block.elapsed {
+            Some(e) if i + 1 < blocks.len() => e,
+            _ => total,
+        };
+        if elapsed <= end {
+            return if end > elapsed_before {
+                let share = (elapsed - elapsed_before).max(0.0) / (end - elapsed_before);
+                work_before + (block.work - work_before) * share
+            } else {
+                block.work
+            };
+        }
+        (work_before, elapsed_before) = (block.work, end);
+    }
+    work_before
 }
 
 /// MSPDI `Type` of percent complete.
@@ -263,35 +353,79 @@ pub fn task_timephased(
 }
 
 /// The percent complete `TimephasedData` of a started task whose progress is the actual
-/// work of `assignment`: one record per actual-work record of it (`actual`), each with the
-/// share of the assignment's work it holds (`32768` where it holds none).
+/// work of `assignment`, spread as `actual` (its actual-work records, over the calendar
+/// `calendar_uid` of `time`): periods of 24 hours from the start of that work to its end,
+/// cut as Project 2007 cuts a block's last part (whatever the form: the task's progress is
+/// not cut where the work's blocks are), each with the share of the assignment's work done
+/// in it, in percentage points (`32768` where none is); at most `max_records`.
 pub fn task_timephased_from_work(
     assignment: &Assignment,
     actual: &[Timephased],
+    time: &WorkingTime<'_>,
+    calendar_uid: Option<i32>,
+    max_records: usize,
 ) -> Vec<Timephased> {
+    let mut out = Vec::new();
     let work = assignment.work.unwrap_or(0.0);
+    let records: Vec<&Timephased> = actual.iter().filter(|r| r.kind == ACTUAL_WORK).collect();
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return out;
+    };
     if work <= 0.0 {
-        return Vec::new();
+        return out;
     }
-    actual
-        .iter()
-        .filter(|r| r.kind == ACTUAL_WORK)
-        .map(|r| Timephased {
-            kind: PERCENT_COMPLETE,
-            // In days, also where the work is written with `Unit` 1 (2010 and later);
-            // pieces of an hour or less keep theirs.
-            unit: if r.finish - r.start > chrono::Duration::hours(1) {
-                2
-            } else {
-                r.unit
-            },
-            value: Some(match r.value {
-                Some(v) if v > 0.0 => v * 100.0 / work,
-                _ => NO_WORKING_TIME,
-            }),
-            ..*r
-        })
-        .collect()
+    let mut spread = Spread {
+        time,
+        calendar: calendar_uid.unwrap_or_default(),
+        form: TimephasedForm::ValuelessDays,
+        max_records,
+        elapsed: calendar_uid.is_none(),
+        out: &mut out,
+    };
+    spread.periods(PERCENT_COMPLETE, first.start, last.finish, 0.0, true);
+    // Both lists run forward in time: one sweep shares each record's work out over the
+    // periods it overlaps, in proportion to the working time of the overlap.
+    let mut next = 0;
+    for period in spread.out.iter_mut() {
+        let mut done = 0.0;
+        let mut i = next;
+        while let Some(r) = records.get(i) {
+            if r.start >= period.finish {
+                break;
+            }
+            let (from, to) = (r.start.max(period.start), r.finish.min(period.finish));
+            if let Some(v) = r.value.filter(|v| *v > 0.0 && to > from) {
+                let whole = spread_working(time, calendar_uid, r.start, r.finish);
+                let part = spread_working(time, calendar_uid, from, to);
+                if whole > 0.0 {
+                    done += v * part / whole;
+                }
+            }
+            if r.finish <= period.finish {
+                next = i + 1;
+            }
+            i += 1;
+        }
+        period.value = Some(if done > 0.0 {
+            done * 100.0 / work
+        } else {
+            NO_WORKING_TIME
+        });
+    }
+    out
+}
+
+/// Working minutes of `calendar_uid` from `from` to `to`; clock minutes without a calendar.
+fn spread_working(
+    time: &WorkingTime<'_>,
+    calendar_uid: Option<i32>,
+    from: DateTime,
+    to: DateTime,
+) -> f64 {
+    match calendar_uid {
+        Some(uid) => time.minutes(uid, from, to).unwrap_or(0.0),
+        None => (to - from).num_seconds() as f64 / 60.0,
+    }
 }
 
 /// The stored blocks, or one block of `work` over the whole span when the file has none.
@@ -365,19 +499,19 @@ impl Spread<'_, '_> {
     /// Writes `from..to` (one block, `only` when the assignment has no other) as periods of
     /// `rate` work per working minute; false once the record or work budget is spent.
     ///
-    /// Periods are 24 hours from the block's start. Before 2010 Project writes in hours a
-    /// block shorter than a day among others, and a last part of a block that runs past
-    /// midnight; a last part within one day is one record whose `Unit` follows its length;
+    /// Periods are 24 hours from the block's start. Before 2010 Project writes in minutes a
+    /// block shorter than an hour among others, in hours one shorter than a day, and a last part of a block that runs past
+    /// midnight or up to it; a last part within one day is one record whose `Unit` follows its length;
     /// a last part shorter than an hour is written minute by minute.
     fn periods(&mut self, kind: u8, from: DateTime, to: DateTime, rate: f64, only: bool) -> bool {
         let day = chrono::Duration::minutes(DAY_MINUTES);
         let hour = chrono::Duration::minutes(60);
         let minute = chrono::Duration::minutes(1);
         let old = self.form == TimephasedForm::ValuelessDays;
-        let mut step = if old && !only && to - from < day {
-            hour
-        } else {
-            day
+        let mut step = match to - from {
+            length if old && !only && length < hour => minute,
+            length if old && !only && length < day => hour,
+            _ => day,
         };
         let mut start = from;
         while start < to {
@@ -448,18 +582,19 @@ fn on_the_hour(at: DateTime) -> bool {
     at.minute() == 0 && at.second() == 0
 }
 
-/// Whether `from..to` holds a midnight before its end.
+/// Whether `from..to` reaches into the next day: a part ending at midnight counts, Project
+/// 2007 writes it hour by hour as one running past it.
 fn crosses_midnight(from: DateTime, to: DateTime) -> bool {
     to.date() > from.date()
-        && to != from.date().and_time(chrono::NaiveTime::MIN) + chrono::Duration::days(1)
 }
 
 /// The `Unit` Project 2000–2007 write on a period shorter than a day, by its length in
-/// minutes: minutes under an hour, hours under four hours, else days.
+/// minutes: minutes under an hour, hours for one hour, days for anything longer (a last part
+/// of two or three hours is in days too: 34 of 34 in Project 2007's XML).
 fn length_unit(minutes: i64) -> u8 {
     match minutes {
         ..60 => 0,
-        60..240 => 1,
+        60 => 1,
         _ => 2,
     }
 }
@@ -650,6 +785,40 @@ mod tests {
     }
 
     #[test]
+    fn a_last_part_ending_at_midnight_goes_hour_by_hour_before_2010() {
+        let mut a = two_weeks();
+        a.finish = Some(at(2016, 1, 6, 0, 0));
+        a.remaining_work = Some(960.0);
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.len(), 17, "{got:#?}");
+        let last = got.last().copied();
+        assert_eq!(
+            last.map(|r| (r.start, r.finish, r.unit, r.value)),
+            Some((at(2016, 1, 5, 23, 0), at(2016, 1, 6, 0, 0), 1, None))
+        );
+        assert_eq!(got.iter().filter_map(|r| r.value).sum::<f64>(), 960.0);
+    }
+
+    #[test]
+    fn a_last_part_of_some_hours_is_in_days_before_2010() {
+        // A day from Monday 09:00, then Tuesday 09:00 to 12:00.
+        let mut a = two_weeks();
+        a.start = Some(at(2016, 1, 4, 9, 0));
+        a.finish = Some(at(2016, 1, 5, 12, 0));
+        a.remaining_work = Some(660.0);
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        let units: Vec<_> = got.iter().map(|r| (r.finish, r.unit)).collect();
+        assert_eq!(
+            units,
+            [(at(2016, 1, 5, 9, 0), 2), (at(2016, 1, 5, 12, 0), 2)]
+        );
+        // One hour is in hours.
+        a.finish = Some(at(2016, 1, 5, 10, 0));
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        assert_eq!(got.last().map(|r| r.unit), Some(1));
+    }
+
+    #[test]
     fn actual_work_first_then_remaining_from_the_resume() {
         let mut a = two_weeks();
         a.actual_work = Some(960.0);
@@ -695,6 +864,141 @@ mod tests {
             ..task
         };
         assert!(task_timephased(&not_started, &time, Some(1), 100).is_empty());
+    }
+
+    #[test]
+    fn percent_complete_runs_in_days_from_the_start_across_the_work_blocks() {
+        // Half a day, then a block of a day and a half: the actual work is cut at 12:00,
+        // the task's progress is not.
+        let mut a = two_weeks();
+        a.actual_work = Some(960.0);
+        a.remaining_work = Some(3840.0);
+        a.stop = Some(at(2016, 1, 5, 17, 0));
+        a.resume = Some(at(2016, 1, 6, 8, 0));
+        a.timephased_actual = vec![
+            TimephasedBlock {
+                work: 240.0,
+                elapsed: Some(240.0),
+            },
+            TimephasedBlock {
+                work: 960.0,
+                elapsed: Some(960.0),
+            },
+        ];
+        let budget = Budget::unlimited();
+        let calendars = standard();
+        let time = WorkingTime::new(&calendars, &budget);
+        let work =
+            assignment_timephased(&a, None, &time, Some(1), TimephasedForm::ValuelessDays, 100);
+        assert!(
+            work.iter()
+                .any(|r| r.kind == ACTUAL_WORK && r.finish == at(2016, 1, 4, 9, 0)),
+            "{work:#?}"
+        );
+        let got = task_timephased_from_work(&a, &work, &time, Some(1), 100);
+        let values: Vec<_> = got
+            .iter()
+            .map(|r| (r.kind, r.start, r.finish, r.unit, r.value))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                (
+                    11,
+                    at(2016, 1, 4, 8, 0),
+                    at(2016, 1, 5, 8, 0),
+                    2,
+                    Some(10.0)
+                ),
+                (
+                    11,
+                    at(2016, 1, 5, 8, 0),
+                    at(2016, 1, 5, 17, 0),
+                    2,
+                    Some(10.0)
+                ),
+            ]
+        );
+        // A day without work holds Project's marker, not zero; the last block runs to the
+        // stop.
+        let mut idle = a.clone();
+        idle.timephased_actual = vec![
+            TimephasedBlock {
+                work: 0.0,
+                elapsed: Some(480.0),
+            },
+            TimephasedBlock {
+                work: 960.0,
+                elapsed: Some(960.0),
+            },
+        ];
+        idle.stop = Some(at(2016, 1, 6, 17, 0));
+        let work = assignment_timephased(
+            &idle,
+            None,
+            &time,
+            Some(1),
+            TimephasedForm::MergedZeros,
+            100,
+        );
+        let got = task_timephased_from_work(&idle, &work, &time, Some(1), 100);
+        let values: Vec<_> = got.iter().map(|r| r.value).collect();
+        assert_eq!(values, [Some(32768.0), Some(10.0), Some(10.0)], "{got:#?}");
+    }
+
+    #[test]
+    fn remaining_work_carries_its_overtime() {
+        // The blocks hold 4800 minutes of regular work; 480 more are remaining overtime.
+        let mut a = two_weeks();
+        a.remaining_work = Some(5280.0);
+        a.remaining_overtime_work = Some(480.0);
+        a.timephased_remaining = vec![TimephasedBlock {
+            work: 4800.0,
+            elapsed: None,
+        }];
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        let values: Vec<_> = got.iter().filter_map(|r| r.value).collect();
+        assert_eq!(values.len(), 11, "{got:#?}");
+        assert!((values.iter().sum::<f64>() - 5280.0).abs() < 1e-9);
+        assert!(values.first().is_some_and(|v| (v - 528.0).abs() < 1e-9));
+        // Without overtime the stored work is written as it is.
+        a.remaining_overtime_work = Some(0.0);
+        let got = spread(&a, &standard(), TimephasedForm::MergedZeros);
+        assert_eq!(got.first().and_then(|r| r.value), Some(480.0));
+    }
+
+    #[test]
+    fn stored_overtime_blocks_place_the_overtime() {
+        // A minute of overtime only (60 minutes of it), then 54 minutes of regular work
+        // with 6 minutes of overtime: blocks shorter than an hour go minute by minute.
+        let mut a = two_weeks();
+        a.actual_work = Some(120.0);
+        a.actual_overtime_work = Some(66.0);
+        a.remaining_work = Some(0.0);
+        a.stop = Some(at(2016, 1, 4, 8, 55));
+        let block = |work, elapsed| TimephasedBlock {
+            work,
+            elapsed: Some(elapsed),
+        };
+        a.timephased_actual = vec![block(0.0, 1.0), block(54.0, 55.0)];
+        a.timephased_actual_overtime = vec![block(60.0, 1.0), block(66.0, 55.0)];
+        let got = spread(&a, &standard(), TimephasedForm::ValuelessDays);
+        let of = |kind| -> Vec<_> { got.iter().filter(|r| r.kind == kind).collect() };
+        let (work, overtime) = (of(ACTUAL_WORK), of(ACTUAL_OVERTIME_WORK));
+        assert_eq!((work.len(), overtime.len()), (55, 55), "{got:#?}");
+        let first = |records: &[&Timephased]| {
+            records
+                .first()
+                .map(|r| (r.start, r.finish, r.unit, r.value))
+        };
+        let minute = (at(2016, 1, 4, 8, 0), at(2016, 1, 4, 8, 1), 0, Some(60.0));
+        assert_eq!(first(&work), Some(minute));
+        assert_eq!(first(&overtime), Some(minute));
+        let second = overtime.get(1).and_then(|r| r.value).unwrap_or_default();
+        assert!((second - 6.0 / 54.0).abs() < 1e-9, "{second}");
+        let sum = |records: &[&Timephased]| records.iter().filter_map(|r| r.value).sum::<f64>();
+        assert!((sum(&work) - 120.0).abs() < 1e-9);
+        assert!((sum(&overtime) - 66.0).abs() < 1e-9);
     }
 
     #[test]

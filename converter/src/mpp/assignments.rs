@@ -53,6 +53,8 @@ mod field {
     pub const TIMEPHASED_REMAINING_WORK: u16 = 49;
     /// Timephased actual regular work.
     pub const TIMEPHASED_ACTUAL_WORK: u16 = 50;
+    /// Timephased actual overtime work (blocks as actual regular work's).
+    pub const TIMEPHASED_ACTUAL_OVERTIME_WORK: u16 = 51;
     pub const LEVELING_DELAY_UNITS: u16 = 55;
     pub const NOTES: u16 = 71;
     pub const UPDATE_NEEDED: u16 = 74;
@@ -131,6 +133,7 @@ pub fn read(
     let mut assignments = Vec::new();
     // Each item copies a record padded to the map's size: a unit per 64 bytes.
     let item_work = 1 + u64::try_from(min_size / 64).unwrap_or(u64::MAX);
+    let plan = custom_fields::FieldPlan::new(Entity::Assignment, map);
     for item_index in 0..count {
         if !ctx.budget.work(item_work) {
             break;
@@ -189,7 +192,7 @@ pub fn read(
             break;
         }
         let mut assignment = read_assignment(&row, &layout, task, resource_uid, default_unit);
-        assignment.custom_values = custom_fields::read_values(&row, Entity::Assignment, custom);
+        assignment.custom_values = custom_fields::read_planned(&plan, &row, custom);
         let budget = &ctx.budget;
         let charged = budget.alloc_items::<Assignment>(1)
             && charge_parts(
@@ -442,6 +445,10 @@ fn read_assignment(
         .unwrap_or_default();
     a.timephased_actual = row
         .raw(field::TIMEPHASED_ACTUAL_WORK)
+        .map(|t| timephased_blocks(t, &ACTUAL_BLOCKS))
+        .unwrap_or_default();
+    a.timephased_actual_overtime = row
+        .raw(field::TIMEPHASED_ACTUAL_OVERTIME_WORK)
         .map(|t| timephased_blocks(t, &ACTUAL_BLOCKS))
         .unwrap_or_default();
 

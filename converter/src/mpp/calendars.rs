@@ -48,7 +48,7 @@ const FIXED2_SIZE: usize = 48;
 /// Most exception days expanded while flattening one calendar.
 const FLATTEN_BUDGET: usize = 1_000_000;
 /// Name of Project's built-in calendar.
-const STANDARD: &str = "Standard";
+pub(super) const STANDARD: &str = "Standard";
 /// Name given to a resource calendar whose resource has no name.
 const UNNAMED_RESOURCE: &str = "Unnamed Resource";
 
@@ -86,7 +86,7 @@ fn data_layout(format: FileFormat) -> &'static DataLayout {
 
 /// A working range from a start in tenths of a minute and a length in tenths of a minute.
 /// The start keeps whole minutes; the end may fall past midnight and wraps, as in Project.
-fn range(start_tenths: u16, length_tenths: i64) -> TimeRange {
+pub(super) fn range(start_tenths: u16, length_tenths: i64) -> TimeRange {
     let start = time_from_tenths(start_tenths);
     let (end, _) = start.overflowing_add_signed(Span::seconds(length_tenths.saturating_mul(6)));
     TimeRange { start, end }
@@ -94,7 +94,13 @@ fn range(start_tenths: u16, length_tenths: i64) -> TimeRange {
 
 /// Reads `count` ranges: starts (`u16`) at `starts`, lengths at `lengths` in 4-byte slots
 /// (`wide`: the whole `i32`, else its low `u16` as Project's older readers do).
-fn ranges(data: &[u8], count: usize, starts: usize, lengths: usize, wide: bool) -> Vec<TimeRange> {
+pub(super) fn ranges(
+    data: &[u8],
+    count: usize,
+    starts: usize,
+    lengths: usize,
+    wide: bool,
+) -> Vec<TimeRange> {
     (0..count.min(MAX_RANGES))
         .map_while(|i| {
             let start = u16_at(data, starts + 2 * i)?;
@@ -129,7 +135,7 @@ fn week(data: &[u8], off: usize, wide: bool) -> [DayHours; 7] {
 }
 
 /// Project's built-in week: Monday to Friday 08:00–12:00 and 13:00–17:00.
-fn standard_day(index: usize) -> DayHours {
+pub(super) fn standard_day(index: usize) -> DayHours {
     if index == 0 || index == 6 {
         return DayHours::NonWorking;
     }

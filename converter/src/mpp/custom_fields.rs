@@ -2,12 +2,12 @@
 //!
 //! `read_definitions` runs before the entity readers and gathers what the file says about the
 //! fields themselves: aliases, value lists and outline code tables, and where the Flag bits
-//! are. The entity readers then call `read_values` once per row. After them,
+//! are. The entity readers then call `read_planned` once per row. After them,
 //! `complete_definitions` adds a definition for every field that has a value somewhere, which
 //! is the set MSPDI writes.
 
 mod definitions;
-mod fields;
+pub(super) mod fields;
 mod lookup;
 mod name_uuid;
 mod values;
@@ -25,12 +25,12 @@ use foldhash::{HashMap, HashMapExt};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-pub use values::read_values;
+pub use values::{FieldPlan, is_shown, read_planned};
 
 /// Project `Props` key of the default duration unit (a unit code).
 const DURATION_UNITS: u32 = 0x0240_0015;
 
-/// Definitions and lookup tables of a file, and what `read_values` needs to decode values.
+/// Definitions and lookup tables of a file, and what `read_planned` needs to decode values.
 #[derive(Debug, Default, Clone)]
 pub struct CustomFields {
     /// Field definitions: fields with an alias, a lookup table or graphical indicators.

@@ -37,6 +37,11 @@ impl Props {
         Self { items }
     }
 
+    /// A map built by another parser (the Props8 streams of Project 98 files).
+    pub fn from_items(items: HashMap<u32, Vec<u8>>) -> Self {
+        Self { items }
+    }
+
     /// The raw bytes of `key`.
     pub fn bytes(&self, key: u32) -> Option<&[u8]> {
         self.items.get(&key).map(Vec::as_slice)

@@ -7,11 +7,13 @@ use super::fixed_data::FixedMeta;
 use super::layout::Layout;
 use super::props::Props;
 use super::var_data::VarData;
-use super::{assignments, calendars, custom_fields, project_props, relations, resources, tasks};
+use super::{
+    assignments, calendars, custom_fields, mpp8, project_props, relations, resources, tasks,
+};
 use crate::budget::Budget;
 use crate::convert::{Limits, Stage};
 use crate::error::ConvertError;
-use crate::model::{FileFormat, Project};
+use crate::model::{FileFormat, Project, ProjectProperties};
 
 /// Root `Props` key: bit 0 = read password, bit 1 = write-reservation password.
 const PASSWORD_FLAG: u32 = 0x3540_0000;
@@ -123,6 +125,20 @@ pub struct Reading {
     pub budget: Budget,
 }
 
+/// The project properties: the summary information streams, then the project `Props`.
+fn read_properties(
+    container: &mut Container<'_>,
+    ctx: &Context,
+) -> Result<ProjectProperties, ConvertError> {
+    let summary = container.stream("/\u{5}SummaryInformation")?;
+    let doc_summary = container.stream("/\u{5}DocumentSummaryInformation")?;
+    Ok(project_props::read(
+        ctx,
+        summary.as_deref(),
+        doc_summary.as_deref(),
+    ))
+}
+
 /// Reads a whole project, spending `budget`. `progress` is told each stage as it starts.
 pub fn read(
     input: &[u8],
@@ -146,12 +162,6 @@ pub fn read(
         FileFormat::Mpp12 => 12,
         FileFormat::Mpp14 => 14,
     });
-    if format == FileFormat::Mpp8 {
-        return Err(ConvertError::UnsupportedVersion(format!(
-            "{} (Project 98); this version of mpp2xml reads Project 2000 and later",
-            comp_obj.format
-        )));
-    }
     let layout = Layout::new(format, app_version);
     if !container.has_storage(layout.project_dir) {
         return Err(ConvertError::Corrupt(format!(
@@ -160,14 +170,40 @@ pub fn read(
         )));
     }
 
+    if format == FileFormat::Mpp8 {
+        let props = mpp8::props8(&container.stream(&layout.path("Props"))?.unwrap_or_default());
+        let mut ctx = Context {
+            layout,
+            props,
+            warnings: Vec::new(),
+            limits: *limits,
+            budget,
+        };
+        progress(Stage::Properties, 0.05);
+        let mut properties = read_properties(&mut container, &ctx)?;
+        properties.file_format = Some(format);
+        properties.template = template;
+        properties.application = Some(comp_obj.application.clone());
+        properties.application_version = Some(app_version);
+        let project = mpp8::read(&mut ctx, &mut container, properties, progress)?;
+        return Ok(Reading {
+            project,
+            warnings: ctx.warnings,
+            budget: ctx.budget,
+        });
+    }
+
     let root = Props::parse(&container.stream(layout.root_props)?.unwrap_or_default());
     let flags = root.u8(PASSWORD_FLAG).unwrap_or(0);
     let read_password = flags & 1 != 0;
-    let protected = match format {
+    // MPP9's open password only scrambles some streams with a mask kept beside it, so the
+    // file reads without the password; MPP12 and MPP14 encrypt the whole project with it.
+    let encrypted = match format {
+        FileFormat::Mpp9 => false,
         FileFormat::Mpp14 => read_password && root.has(PASSWORD_BLOCK),
         _ => read_password,
     };
-    if protected {
+    if encrypted {
         return Err(ConvertError::PasswordProtected);
     }
     let xor = match (format, flags, root.u8(ENCRYPTION_CODE)) {
@@ -188,20 +224,24 @@ pub fn read(
         limits: *limits,
         budget,
     };
-    if flags & 2 != 0 {
+    // The repaired copy of the input lives as long as the container.
+    ctx.budget.alloc(loader.container.copied_bytes());
+    for repair in loader.container.repairs() {
+        ctx.warn(repair.clone());
+    }
+    if read_password {
+        ctx.warn("the file has a password to open it; it was read without the password");
+    } else if flags & 2 != 0 {
         ctx.warn("the file has a write-reservation password; it was read without it");
     }
 
     progress(Stage::Properties, 0.05);
-    let summary = loader.container.stream("/\u{5}SummaryInformation")?;
-    let doc_summary = loader
-        .container
-        .stream("/\u{5}DocumentSummaryInformation")?;
-    let mut properties = project_props::read(&ctx, summary.as_deref(), doc_summary.as_deref());
+    let mut properties = read_properties(loader.container, &ctx)?;
     properties.file_format = Some(format);
     properties.template = template;
     properties.application = Some(comp_obj.application.clone());
     properties.application_version = Some(app_version);
+    properties.password_protected = read_password;
 
     let map_for = |entity: Entity, ctx: &Context| {
         let mut map = FieldMap::from_props(&ctx.props, entity, format)
@@ -253,6 +293,13 @@ pub fn read(
         &custom,
     );
     ctx.budget.check()?;
+
+    let unread = loader.container.cut_streams();
+    if unread > 0 {
+        ctx.warn(format!(
+            "streams the conversion does not use run past the end of the file ({unread} of them)"
+        ));
+    }
 
     calendars::finish(&mut ctx, &mut calendars, &mut resources);
     let custom_fields =

@@ -133,6 +133,7 @@ pub fn read(
     let rows = select_rows(&layout, map, &blocks.meta, &records);
 
     let mut resources = Vec::new();
+    let plan = custom_fields::FieldPlan::new(Entity::Resource, map);
     for (uid, index) in rows {
         if !blocks.var.has_owner(uid) {
             continue;
@@ -158,7 +159,7 @@ pub fn read(
             budget: &ctx.budget,
         };
         let mut resource = read_resource(&row, &layout, meta2_size);
-        resource.custom_values = custom_fields::read_values(&row, Entity::Resource, custom);
+        resource.custom_values = custom_fields::read_planned(&plan, &row, custom);
         let budget = &ctx.budget;
         let charged = budget.work(1)
             && budget.alloc_items::<Resource>(1)

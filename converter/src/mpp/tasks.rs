@@ -517,6 +517,7 @@ pub fn read(
     let mut out = Collected::default();
     // A short record is copied into one of the map's size: a unit per 64 bytes.
     let row_work = 1 + u64::try_from(record_size / 64).unwrap_or(u64::MAX);
+    let plan = custom_fields::FieldPlan::new(Entity::Task, map);
     for (&uid, &index) in &chosen {
         if !ctx.budget.work(row_work) || !ctx.budget.alloc_items::<Task>(1) {
             break;
@@ -599,7 +600,7 @@ pub fn read(
         };
         let mut task = decode(&env, &row);
         task.id = id;
-        task.custom_values = custom_fields::read_values(&row, Entity::Task, custom);
+        task.custom_values = custom_fields::read_planned(&plan, &row, custom);
         let parts = (task.custom_values.len(), task.baselines.len());
         if !charge_parts(&ctx.budget, task.notes.as_ref(), parts.0, parts.1) {
             break;
@@ -948,7 +949,7 @@ fn extra_duration(value: &[u8]) -> Option<Duration> {
 
 /// Total slack when the file stores none: the finish slack of a started task, else the
 /// smaller of start and finish slack.
-fn total_slack(task: &Task) -> Option<Duration> {
+pub(super) fn total_slack(task: &Task) -> Option<Duration> {
     if task.actual_start.is_some() {
         return task.finish_slack;
     }
@@ -962,7 +963,7 @@ fn total_slack(task: &Task) -> Option<Duration> {
 }
 
 /// Critical: not finished, not complete, and no more total slack than the project's limit.
-fn critical(task: &Task, limit_minutes: f64) -> bool {
+pub(super) fn critical(task: &Task, limit_minutes: f64) -> bool {
     if task.actual_finish.is_some() || task.percent_complete == Some(100.0) {
         return false;
     }
@@ -1061,7 +1062,7 @@ fn renumber(out: &mut Collected, budget: &Budget) -> Result<(), String> {
 /// outline numbers, WBS codes (where the file stores none) and the summary flag. Each code
 /// is its parent's code plus one part, shared, so a deep outline costs memory per task, not
 /// per level of every task.
-fn build_hierarchy(tasks: &mut [Task], budget: &Budget) {
+pub(super) fn build_hierarchy(tasks: &mut [Task], budget: &Budget) {
     if let [only] = tasks {
         // The lone project summary task: Project numbers it 0.
         if only.uid == 0 && !only.is_null {

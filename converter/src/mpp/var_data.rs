@@ -3,15 +3,25 @@
 
 use super::bytes::{slice, u8_at, u16_at, u32_at};
 use crate::model::FileFormat;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
+use std::cell::Cell;
 
 const MAGIC: u32 = 0xFADF_ADBA;
 
 /// The variable-length values of one entity storage.
+///
+/// Readers ask for one owner's fields one after another (a task row asks for hundreds of
+/// custom fields, most of them absent), so the index is sorted by owner and key, and the last
+/// owner's run is remembered: a lookup is then a short binary search instead of a hash of
+/// (owner, key) per field. That lookup was the engine's hottest function.
 #[derive(Debug, Default, Clone)]
 pub struct VarData {
-    offsets: HashMap<(i32, u16), usize>,
-    owners: HashSet<i32>,
+    /// (owner, key, offset of the value in `data`), sorted by owner and key, one per pair.
+    entries: Vec<(i32, u16, usize)>,
+    /// Each owner's run of `entries` (start, end).
+    owners: HashMap<i32, (usize, usize)>,
+    /// The owner last looked up and its run.
+    last: Cell<Option<(i32, usize, usize)>>,
     data: Vec<u8>,
     overlapping: usize,
 }
@@ -82,20 +92,32 @@ impl VarData {
                 *k = true;
             }
         }
-        let mut offsets = HashMap::with_capacity(entries.len());
-        let mut owners = HashSet::new();
+        let mut kept = Vec::with_capacity(entries.len());
         let mut overlapping = 0;
-        for (&(uid, key, offset), kept) in entries.iter().zip(keep) {
-            if kept {
-                offsets.insert((uid, key), offset);
-                owners.insert(uid);
+        for (&(uid, key, offset), kept_here) in entries.iter().zip(keep) {
+            if kept_here {
+                kept.push((uid, key, offset));
             } else {
                 overlapping += 1;
             }
         }
+        // A pair listed twice keeps its last entry, as the index is read in order.
+        kept.sort_by_key(|&(uid, key, _)| (uid, key));
+        let mut unique: Vec<(i32, u16, usize)> = Vec::with_capacity(kept.len());
+        for entry in kept {
+            match unique.last_mut() {
+                Some(last) if (last.0, last.1) == (entry.0, entry.1) => *last = entry,
+                _ => unique.push(entry),
+            }
+        }
+        let mut owners: HashMap<i32, (usize, usize)> = HashMap::new();
+        for (i, &(uid, _, _)) in unique.iter().enumerate() {
+            owners.entry(uid).or_insert((i, i)).1 = i + 1;
+        }
         Self {
-            offsets,
+            entries: unique,
             owners,
+            last: Cell::new(None),
             data,
             overlapping,
         }
@@ -108,12 +130,15 @@ impl VarData {
 
     /// Entries kept.
     pub fn len(&self) -> usize {
-        self.offsets.len()
+        self.entries.len()
     }
 
     /// The value bytes of (`uid`, `key`): a `u32` length at the offset, then the value.
     pub fn get(&self, uid: i32, key: u16) -> Option<&[u8]> {
-        let off = *self.offsets.get(&(uid, key))?;
+        let (start, end) = self.run_of(uid)?;
+        let owned = self.entries.get(start..end)?;
+        let at = owned.binary_search_by_key(&key, |e| e.1).ok()?;
+        let off = owned.get(at)?.2;
         let len = u32_at(&self.data, off)? as usize;
         let available = self.data.len().saturating_sub(off + 4);
         slice(&self.data, off + 4, len.min(available))
@@ -121,7 +146,28 @@ impl VarData {
 
     /// True when `uid` owns at least one value.
     pub fn has_owner(&self, uid: i32) -> bool {
-        self.owners.contains(&uid)
+        self.owners.contains_key(&uid)
+    }
+
+    /// The keys `uid` has values under, in ascending order.
+    pub fn keys(&self, uid: i32) -> impl Iterator<Item = u16> + '_ {
+        let owned = self
+            .run_of(uid)
+            .and_then(|(start, end)| self.entries.get(start..end))
+            .unwrap_or_default();
+        owned.iter().map(|e| e.1)
+    }
+
+    /// `uid`'s run of entries, remembered for the next lookup.
+    fn run_of(&self, uid: i32) -> Option<(usize, usize)> {
+        if let Some((last, start, end)) = self.last.get()
+            && last == uid
+        {
+            return Some((start, end));
+        }
+        let (start, end) = *self.owners.get(&uid)?;
+        self.last.set(Some((uid, start, end)));
+        Some((start, end))
     }
 }
 

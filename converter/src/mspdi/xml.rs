@@ -6,7 +6,7 @@ use crate::budget::Budget;
 use crate::error::ConvertError;
 use crate::model::{DateTime, Duration, Guid, Time};
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
 use std::io::Write;
 
 /// Bytes gathered before they are handed to a streamed destination: quick-xml writes in
@@ -105,6 +105,10 @@ impl Write for Sink<'_> {
 pub struct Out<'w> {
     w: Writer<Sink<'w>>,
     budget: &'w Budget,
+    /// Where numbers, dates and durations are formatted before they are written: one
+    /// buffer for the whole document instead of a string per field (a document has hundreds
+    /// of thousands of them, and the allocator is slow in WebAssembly).
+    scratch: String,
 }
 
 /// Removes characters XML 1.0 forbids (control characters from old files).
@@ -153,6 +157,7 @@ impl<'w> Out<'w> {
         let mut out = Self {
             w: Writer::new_with_indent(sink, b'\t', 1),
             budget,
+            scratch: String::with_capacity(64),
         };
         let decl = Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), Some("yes")));
         let result = out.w.write_event(decl);
@@ -238,12 +243,42 @@ impl<'w> Out<'w> {
     /// Writes `<name>text</name>`; empty text is written as `<name></name>`.
     pub fn text(&mut self, name: &str, text: &str) -> Result<(), ConvertError> {
         let cleaned = clean_text(text);
-        let result = self
-            .w
-            .create_element(name)
-            .write_text_content(BytesText::new(&cleaned))
-            .map(|_| ());
+        let escaped = quick_xml::escape::escape(cleaned.as_ref());
+        self.leaf(name, &escaped)
+    }
+
+    /// Writes `<name>escaped</name>` on its own line, as quick-xml writes an element with
+    /// text content (start, text, end), in one pass instead of three events. Every element
+    /// with text is written here and nothing else writes text, so the writer's indentation
+    /// always expects a line break before it.
+    fn leaf(&mut self, name: &str, escaped: &str) -> Result<(), ConvertError> {
+        let result = self.w.write_indent().and_then(|()| {
+            let sink = self.w.get_mut();
+            sink.write_all(b"<")?;
+            sink.write_all(name.as_bytes())?;
+            sink.write_all(b">")?;
+            sink.write_all(escaped.as_bytes())?;
+            sink.write_all(b"</")?;
+            sink.write_all(name.as_bytes())?;
+            sink.write_all(b">")
+        });
         self.check(result)
+    }
+
+    /// Formats a value into the scratch buffer with `format`, then writes it as `name`'s
+    /// text. The formats used here write digits, signs, `.`, `-`, `:`, letters: nothing to
+    /// escape or strip.
+    fn formatted(
+        &mut self,
+        name: &str,
+        format: impl FnOnce(&mut String),
+    ) -> Result<(), ConvertError> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        format(&mut scratch);
+        let result = self.leaf(name, &scratch);
+        self.scratch = scratch;
+        result
     }
 
     /// Writes `<name>text</name>` when there is a value.
@@ -261,49 +296,101 @@ impl<'w> Out<'w> {
 
     /// An integer.
     pub fn int(&mut self, name: &str, value: impl Into<i64>) -> Result<(), ConvertError> {
-        self.text(name, &value.into().to_string())
+        let value = value.into();
+        self.formatted(name, |s| push_int(s, value))
     }
 
     /// A number in its shortest form.
     pub fn num(&mut self, name: &str, value: f64) -> Result<(), ConvertError> {
-        self.text(name, &number(value))
+        self.formatted(name, |s| push_number(s, value))
     }
 
     /// A date-time, when there is one.
     pub fn date(&mut self, name: &str, value: Option<DateTime>) -> Result<(), ConvertError> {
         match value {
-            Some(v) => self.text(name, &datetime(v)),
+            Some(v) => self.formatted(name, |s| push_datetime(s, v)),
             None => Ok(()),
         }
     }
 
     /// A duration in MSPDI's hour form.
     pub fn duration(&mut self, name: &str, minutes: f64) -> Result<(), ConvertError> {
-        self.text(name, &duration(minutes))
+        self.formatted(name, |s| push_duration(s, minutes))
     }
 
     /// A GUID, when there is one.
     pub fn guid(&mut self, name: &str, value: Option<Guid>) -> Result<(), ConvertError> {
+        use std::fmt::Write as _;
         match value {
-            Some(g) => self.text(name, &g.to_string()),
+            Some(g) => self.formatted(name, |s| {
+                let _ = write!(s, "{g}");
+            }),
             None => Ok(()),
         }
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS`.
+/// `YYYY-MM-DDTHH:MM:SS`. Written digit by digit: every date of the document passes here,
+/// and chrono's `format` parses its pattern on each call (a tenth of the writer's time).
+/// Years outside 0–9999, which only a damaged file holds, keep chrono's signed form.
 pub fn datetime(value: DateTime) -> String {
-    value.format("%Y-%m-%dT%H:%M:%S").to_string()
+    let mut out = String::with_capacity(19);
+    push_datetime(&mut out, value);
+    out
+}
+
+fn push_datetime(out: &mut String, value: DateTime) {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    match u32::try_from(value.year()) {
+        Ok(year) if year <= 9999 => {
+            push_digits(out, year, 4);
+            out.push('-');
+            push_digits(out, value.month(), 2);
+            out.push('-');
+            push_digits(out, value.day(), 2);
+            out.push('T');
+            push_hms(out, value.hour(), value.minute(), value.second());
+        }
+        _ => {
+            let _ = write!(out, "{}", value.format("%Y-%m-%dT%H:%M:%S"));
+        }
+    }
 }
 
 /// `HH:MM:SS`.
 pub fn time(value: Time) -> String {
-    value.format("%H:%M:%S").to_string()
+    use chrono::Timelike;
+    let mut out = String::with_capacity(8);
+    push_hms(&mut out, value.hour(), value.minute(), value.second());
+    out
+}
+
+fn push_hms(out: &mut String, hour: u32, minute: u32, second: u32) {
+    push_digits(out, hour, 2);
+    out.push(':');
+    push_digits(out, minute, 2);
+    out.push(':');
+    push_digits(out, second, 2);
+}
+
+/// The last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// MSPDI duration: hours, minutes and seconds only (`PT80H0M0S`); seconds keep up to two
 /// decimals; a negative value carries its sign inside (`PT-8H0M0S`), the form Project reads.
 pub fn duration(minutes: f64) -> String {
+    let mut out = String::with_capacity(16);
+    push_duration(&mut out, minutes);
+    out
+}
+
+fn push_duration(out: &mut String, minutes: f64) {
     let negative = minutes < 0.0;
     let total_hundredths = (minutes.abs() * 6000.0).round() as u64;
     let hours = total_hundredths / 360_000;
@@ -314,32 +401,75 @@ pub fn duration(minutes: f64) -> String {
     } else {
         ""
     };
-    let secs_text = if secs.is_multiple_of(100) {
-        (secs / 100).to_string()
+    out.push_str("PT");
+    out.push_str(sign);
+    push_uint(out, hours);
+    out.push('H');
+    push_uint(out, mins);
+    out.push('M');
+    if secs.is_multiple_of(100) {
+        push_uint(out, secs / 100);
     } else {
-        number(secs as f64 / 100.0)
-    };
-    format!("PT{sign}{hours}H{mins}M{secs_text}S")
+        push_number(out, secs as f64 / 100.0);
+    }
+    out.push('S');
 }
 
 /// Shortest decimal form: `1`, `0.5`, `352625`, `29908.45`. Rounded to 6 decimals to hide
 /// binary noise.
 pub fn number(value: f64) -> String {
+    let mut out = String::with_capacity(12);
+    push_number(&mut out, value);
+    out
+}
+
+fn push_number(out: &mut String, value: f64) {
+    use std::fmt::Write as _;
     if !value.is_finite() {
-        return "0".to_owned();
+        out.push('0');
+        return;
     }
     let rounded = (value * 1e6).round() / 1e6;
     if rounded == rounded.trunc() && rounded.abs() < 1e15 {
-        return format!("{}", rounded as i64);
+        push_int(out, rounded as i64);
+        return;
     }
-    let mut s = format!("{rounded:.6}");
-    while s.ends_with('0') {
-        s.pop();
+    let start = out.len();
+    let _ = write!(out, "{rounded:.6}");
+    // Only the fraction written here is trimmed: `start` keeps what was there before.
+    while out.len() > start && out.ends_with('0') {
+        out.pop();
     }
-    if s.ends_with('.') {
-        s.pop();
+    if out.len() > start && out.ends_with('.') {
+        out.pop();
     }
-    s
+}
+
+/// A signed integer in decimal, without `core::fmt`'s machinery.
+fn push_int(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    push_uint(out, value.unsigned_abs());
+}
+
+fn push_uint(out: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut n = value;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
 }
 
 /// A duration's minutes in tenths of a minute, for slack, variances, lags and delays.
@@ -368,6 +498,31 @@ mod tests {
         assert_eq!(duration(0.0), "PT0H0M0S");
         assert_eq!(duration(66.0 + 5.07 / 60.0), "PT1H6M5.07S");
         assert_eq!(duration(-480.0), "PT-8H0M0S");
+    }
+
+    #[test]
+    fn dates_and_times_are_written_as_chrono_writes_them() {
+        use chrono::NaiveDate;
+        for (y, mo, d, h, mi, sec) in [
+            (2014, 10, 17, 8, 0, 0),
+            (1984, 1, 1, 23, 59, 59),
+            (0, 1, 1, 0, 0, 0),
+            (9999, 12, 31, 23, 59, 59),
+            (10000, 1, 1, 0, 0, 0),
+            (-1, 6, 30, 12, 30, 5),
+            (262_142, 12, 31, 1, 2, 3),
+        ] {
+            let Some(value) =
+                NaiveDate::from_ymd_opt(y, mo, d).and_then(|day| day.and_hms_opt(h, mi, sec))
+            else {
+                panic!("bad test date {y}-{mo}-{d}");
+            };
+            assert_eq!(
+                datetime(value),
+                value.format("%Y-%m-%dT%H:%M:%S").to_string()
+            );
+            assert_eq!(time(value.time()), value.format("%H:%M:%S").to_string());
+        }
     }
 
     #[test]

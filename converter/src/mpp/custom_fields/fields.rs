@@ -353,7 +353,7 @@ static TASK_SECONDARY: &[(&str, u16)] = &[
 ];
 
 /// The member of `entity`'s non-enterprise family `name` numbered `number`, as a field id.
-fn member(entity: Entity, name: &str, number: usize) -> Option<u32> {
+pub fn member(entity: Entity, name: &str, number: usize) -> Option<u32> {
     let family = families(entity)
         .iter()
         .find(|f| !f.enterprise && f.name == name)?;

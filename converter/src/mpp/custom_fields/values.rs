@@ -8,7 +8,7 @@
 
 use super::super::bytes::{f64_at, i32_at, u16_at, u32_at, utf16_string};
 use super::super::encoding;
-use super::super::field_map::Entity;
+use super::super::field_map::{Entity, FieldMap, Location};
 use super::super::layout::FlagBits;
 use super::super::record::{Row, unit_from_code};
 use super::fields::{self, Family, Kind};
@@ -26,24 +26,94 @@ const RESOURCE_FLAG1: u32 = 0x0C40_007F;
 /// An item of exactly this size is a text left behind in a date or duration field.
 const TEXT_ITEM: usize = 512;
 
-/// Reads the custom field values of one row, sorted by field id.
-pub fn read_values(row: &Row<'_>, entity: Entity, custom: &CustomFields) -> Vec<CustomFieldValue> {
-    let mut values: BTreeMap<u32, CustomValue> = BTreeMap::new();
-    for family in fields::families(entity) {
-        for (pos, index) in family.indices.iter().enumerate() {
-            let field_id = entity.base() | u32::from(*index);
-            let companion = family.companions.get(pos).copied();
-            let value = match family.kind {
-                Kind::Flag => read_flag(row, entity, family, pos, custom),
-                Kind::OutlineCode => {
-                    companion.and_then(|c| read_outline_code(row, field_id, c, custom))
+/// Where an entity's custom fields are, worked out once per field map rather than per row.
+///
+/// A row has a few custom values among the hundreds of custom fields a file can map (most
+/// files map every one of them), and asking for each in turn was the engine's hottest
+/// path. Fields stored in Var2Data are therefore found from the row's own Var2Data keys;
+/// only the rest (fixed data, flags, outline codes) are asked for one by one.
+#[derive(Debug, Clone)]
+pub struct FieldPlan {
+    entity: Entity,
+    /// Var2Data-stored fields: (key, family, position), sorted by key.
+    by_key: Vec<(u16, usize, usize)>,
+    /// Every other field that may hold a value: (family, position), in table order.
+    others: Vec<(usize, usize)>,
+}
+
+impl FieldPlan {
+    /// The plan of `entity`'s custom fields under `map`.
+    pub fn new(entity: Entity, map: &FieldMap) -> Self {
+        let mut by_key = Vec::new();
+        let mut others = Vec::new();
+        for (f, family) in fields::families(entity).iter().enumerate() {
+            for (pos, index) in family.indices.iter().enumerate() {
+                let location = map.get(entity.base() | u32::from(*index));
+                match (family.kind, location) {
+                    (Kind::Flag | Kind::OutlineCode, _) => others.push((f, pos)),
+                    (_, Some(Location::Var { key })) => by_key.push((key, f, pos)),
+                    (_, Some(Location::Fixed { .. })) => others.push((f, pos)),
+                    // Neither in the map nor in data: such a field has no stored value.
+                    (_, Some(Location::Meta) | None) => {}
                 }
-                kind => read_stored(row, *index, kind, companion, custom),
-            };
-            if let Some(value) = value {
-                values.insert(field_id, value);
             }
         }
+        by_key.sort_unstable();
+        Self {
+            entity,
+            by_key,
+            others,
+        }
+    }
+}
+
+/// Reads the custom field values of one row, sorted by field id (the tests' shorthand).
+#[cfg(test)]
+pub fn read_values(row: &Row<'_>, entity: Entity, custom: &CustomFields) -> Vec<CustomFieldValue> {
+    read_planned(&FieldPlan::new(entity, row.map), row, custom)
+}
+
+/// Reads the custom field values of one row, sorted by field id, with the plan its entity's
+/// reader made once for all its rows.
+pub fn read_planned(
+    plan: &FieldPlan,
+    row: &Row<'_>,
+    custom: &CustomFields,
+) -> Vec<CustomFieldValue> {
+    let entity = plan.entity;
+    let families = fields::families(entity);
+    let mut values: BTreeMap<u32, CustomValue> = BTreeMap::new();
+    let mut read = |f: usize, pos: usize| {
+        let Some(family) = families.get(f) else {
+            return;
+        };
+        let Some(index) = family.indices.get(pos).copied() else {
+            return;
+        };
+        let field_id = entity.base() | u32::from(index);
+        let companion = family.companions.get(pos).copied();
+        let value = match family.kind {
+            Kind::Flag => read_flag(row, entity, family, pos, custom),
+            Kind::OutlineCode => {
+                companion.and_then(|c| read_outline_code(row, field_id, c, custom))
+            }
+            kind => read_stored(row, index, kind, companion, custom),
+        };
+        if let Some(value) = value {
+            values.insert(field_id, value);
+        }
+    };
+    for key in row.var.keys(row.uid) {
+        let first = plan.by_key.partition_point(|e| e.0 < key);
+        for &(k, f, pos) in plan.by_key.get(first..).unwrap_or_default() {
+            if k != key {
+                break;
+            }
+            read(f, pos);
+        }
+    }
+    for &(f, pos) in &plan.others {
+        read(f, pos);
     }
     if custom.format == Some(FileFormat::Mpp9) {
         read_mpp9_enterprise(row, entity, &mut values);
@@ -66,7 +136,7 @@ pub fn read_values(row: &Row<'_>, entity: Entity, custom: &CustomFields) -> Vec<
 }
 
 /// False for the values Project leaves blank: empty text, zero, a clear flag.
-fn is_shown(value: &CustomValue) -> bool {
+pub fn is_shown(value: &CustomValue) -> bool {
     match value {
         CustomValue::Text(s) => !s.is_empty(),
         CustomValue::Number(n) | CustomValue::Cost(n) => *n != 0.0 && !n.is_nan(),
