@@ -276,8 +276,15 @@ fn record_fields(xml: &[u8]) -> BTreeMap<(String, String, String), String> {
                     } else {
                         &ASSIGNMENT_FIELDS
                     };
+                    // The work of an unassigned assignment is not read but derived as
+                    // Microsoft Project writes it (none before Project 2010), where MPXJ
+                    // writes the task's.
+                    let unassigned = values
+                        .iter()
+                        .any(|(f, v)| f == "ResourceUID" && v == "-65535");
                     for (field, value) in values {
-                        if wanted.contains(&field.as_str()) {
+                        let derived = unassigned && field == "Work";
+                        if wanted.contains(&field.as_str()) && !derived {
                             out.insert((kind.clone(), uid.clone(), field), value);
                         }
                     }
