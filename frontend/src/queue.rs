@@ -56,7 +56,10 @@ impl State {
 
     /// Nothing more will happen to the file without the user: "clear finished" forgets it.
     pub fn finished(self) -> bool {
-        matches!(self, Self::Done | Self::Error | Self::Locked | Self::Skipped)
+        matches!(
+            self,
+            Self::Done | Self::Error | Self::Locked | Self::Skipped
+        )
     }
 }
 
@@ -509,7 +512,7 @@ impl Queue {
             self.out.push(Command::Lock(id, None));
             self.show(id, State::Queued);
             if lock == Lock::Memory {
-                self.to_server(id, Fallback::Memory);
+                self.for_server(id, Fallback::Memory);
             } else {
                 self.worker_queue.push_back(id);
             }
@@ -519,7 +522,7 @@ impl Queue {
     /// A file the browser should not convert, for `why`: to the server when the user chose
     /// so for this device, skipped when they chose that, else held until they choose. Nothing
     /// is sent before.
-    fn to_server(&mut self, id: u32, why: Fallback) {
+    fn for_server(&mut self, id: u32, why: Fallback) {
         if self.entry(id).is_none() {
             return;
         }
@@ -638,7 +641,7 @@ impl Queue {
                     if self.gated(Feature::Fallback) {
                         self.lock(id, Lock::Memory);
                     } else {
-                        self.to_server(id, Fallback::Memory);
+                        self.for_server(id, Fallback::Memory);
                     }
                 } else {
                     self.fail(id, Failure::local("crash", ""));
@@ -706,7 +709,7 @@ impl Queue {
             if gated {
                 self.lock(id, Lock::Size(config.browser_max_bytes));
             } else {
-                self.to_server(id, Fallback::Size(config.browser_max_bytes));
+                self.for_server(id, Fallback::Size(config.browser_max_bytes));
             }
         }
     }
@@ -780,7 +783,11 @@ mod tests {
     }
 
     /// A queue whose config is settled as `config` and whose worker is ready.
-    fn started(config: Option<ServerConfig>, licence: Licence, remembered: Option<Choice>) -> Queue {
+    fn started(
+        config: Option<ServerConfig>,
+        licence: Licence,
+        remembered: Option<Choice>,
+    ) -> Queue {
         let mut q = Queue::new(licence, remembered);
         q.handle(Event::Config(config));
         q.handle(Event::WorkerReady);
@@ -899,7 +906,11 @@ mod tests {
         assert!(out.contains(&Command::Fallback(1, Some(Fallback::Size(100.0)))));
         assert_eq!(started_ids(&out), [Command::Upload(1)]);
         let out = q.handle(Event::Added(vec![(2, 50.0)]));
-        assert_eq!(started_ids(&out), [Command::Convert(2)], "the worker is free");
+        assert_eq!(
+            started_ids(&out),
+            [Command::Convert(2)],
+            "the worker is free"
+        );
         let out = q.handle(Event::Added(vec![(3, 600.0)]));
         assert_eq!(started_ids(&out), [], "one upload at a time");
         assert_eq!(shown(&out, 3), Some(State::Queued));
@@ -912,7 +923,10 @@ mod tests {
             "the server's XML is read into a plan by the worker, beside the file in it"
         );
         let out = q.handle(Event::ServerFailed(3, ServerFailure::Busy(Some(2))));
-        assert!(out.contains(&Command::Fail(3, Failure::Server(ServerFailure::Busy(Some(2))))));
+        assert!(out.contains(&Command::Fail(
+            3,
+            Failure::Server(ServerFailure::Busy(Some(2)))
+        )));
         assert_eq!(started_ids(&out), []);
     }
 
@@ -921,7 +935,11 @@ mod tests {
         let mut q = Queue::new(free(), Some(Choice::Server));
         q.handle(Event::Config(Some(config(false))));
         let out = q.handle(Event::Added(vec![(1, 500.0)]));
-        assert_eq!(started_ids(&out), [Command::Upload(1)], "the server needs no worker");
+        assert_eq!(
+            started_ids(&out),
+            [Command::Upload(1)],
+            "the server needs no worker"
+        );
         let out = q.handle(Event::ServerDone(1));
         assert_eq!(started_ids(&out), [], "no worker yet to read the XML");
         let out = q.handle(Event::WorkerReady);
@@ -982,10 +1000,7 @@ mod tests {
         assert_eq!(shown(&out, 4), Some(State::Queued));
 
         // Forgotten: the next one asks again.
-        assert_eq!(
-            q.handle(Event::Remember(None)),
-            [Command::Remember(None)]
-        );
+        assert_eq!(q.handle(Event::Remember(None)), [Command::Remember(None)]);
         let out = q.handle(Event::Added(vec![(5, 500.0)]));
         assert_eq!(shown(&out, 5), Some(State::Asking));
     }
@@ -1055,7 +1070,11 @@ mod tests {
 
     #[test]
     fn an_app_without_the_key_or_a_server_without_licensing_gates_nothing() {
-        let mut q = started(Some(config(true)), Licence::unchecked(), Some(Choice::Server));
+        let mut q = started(
+            Some(config(true)),
+            Licence::unchecked(),
+            Some(Choice::Server),
+        );
         let out = q.handle(Event::Added(vec![(1, 10.0), (2, 500.0)]));
         assert_eq!(started_ids(&out), [Command::Convert(1), Command::Upload(2)]);
         let mut q = started(Some(config(false)), free(), Some(Choice::Server));
@@ -1065,7 +1084,11 @@ mod tests {
 
     #[test]
     fn a_refused_licence_is_passed_on_and_the_file_fails() {
-        let mut q = started(Some(config(true)), Licence::unchecked(), Some(Choice::Server));
+        let mut q = started(
+            Some(config(true)),
+            Licence::unchecked(),
+            Some(Choice::Server),
+        );
         q.handle(Event::Added(vec![(1, 500.0)]));
         let refusal = ServerFailure::Licence(Refusal::Revoked);
         let out = q.handle(Event::ServerFailed(1, refusal.clone()));
@@ -1107,7 +1130,10 @@ mod tests {
                 Command::Upload(1),
             ]
         );
-        assert_eq!(started_ids(&q.handle(Event::WorkerReady)), [Command::Convert(2)]);
+        assert_eq!(
+            started_ids(&q.handle(Event::WorkerReady)),
+            [Command::Convert(2)]
+        );
     }
 
     #[test]
@@ -1136,7 +1162,10 @@ mod tests {
                 Command::RestartWorker
             ]
         );
-        assert_eq!(started_ids(&q.handle(Event::WorkerReady)), [Command::Convert(2)]);
+        assert_eq!(
+            started_ids(&q.handle(Event::WorkerReady)),
+            [Command::Convert(2)]
+        );
     }
 
     #[test]
@@ -1197,10 +1226,7 @@ mod tests {
         q.handle(done(1));
         // 1 done, 2 and 3 locked, 4 converting.
         let out = q.handle(Event::ClearFinished);
-        assert_eq!(
-            out,
-            [Command::Forget(vec![1, 2, 3]), Command::Select(None)]
-        );
+        assert_eq!(out, [Command::Forget(vec![1, 2, 3]), Command::Select(None)]);
         // The forgotten locked files do not come back with a licence.
         let out = q.handle(Event::Licence(Licence::unchecked()));
         assert_eq!(started_ids(&out), []);
@@ -1215,7 +1241,10 @@ mod tests {
         q.handle(Event::Added(vec![(1, 50.0)]));
         q.handle(Event::Added(vec![(2, 500.0)]));
         q.handle(Event::WorkerCrashed);
-        assert_eq!(started_ids(&q.handle(Event::ServerDone(2))), [Command::Upload(1)]);
+        assert_eq!(
+            started_ids(&q.handle(Event::ServerDone(2))),
+            [Command::Upload(1)]
+        );
         q.handle(Event::ServerDone(1));
         assert_eq!(
             q.handle(Event::ClearFinished),
