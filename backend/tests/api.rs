@@ -153,6 +153,22 @@ async fn a_corpus_file_converts_to_the_bytes_the_cli_writes() {
                     answer.header("x-mpp-calendars"),
                     summary.calendars.to_string()
                 );
+                // The page's typed summary says the same, and the application too.
+                let typed = protocol::server::read_summary_header(answer.header("x-mpp-summary"));
+                let count = |n: usize| u32::try_from(n).unwrap();
+                assert_eq!(
+                    typed,
+                    Some(protocol::Summary {
+                        format: format!("MPP{}", summary.format.number()),
+                        application: summary.application.clone(),
+                        template: summary.template,
+                        tasks: count(summary.tasks),
+                        resources: count(summary.resources),
+                        assignments: count(summary.assignments),
+                        calendars: count(summary.calendars),
+                    }),
+                    "{name}"
+                );
             }
             Err(error) => {
                 let json = answer.problem(422, "unreadable");

@@ -5,11 +5,12 @@
 //! only does the HTTP.
 
 use crate::bridge::Summary;
-use crate::fallback::{Problem, ServerConfig, ServerFailure, convert_url};
+use crate::fallback::{ServerConfig, ServerFailure, convert_url};
 use crate::js::local_storage;
 use js_sys::{ArrayBuffer, Function, Promise, Reflect, Uint8Array};
 use leptos::prelude::window;
-use protocol::{ClientConfig, ProblemReply};
+use protocol::server::{read_problem, read_summary_header};
+use protocol::{ClientConfig, SUMMARY_HEADER};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -203,50 +204,19 @@ pub async fn convert(
     match body {
         Some(xml) if status == 200 && is_xml => Ok(ServerReply {
             xml,
-            summary: summary_of(&header),
+            // Without it (a server older than the header) the card only lacks the numbers:
+            // the viewer's come from the XML.
+            summary: header(SUMMARY_HEADER)
+                .and_then(|v| read_summary_header(&v))
+                .unwrap_or_default(),
         }),
         _ => {
-            let problem = body.map(|b| problem_of(&b.to_vec())).unwrap_or_default();
+            let problem = body.map(|b| read_problem(&b.to_vec())).unwrap_or_default();
             Err(ServerFailure::from_answer(
                 status,
                 header("Retry-After").as_deref(),
                 problem,
             ))
         }
-    }
-}
-
-/// The summary the server sends in `X-Mpp-*` headers (it has no application name).
-fn summary_of(header: &dyn Fn(&str) -> Option<String>) -> Summary {
-    let count = |name: &str| {
-        header(name)
-            .and_then(|v| v.trim().parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    Summary {
-        format: header("X-Mpp-Version").unwrap_or_default(),
-        application: String::new(),
-        template: header("X-Mpp-Template").is_some_and(|v| v.trim() == "true"),
-        tasks: count("X-Mpp-Tasks"),
-        resources: count("X-Mpp-Resources"),
-        assignments: count("X-Mpp-Assignments"),
-        calendars: count("X-Mpp-Calendars"),
-    }
-}
-
-/// The members of a problem+json body the app uses; an empty problem when the body is not one.
-fn problem_of(body: &[u8]) -> Problem {
-    let text = String::from_utf8_lossy(body);
-    let reply = js_sys::JSON::parse(&text)
-        .ok()
-        .filter(JsValue::is_object)
-        .and_then(|json| serde_wasm_bindgen::from_value::<ProblemReply>(json).ok())
-        .unwrap_or_default();
-    Problem {
-        code: reply.code,
-        detail: reply.detail,
-        kind: reply.kind,
-        max_bytes: reply.max_bytes,
-        retry_after: reply.retry_after,
     }
 }

@@ -83,12 +83,12 @@ fn App() -> impl IntoView {
     let ready = bridge.ready;
     let selected = bridge.selected;
     let config = bridge.config;
-    let remembered = bridge.consent.remembered;
+    let remembered = bridge.remembered;
     let bridge = StoredValue::new_local(bridge);
     let choose = Callback::new(move |(id, choice, remember): (u32, Choice, bool)| {
         bridge.with_value(|b| b.choose(id, choice, remember));
     });
-    let forget_choice = move |_| bridge.with_value(|b| b.consent.remember(None));
+    let forget_choice = move |_| bridge.with_value(|b| b.forget_choice());
     pro.set_on_activated(Callback::new(move |()| bridge.with_value(|b| b.unlock())));
     pro.handle_return();
     pro.renew();

@@ -1,62 +1,29 @@
-//! The page's side of the worker protocol (the `protocol` crate's typed messages): a queue of
-//! files converted one after another, each file's state in signals the view reads. Files above
-//! the server's browser limit, and a file the worker dies on, are converted on the server
-//! instead (one at a time, beside the worker), and their XML is then read into a plan by the
-//! worker, so they get the viewer too. Sample plans are built by the worker in the same queue.
+//! The page's side of the worker protocol (the `protocol` crate's typed messages) and of the
+//! server lane: the worker's life (start, restart after a crash), the files' bytes and XML,
+//! and each file's state in signals the view reads. Which file goes where and when is the
+//! [`Queue`]'s to decide (`queue.rs`, plain Rust tested on the host); this module turns what
+//! happens in the browser into its events and carries out its commands.
 
 use crate::account::Pro;
 use crate::api::{self, ConfigAnswer, Phase, ServerReply};
-use crate::consent::{self, Choice, Next, Waiting};
+use crate::consent::{self, Choice};
 use crate::fallback::{self, Fallback, ServerConfig, ServerFailure};
-use crate::i18n::Texts;
 use crate::pro::Lock;
+use crate::queue::{Command, Event, Licence, Queue};
+pub use crate::queue::{Failure, State};
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
-use licence::Feature;
+use licence::PRO_FEATURES;
 pub use protocol::Summary;
 use protocol::{BUFFER_KEY, MESSAGE_KEY, Plan, Reply, Request, Sample};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, MessageEvent, Url, Worker};
-
-/// Where a file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Waiting for the worker or the server.
-    Queued,
-    /// In the worker or on the server.
-    Converting,
-    /// Converted.
-    Done,
-    /// Could not be converted.
-    Error,
-    /// Waits for Pro: it needs a feature of Pro that this device has no licence for.
-    Locked,
-    /// Would go to the server: waits for the user's consent ([`crate::consent`]).
-    Asking,
-    /// Was not sent to the server, by the user's choice.
-    Skipped,
-}
-
-impl State {
-    /// The `data-state` value.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Converting => "converting",
-            Self::Done => "done",
-            Self::Error => "error",
-            Self::Locked => "locked",
-            Self::Asking => "asking",
-            Self::Skipped => "skipped",
-        }
-    }
-}
 
 /// The viewer's plan of a converted file.
 #[derive(Debug, Clone)]
@@ -91,36 +58,6 @@ pub struct Converted {
     pub sample: bool,
 }
 
-/// Why a file failed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
-    /// In the browser: the engine's error kind (or `read`, `crash`, `other`) and its sentence.
-    Local { kind: String, message: String },
-    /// On the server.
-    Server(ServerFailure),
-}
-
-impl Failure {
-    /// The sentence the card shows for a file of `size` bytes, in the interface's language.
-    pub fn sentence(&self, t: &Texts, size: f64) -> String {
-        match self {
-            Self::Local { kind, .. } => t.error(crate::words::advice_kind(kind, size)).to_string(),
-            Self::Server(ServerFailure::Unreadable { kind, .. }) => {
-                t.error(crate::words::advice_kind(kind, size)).to_string()
-            }
-            Self::Server(f) => f.sentence(t),
-        }
-    }
-
-    /// The engine's or the server's own sentence, shown as the details.
-    pub fn detail(&self) -> &str {
-        match self {
-            Self::Local { message, .. } => message,
-            Self::Server(f) => f.detail(),
-        }
-    }
-}
-
 /// One file in the list.
 #[derive(Debug, Clone, Copy)]
 pub struct Item {
@@ -138,7 +75,9 @@ pub struct Item {
     pub lock: RwSignal<Option<Lock>>,
 }
 
-/// The queue, the worker, and the server lane for files the browser should not convert.
+/// The worker, the server lane and the files' signals, driven by the [`Queue`]: browser
+/// events (the worker's messages, the server's answers, the user's clicks) go in as
+/// [`Event`]s, and the [`Command`]s that come out are carried out here.
 pub struct Bridge {
     /// Every file, in the order added.
     pub items: RwSignal<Vec<Item>>,
@@ -149,36 +88,26 @@ pub struct Bridge {
     /// The server's limits, when it converts what the browser should not; `None`: every file
     /// converts in the browser, as it does offline or served by a server without the API.
     pub config: RwSignal<Option<ServerConfig>>,
-    /// The config question is answered (or given up on). Files wait for it, so a large file
-    /// dropped at start-up does not go to the worker by mistake.
-    config_settled: Cell<bool>,
+    /// The consent choice remembered on this device; the page shows it with a way to forget it.
+    pub remembered: RwSignal<Option<Choice>>,
+    queue: RefCell<Queue>,
+    /// Events that arrived while commands were being carried out, handled after them in order.
+    events: RefCell<VecDeque<Event>>,
+    dispatching: Cell<bool>,
     /// The server answered this session, so telemetry has somewhere to go.
     api_live: Cell<bool>,
     worker: RefCell<Option<Worker>>,
     handlers: RefCell<Vec<Handler>>,
-    queue: RefCell<VecDeque<(u32, File)>>,
-    /// The file in the worker, with when it was sent; the file is kept so it can go to the
-    /// server if the worker dies on it (its bytes were transferred away, the `File` remains).
-    busy: RefCell<Option<(u32, File, f64)>>,
-    server_queue: RefCell<VecDeque<(u32, File)>>,
-    server_busy: Cell<bool>,
+    /// The files not yet converted, by id: a file the worker dies on still has its `File`
+    /// (its bytes were transferred away) to go to the server.
+    files: RefCell<HashMap<u32, File>>,
+    /// When the file in the worker was sent, for telemetry.
+    sent_at: Cell<f64>,
     /// The XML of each file the server converted.
     server_xml: RefCell<HashMap<u32, Blob>>,
     next_id: Cell<u32>,
-    /// Sample plans waiting for the worker (they go before files: they are quick).
-    samples: RefCell<VecDeque<(u32, Sample)>>,
-    /// The sample in the worker, if one is.
-    sample_busy: Cell<Option<u32>>,
-    /// Server XML waiting for the worker to start, to be read into plans.
-    pending_xml: RefCell<Vec<(u32, Blob)>>,
     /// The licence, for the Pro gates and the server's `Authorization`.
     pro: Pro,
-    /// The files added together with an earlier one (several at once: a Pro feature).
-    followers: RefCell<HashSet<u32>>,
-    /// The files waiting for Pro, converted once a licence is stored.
-    locked: RefCell<Vec<(u32, File, Lock)>>,
-    /// The files waiting for the user's consent before they go to the server.
-    pub consent: Waiting,
 }
 
 /// A worker event handler, kept alive as long as its worker.
@@ -195,32 +124,125 @@ fn now() -> f64 {
 impl Bridge {
     /// Starts the worker and asks the server for its limits.
     pub fn new(pro: Pro) -> Rc<Self> {
+        let remembered = consent::load();
         let bridge = Rc::new(Self {
             items: RwSignal::new(Vec::new()),
             ready: RwSignal::new(false),
             selected: RwSignal::new(None),
             config: RwSignal::new(None),
-            config_settled: Cell::new(false),
+            remembered: RwSignal::new(remembered),
+            queue: RefCell::new(Queue::new(licence_of(&pro), remembered)),
+            events: RefCell::new(VecDeque::new()),
+            dispatching: Cell::new(false),
             api_live: Cell::new(false),
             worker: RefCell::new(None),
             handlers: RefCell::new(Vec::new()),
-            queue: RefCell::new(VecDeque::new()),
-            busy: RefCell::new(None),
-            server_queue: RefCell::new(VecDeque::new()),
-            server_busy: Cell::new(false),
+            files: RefCell::new(HashMap::new()),
+            sent_at: Cell::new(0.0),
             server_xml: RefCell::new(HashMap::new()),
             next_id: Cell::new(1),
-            samples: RefCell::new(VecDeque::new()),
-            sample_busy: Cell::new(None),
-            pending_xml: RefCell::new(Vec::new()),
             pro,
-            followers: RefCell::new(HashSet::new()),
-            locked: RefCell::new(Vec::new()),
-            consent: Waiting::load(),
         });
         Self::spawn(&bridge);
         Self::load_config(&bridge);
         bridge
+    }
+
+    /// Hands `event` to the queue and carries out what it says. An event raised while
+    /// commands run (a message that could not be posted, a refused licence) waits until they
+    /// are all carried out, so commands run in the order the queue gave them.
+    fn dispatch(self: &Rc<Self>, event: Event) {
+        self.events.borrow_mut().push_back(event);
+        if self.dispatching.replace(true) {
+            return;
+        }
+        loop {
+            let Some(event) = self.events.borrow_mut().pop_front() else {
+                break;
+            };
+            let commands = self.queue.borrow_mut().handle(event);
+            for command in commands {
+                self.run(command);
+            }
+        }
+        self.dispatching.set(false);
+    }
+
+    fn run(self: &Rc<Self>, command: Command) {
+        match command {
+            Command::Show(id, state) => {
+                if let Some(item) = self.item(id) {
+                    item.state.set(state);
+                }
+                if matches!(state, State::Done | State::Skipped) {
+                    self.files.borrow_mut().remove(&id);
+                }
+            }
+            Command::Progress {
+                id,
+                stage,
+                fraction,
+            } => {
+                if let Some(item) = self.item(id) {
+                    if let Some(stage) = stage {
+                        item.stage.set(stage.to_owned());
+                    }
+                    item.fraction.set(fraction);
+                }
+            }
+            Command::Fail(id, failure) => {
+                if let Some(item) = self.item(id) {
+                    item.failure.set(Some(failure));
+                    item.state.set(State::Error);
+                }
+                self.files.borrow_mut().remove(&id);
+            }
+            Command::Fallback(id, why) => {
+                if let Some(item) = self.item(id) {
+                    item.fallback.set(why);
+                }
+            }
+            Command::Lock(id, lock) => {
+                if let Some(item) = self.item(id) {
+                    item.lock.set(lock);
+                }
+            }
+            Command::Select(id) => self.selected.set(id),
+            Command::Convert(id) => self.convert(id),
+            Command::BuildSample(id, sample) => {
+                if let Err(err) = self.post(&Request::Sample { id, sample }, None) {
+                    web_sys::console::error_1(&err);
+                    let failure = Failure::local("other", "");
+                    self.dispatch(Event::NotSent { id, failure });
+                }
+            }
+            Command::Upload(id) => self.upload(id),
+            Command::ReadXml(id) => self.read_plan(id),
+            Command::PlanUnavailable(id, message) => {
+                self.set_plan(id, PlanState::Unavailable(message));
+            }
+            Command::RestartWorker => {
+                if let Some(worker) = self.worker.borrow_mut().take() {
+                    worker.terminate();
+                }
+                Self::spawn(self);
+            }
+            Command::Report {
+                id,
+                outcome,
+                version,
+                ms,
+            } => self.report(id, &outcome, &version, ms),
+            Command::Refused(refusal) => {
+                self.pro.refused(refusal);
+                self.dispatch(Event::Licence(licence_of(&self.pro)));
+            }
+            Command::Remember(choice) => {
+                consent::store(choice);
+                self.remembered.set(choice);
+            }
+            Command::Forget(ids) => self.forget(&ids),
+        }
     }
 
     /// Asks the server for its limits; keeps the last good answer for when it cannot answer
@@ -241,8 +263,7 @@ impl Bridge {
                 ConfigAnswer::Unreachable => api::remembered_config(),
             };
             this.config.set(config);
-            this.config_settled.set(true);
-            this.pump();
+            this.dispatch(Event::Config(config));
         });
     }
 
@@ -267,7 +288,7 @@ impl Bridge {
                 e.prevent_default();
             }
             if let Some(bridge) = weak.upgrade() {
-                bridge.on_crash();
+                bridge.dispatch(Event::WorkerCrashed);
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -276,44 +297,14 @@ impl Bridge {
         *this.worker.borrow_mut() = Some(worker);
     }
 
-    /// Queues files for conversion.
-    pub fn add(self: &Rc<Self>, files: Vec<File>) {
-        for (at, file) in files.into_iter().enumerate() {
-            let id = self.next_id.get();
-            self.next_id.set(id + 1);
-            let item = Item {
-                id,
-                name: StoredValue::new(file.name()),
-                size: file.size(),
-                state: RwSignal::new(State::Queued),
-                stage: RwSignal::new(String::new()),
-                fraction: RwSignal::new(0.0),
-                result: RwSignal::new(None),
-                failure: RwSignal::new(None),
-                fallback: RwSignal::new(None),
-                lock: RwSignal::new(None),
-            };
-            if at > 0 {
-                self.followers.borrow_mut().insert(id);
-            }
-            self.items.update(|v| v.push(item));
-            self.queue.borrow_mut().push_back((id, file));
-        }
-        self.pump();
-    }
-
-    /// Queues a sample plan for the worker to build; it then shows like a converted file.
-    pub fn add_sample(self: &Rc<Self>, sample: Sample) {
+    /// A new card for `name`, waiting.
+    fn new_item(&self, name: String, size: f64) -> Item {
         let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let name = match sample {
-            Sample::Small => "mpp2xml-sample.mpp",
-            Sample::Large => "mpp2xml-sample-10000-tasks.mpp",
-        };
-        let item = Item {
+        self.next_id.set(id.wrapping_add(1));
+        Item {
             id,
-            name: StoredValue::new(name.to_owned()),
-            size: 0.0,
+            name: StoredValue::new(name),
+            size,
             state: RwSignal::new(State::Queued),
             stage: RwSignal::new(String::new()),
             fraction: RwSignal::new(0.0),
@@ -321,43 +312,74 @@ impl Bridge {
             failure: RwSignal::new(None),
             fallback: RwSignal::new(None),
             lock: RwSignal::new(None),
+        }
+    }
+
+    /// Queues files for conversion (added together: without Pro, only the first converts).
+    pub fn add(self: &Rc<Self>, files: Vec<File>) {
+        let mut added = Vec::with_capacity(files.len());
+        for file in files {
+            let item = self.new_item(file.name(), file.size());
+            added.push((item.id, item.size));
+            self.files.borrow_mut().insert(item.id, file);
+            self.items.update(|v| v.push(item));
+        }
+        self.dispatch(Event::Added(added));
+    }
+
+    /// Queues a sample plan for the worker to build; it then shows like a converted file.
+    pub fn add_sample(self: &Rc<Self>, sample: Sample) {
+        let name = match sample {
+            Sample::Small => "mpp2xml-sample.mpp",
+            Sample::Large => "mpp2xml-sample-10000-tasks.mpp",
         };
+        let item = self.new_item(name.to_owned(), 0.0);
+        let id = item.id;
         self.items.update(|v| v.push(item));
-        self.samples.borrow_mut().push_back((id, sample));
-        self.pump();
+        self.dispatch(Event::SampleAdded(id, sample));
     }
 
     /// Forgets every file that is not waiting or converting, and frees its XML.
-    pub fn clear_finished(&self) {
-        let mut server_xml = self.server_xml.borrow_mut();
-        self.items.update(|items| {
-            items.retain(|item| {
-                let finished = matches!(
-                    item.state.get_untracked(),
-                    State::Done | State::Error | State::Locked | State::Skipped
-                );
-                if finished && let Some(done) = item.result.get_untracked() {
-                    let _ = Url::revoke_object_url(&done.url);
-                    server_xml.remove(&item.id);
-                }
-                !finished
-            });
-        });
-        self.locked.borrow_mut().clear();
-        self.followers.borrow_mut().clear();
-        self.selected.set(None);
+    pub fn clear_finished(self: &Rc<Self>) {
+        self.dispatch(Event::ClearFinished);
     }
 
-    /// Whether the Pro gates hold `feature` back: the server enforces them (payments are
-    /// configured, as the config says, also when it was remembered offline) and this device
-    /// has no valid licence for it. Without a built-in key nothing is gated here (the server
-    /// still says no to what it gates).
-    fn gated(&self, feature: Feature) -> bool {
-        self.config
-            .get_untracked()
-            .is_some_and(|c| c.licence_required)
-            && self.pro.key.is_some()
-            && !self.pro.allows(feature)
+    fn forget(&self, ids: &[u32]) {
+        let mut server_xml = self.server_xml.borrow_mut();
+        let mut files = self.files.borrow_mut();
+        self.items.update(|items| {
+            items.retain(|item| {
+                let gone = ids.contains(&item.id);
+                if gone {
+                    if let Some(done) = item.result.get_untracked() {
+                        let _ = Url::revoke_object_url(&done.url);
+                    }
+                    server_xml.remove(&item.id);
+                    files.remove(&item.id);
+                }
+                !gone
+            });
+        });
+    }
+
+    /// The user's choice for the waiting file `id`; with `remember`, for every file waiting
+    /// now and from now on, on this device.
+    pub fn choose(self: &Rc<Self>, id: u32, choice: Choice, remember: bool) {
+        self.dispatch(Event::Chose {
+            id,
+            choice,
+            remember,
+        });
+    }
+
+    /// Forgets the consent choice remembered on this device: the next file asks again.
+    pub fn forget_choice(self: &Rc<Self>) {
+        self.dispatch(Event::Remember(None));
+    }
+
+    /// A licence was stored: the files that waited for it convert now (those it unlocks).
+    pub fn unlock(self: &Rc<Self>) {
+        self.dispatch(Event::Licence(licence_of(&self.pro)));
     }
 
     /// The licence for a server conversion, when the server wants one.
@@ -373,37 +395,6 @@ impl Bridge {
         }
     }
 
-    fn lock(&self, id: u32, file: File, lock: Lock) {
-        if let Some(item) = self.item(id) {
-            item.fallback.set(None);
-            item.lock.set(Some(lock));
-            item.state.set(State::Locked);
-        }
-        self.locked.borrow_mut().push((id, file, lock));
-    }
-
-    /// A licence was stored: the files that waited for it convert now (those it unlocks).
-    pub fn unlock(self: &Rc<Self>) {
-        let waiting: Vec<(u32, File, Lock)> = std::mem::take(&mut *self.locked.borrow_mut());
-        for (id, file, lock) in waiting {
-            if self.gated(lock.feature()) {
-                self.locked.borrow_mut().push((id, file, lock));
-                continue;
-            }
-            self.followers.borrow_mut().remove(&id);
-            if let Some(item) = self.item(id) {
-                item.lock.set(None);
-                item.state.set(State::Queued);
-            }
-            if lock == Lock::Memory {
-                self.to_server(id, file, Fallback::Memory);
-            } else {
-                self.queue.borrow_mut().push_back((id, file));
-            }
-        }
-        self.pump();
-    }
-
     /// The XML of the files the server converted, by file id.
     pub fn server_xml(&self) -> HashMap<u32, Blob> {
         self.server_xml.borrow().clone()
@@ -414,86 +405,13 @@ impl Bridge {
             .with_untracked(|v| v.iter().find(|i| i.id == id).copied())
     }
 
-    /// Starts what can start: the next file in the worker when it is free, the next large
-    /// file on the server when no other is there.
-    fn pump(self: &Rc<Self>) {
-        if !self.config_settled.get() {
-            return;
-        }
-        self.hold_followers();
-        self.route_large_files();
-        self.pump_worker();
-        self.pump_server();
-    }
-
-    /// Without Pro, of several files added at once only the first converts: the others wait.
-    fn hold_followers(&self) {
-        if !self.gated(Feature::Batch) {
-            self.followers.borrow_mut().clear();
-            return;
-        }
-        let held: VecDeque<(u32, File)> = {
-            let followers = self.followers.borrow();
-            let mut queue = self.queue.borrow_mut();
-            let (held, free) = queue.drain(..).partition(|(id, _)| followers.contains(id));
-            *queue = free;
-            held
+    /// Reads the file and transfers its bytes to the worker.
+    fn convert(self: &Rc<Self>, id: u32) {
+        self.sent_at.set(now());
+        let Some(file) = self.files.borrow().get(&id).cloned() else {
+            let failure = Failure::local("read", "");
+            return self.dispatch(Event::NotSent { id, failure });
         };
-        for (id, file) in held {
-            self.followers.borrow_mut().remove(&id);
-            self.lock(id, file, Lock::Batch);
-        }
-    }
-
-    /// Moves the files above the browser limit from the worker's queue to the server's (or,
-    /// without Pro where the server requires it, holds them: nothing is sent).
-    fn route_large_files(&self) {
-        let Some(config) = self.config.get_untracked() else {
-            return;
-        };
-        let gated = self.gated(Feature::Fallback);
-        let large: VecDeque<(u32, File)> = {
-            let mut queue = self.queue.borrow_mut();
-            let (large, small) = queue.drain(..).partition(|(_, f)| config.sends(f.size()));
-            *queue = small;
-            large
-        };
-        for (id, file) in large {
-            if gated {
-                self.lock(id, file, Lock::Size(config.browser_max_bytes));
-                continue;
-            }
-            self.to_server(id, file, Fallback::Size(config.browser_max_bytes));
-        }
-    }
-
-    /// Sends the next sample, else the next file, when the worker is free.
-    fn pump_worker(self: &Rc<Self>) {
-        if !self.ready.get_untracked()
-            || self.busy.borrow().is_some()
-            || self.sample_busy.get().is_some()
-        {
-            return;
-        }
-        let next_sample = self.samples.borrow_mut().pop_front();
-        if let Some((id, sample)) = next_sample {
-            self.sample_busy.set(Some(id));
-            if let Some(item) = self.item(id) {
-                item.state.set(State::Converting);
-            }
-            if let Err(err) = self.post(&Request::Sample { id, sample }, None) {
-                web_sys::console::error_1(&err);
-                self.worker_failed(id, local_failure("other", String::new()));
-            }
-            return;
-        }
-        let Some((id, file)) = self.queue.borrow_mut().pop_front() else {
-            return;
-        };
-        *self.busy.borrow_mut() = Some((id, file.clone(), now()));
-        if let Some(item) = self.item(id) {
-            item.state.set(State::Converting);
-        }
         let this = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             let sent = match JsFuture::from(file.array_buffer()).await {
@@ -502,36 +420,19 @@ impl Bridge {
             };
             if let Err(err) = sent {
                 web_sys::console::error_1(&err);
-                let message = err.as_string().unwrap_or_default();
-                this.worker_failed(id, local_failure("read", message));
+                let failure = Failure::local("read", err.as_string().unwrap_or_default());
+                this.dispatch(Event::NotSent { id, failure });
             }
         });
     }
 
-    /// Sends the next large file to the server when no other is there.
-    fn pump_server(self: &Rc<Self>) {
-        if self.server_busy.get() {
-            return;
-        }
-        let Some((id, file)) = self.server_queue.borrow_mut().pop_front() else {
-            return;
+    /// Uploads the file to the server, its progress on the card.
+    fn upload(self: &Rc<Self>, id: u32) {
+        let (Some(item), Some(file)) = (self.item(id), self.files.borrow().get(&id).cloned())
+        else {
+            let failure = ServerFailure::Other(String::new());
+            return self.dispatch(Event::ServerFailed(id, failure));
         };
-        let Some(item) = self.item(id) else {
-            return self.pump_server();
-        };
-        if let Some(config) = self.config.get_untracked()
-            && config.refuses(file.size())
-        {
-            // It would be refused after the whole upload: say so now.
-            item.fallback.set(None);
-            let max = Some(config.upload_max_bytes);
-            set_failed(item, Failure::Server(ServerFailure::TooLarge(max)));
-            return self.pump_server();
-        }
-        self.server_busy.set(true);
-        item.state.set(State::Converting);
-        item.stage.set("uploading".into());
-        item.fraction.set(0.0);
         let this = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             let started = now();
@@ -548,27 +449,21 @@ impl Bridge {
             let bearer = this.bearer();
             let answer = api::convert(&file, bearer.as_deref(), progress).await;
             let ms = now() - started;
-            match answer {
+            let event = match answer {
                 Ok(reply) => match from_server(&reply, ms) {
                     Ok((done, blob)) => {
-                        this.server_xml.borrow_mut().insert(id, blob.clone());
-                        this.finish_done(id, done);
-                        this.read_plan(id, blob);
+                        this.server_xml.borrow_mut().insert(id, blob);
+                        item.result.set(Some(done));
+                        Event::ServerDone(id)
                     }
                     Err(err) => {
                         web_sys::console::error_1(&err);
-                        set_failed(item, Failure::Server(ServerFailure::Other(String::new())));
+                        Event::ServerFailed(id, ServerFailure::Other(String::new()))
                     }
                 },
-                Err(failure) => {
-                    if let ServerFailure::Licence(refusal) = failure {
-                        this.pro.refused(refusal);
-                    }
-                    set_failed(item, Failure::Server(failure));
-                }
-            }
-            this.server_busy.set(false);
-            this.pump();
+                Err(failure) => Event::ServerFailed(id, failure),
+            };
+            this.dispatch(event);
         });
     }
 
@@ -598,13 +493,12 @@ impl Bridge {
         }
     }
 
-    /// Has the worker read the XML the server sent back into a plan for the viewer (now, or
-    /// when the worker is ready). The blob stays the download's; the worker reads a copy.
-    fn read_plan(self: &Rc<Self>, id: u32, blob: Blob) {
-        if !self.ready.get_untracked() {
-            self.pending_xml.borrow_mut().push((id, blob));
+    /// Has the worker read the XML the server sent back into a plan for the viewer. The blob
+    /// stays the download's; the worker reads a copy.
+    fn read_plan(self: &Rc<Self>, id: u32) {
+        let Some(blob) = self.server_xml.borrow().get(&id).cloned() else {
             return;
-        }
+        };
         let this = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             let sent = match JsFuture::from(blob.array_buffer()).await {
@@ -643,11 +537,7 @@ impl Bridge {
         match reply {
             Reply::Ready => {
                 self.ready.set(true);
-                let pending: Vec<(u32, Blob)> = std::mem::take(&mut *self.pending_xml.borrow_mut());
-                for (id, blob) in pending {
-                    self.read_plan(id, blob);
-                }
-                self.pump();
+                self.dispatch(Event::WorkerReady);
             }
             Reply::Progress {
                 id,
@@ -666,46 +556,30 @@ impl Bridge {
                 warnings,
                 plan,
             } => {
-                let sample = self.sample_busy.get() == Some(id);
-                match converted(data, ms, summary, warnings, plan, sample) {
+                let sample = self.queue.borrow().is_sample(id);
+                let event = match converted(data, ms, summary, warnings, plan, sample) {
                     Ok(done) => {
-                        if !sample {
-                            self.report(id, "ok", &done.summary.format, done.ms);
+                        let format = done.summary.format.clone();
+                        if let Some(item) = self.item(id) {
+                            item.result.set(Some(done));
                         }
-                        self.finish_done(id, done);
-                        self.worker_free(id);
+                        Event::WorkerDone { id, format, ms }
                     }
                     Err(err) => {
                         web_sys::console::error_1(&err);
-                        self.worker_failed(id, local_failure("other", String::new()));
+                        let failure = Failure::local("other", "");
+                        Event::NotSent { id, failure }
                     }
-                }
+                };
+                self.dispatch(event);
             }
             Reply::Plan { id, plan } => self.set_plan(id, PlanState::Ready(Arc::new(plan))),
-            Reply::Failed { id, kind, message } => {
-                let on_server = self
-                    .item(id)
-                    .and_then(|i| i.result.with_untracked(|r| r.as_ref().map(|d| d.on_server)));
-                if on_server == Some(true) {
-                    // The server's XML could not be read into a plan: the file is still
-                    // converted, only the viewer is missing.
-                    self.set_plan(id, PlanState::Unavailable(message));
-                    return;
-                }
-                let kind = kind.name().to_owned();
-                // The engine's own budget errors are answers, not a worker out of memory:
-                // the file would fail the same way on the server.
-                let engine_kind = fallback::OUTCOMES.contains(&kind.as_str());
-                if !engine_kind && fallback::is_memory_error(&message) {
-                    self.on_crash();
-                    return;
-                }
-                let ms = self.busy.borrow().as_ref().map_or(0.0, |b| now() - b.2);
-                if self.sample_busy.get() != Some(id) {
-                    self.report(id, &kind, "", ms);
-                }
-                self.worker_failed(id, Failure::Local { kind, message });
-            }
+            Reply::Failed { id, kind, message } => self.dispatch(Event::WorkerFailed {
+                id,
+                kind: kind.name().to_owned(),
+                message,
+                ms: now() - self.sent_at.get(),
+            }),
         }
     }
 
@@ -722,134 +596,15 @@ impl Bridge {
             api::send_telemetry(body);
         }
     }
-
-    fn finish_done(&self, id: u32, done: Converted) {
-        if let Some(item) = self.item(id) {
-            item.fraction.set(1.0);
-            item.result.set(Some(done));
-            item.state.set(State::Done);
-            self.selected.set(Some(id));
-        }
-    }
-
-    fn worker_failed(self: &Rc<Self>, id: u32, failure: Failure) {
-        if let Some(item) = self.item(id) {
-            set_failed(item, failure);
-        }
-        self.worker_free(id);
-    }
-
-    fn worker_free(self: &Rc<Self>, id: u32) {
-        let mine = self.busy.borrow().as_ref().is_some_and(|b| b.0 == id);
-        if mine {
-            *self.busy.borrow_mut() = None;
-        }
-        if self.sample_busy.get() == Some(id) {
-            self.sample_busy.set(None);
-        }
-        self.pump();
-    }
-
-    /// The worker died (a trap such as an allocation failure aborts its wasm) or ran out of
-    /// memory: a fresh worker takes the next files, and the file it died on goes to the server
-    /// when there is one, with a notice saying why.
-    fn on_crash(self: &Rc<Self>) {
-        if let Some(worker) = self.worker.borrow_mut().take() {
-            worker.terminate();
-        }
-        if let Some(id) = self.sample_busy.take()
-            && let Some(item) = self.item(id)
-        {
-            set_failed(item, local_failure("crash", String::new()));
-        }
-        let busy = self.busy.borrow_mut().take();
-        if let Some((id, file, _)) = busy
-            && let Some(item) = self.item(id)
-        {
-            if self.config.get_untracked().is_some() && self.gated(Feature::Fallback) {
-                item.stage.set(String::new());
-                item.fraction.set(0.0);
-                self.lock(id, file, Lock::Memory);
-            } else if self.config.get_untracked().is_some() {
-                item.stage.set(String::new());
-                item.fraction.set(0.0);
-                self.to_server(id, file, Fallback::Memory);
-            } else {
-                set_failed(item, local_failure("crash", String::new()));
-            }
-        }
-        Self::spawn(self);
-        self.pump();
-    }
 }
 
-// Consent before upload (issue 11): every file that would go to the server passes here.
-impl Bridge {
-    /// A file the browser should not convert, for `why`: sent to the server when the user
-    /// chose so for this device, skipped when they chose that, else held on its card until
-    /// they choose ([`Bridge::choose`]). Nothing is sent before.
-    fn to_server(&self, id: u32, file: File, why: Fallback) {
-        let Some(item) = self.item(id) else {
-            return;
-        };
-        if self
-            .config
-            .get_untracked()
-            .is_some_and(|c| c.refuses(file.size()))
-        {
-            // The server would refuse it: the server lane says so without sending it.
-            self.server_queue.borrow_mut().push_back((id, file));
-            return;
-        }
-        item.fallback.set(Some(why));
-        match consent::next(self.consent.remembered.get_untracked()) {
-            Next::Send => {
-                item.state.set(State::Queued);
-                self.server_queue.borrow_mut().push_back((id, file));
-            }
-            Next::Skip => item.state.set(State::Skipped),
-            Next::Ask => {
-                item.state.set(State::Asking);
-                self.consent.hold(id, file, why);
-            }
-        }
+/// What this device's licence lets through the Pro gates; an app built without the key
+/// gates nothing.
+fn licence_of(pro: &Pro) -> Licence {
+    if pro.key.is_none() {
+        return Licence::unchecked();
     }
-
-    /// The user's choice for the waiting file `id`; with `remember`, for every file waiting
-    /// now and from now on, on this device.
-    pub fn choose(self: &Rc<Self>, id: u32, choice: Choice, remember: bool) {
-        let files = if remember {
-            self.consent.remember(Some(choice));
-            self.consent.take_all()
-        } else {
-            self.consent.take(id).into_iter().collect()
-        };
-        for (id, file, _) in files {
-            let Some(item) = self.item(id) else {
-                continue;
-            };
-            match choice {
-                Choice::Server => {
-                    item.state.set(State::Queued);
-                    self.server_queue.borrow_mut().push_back((id, file));
-                }
-                Choice::Skip => item.state.set(State::Skipped),
-            }
-        }
-        self.pump();
-    }
-}
-
-fn local_failure(kind: &str, message: String) -> Failure {
-    Failure::Local {
-        kind: kind.to_owned(),
-        message,
-    }
-}
-
-fn set_failed(item: Item, failure: Failure) {
-    item.failure.set(Some(failure));
-    item.state.set(State::Error);
+    Licence::allowing(PRO_FEATURES.into_iter().filter(|f| pro.allows(*f)))
 }
 
 /// A file the server converted, as the list and the ZIP see it: its XML and counts; its plan

@@ -6,8 +6,8 @@
 //! byte is sent before the choice. The choice may be remembered on the device
 //! (`localStorage`), and forgotten again from the page.
 //!
-//! The decisions are plain Rust, tested on the host; [`Waiting`] keeps the files that wait and
-//! the remembered choice for the page (wasm only).
+//! The decisions are plain Rust, tested on the host (the files that wait are the conversion
+//! queue's, `crate::queue`); the remembered choice is read and kept in the browser (wasm only).
 
 /// Where the remembered choice is kept.
 pub const STORAGE_KEY: &str = "mpp2xml.server-consent";
@@ -62,63 +62,27 @@ pub fn next(remembered: Option<Choice>) -> Next {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::Waiting;
+pub use browser::{load, store};
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use super::{Choice, STORAGE_KEY};
-    use crate::fallback::Fallback;
     use crate::js::local_storage;
-    use leptos::prelude::*;
-    use std::cell::RefCell;
-    use web_sys::File;
 
-    /// The files waiting for the user's choice, and the choice remembered on this device.
-    pub struct Waiting {
-        /// The remembered choice; the page shows it with a way to forget it.
-        pub remembered: RwSignal<Option<Choice>>,
-        /// File id, the file and why it would go to the server.
-        files: RefCell<Vec<(u32, File, Fallback)>>,
+    /// The choice remembered on this device, if any.
+    pub fn load() -> Option<Choice> {
+        local_storage()
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|text| Choice::from_storage(&text))
     }
 
-    impl Waiting {
-        /// Nothing waiting; the remembered choice read from `localStorage`.
-        pub fn load() -> Self {
-            let stored = local_storage()
-                .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-                .and_then(|text| Choice::from_storage(&text));
-            Self {
-                remembered: RwSignal::new(stored),
-                files: RefCell::new(Vec::new()),
-            }
-        }
-
-        /// Remembers `choice` on this device, or forgets the remembered one (`None`).
-        pub fn remember(&self, choice: Option<Choice>) {
-            if let Some(storage) = local_storage() {
-                let _ = match choice {
-                    Some(c) => storage.set_item(STORAGE_KEY, c.to_storage()),
-                    None => storage.remove_item(STORAGE_KEY),
-                };
-            }
-            self.remembered.set(choice);
-        }
-
-        /// Keeps a file until the user chooses.
-        pub fn hold(&self, id: u32, file: File, why: Fallback) {
-            self.files.borrow_mut().push((id, file, why));
-        }
-
-        /// The waiting file `id`, no longer waiting.
-        pub fn take(&self, id: u32) -> Option<(u32, File, Fallback)> {
-            let mut files = self.files.borrow_mut();
-            let at = files.iter().position(|(i, _, _)| *i == id)?;
-            Some(files.remove(at))
-        }
-
-        /// Every waiting file, none waiting any more.
-        pub fn take_all(&self) -> Vec<(u32, File, Fallback)> {
-            std::mem::take(&mut *self.files.borrow_mut())
+    /// Remembers `choice` on this device, or forgets the remembered one (`None`).
+    pub fn store(choice: Option<Choice>) {
+        if let Some(storage) = local_storage() {
+            let _ = match choice {
+                Some(c) => storage.set_item(STORAGE_KEY, c.to_storage()),
+                None => storage.remove_item(STORAGE_KEY),
+            };
         }
     }
 }

@@ -105,20 +105,9 @@ impl Fallback {
     }
 }
 
-/// The members of an RFC 9457 problem the app uses.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Problem {
-    /// `code`: `too_large`, `unreadable`, `rate_limited`, `busy`, `timeout`, …
-    pub code: String,
-    /// `detail`: one sentence, in English.
-    pub detail: String,
-    /// `kind`: the engine's error kind, on `unreadable`.
-    pub kind: String,
-    /// `max_bytes`, on `too_large`.
-    pub max_bytes: Option<f64>,
-    /// `retry_after` seconds, on `rate_limited` and `busy`.
-    pub retry_after: Option<f64>,
-}
+/// The members of an RFC 9457 problem the app uses: the protocol's type, which the backend
+/// tests its problems against.
+pub use protocol::ProblemReply as Problem;
 
 /// Why the server did not convert a file.
 #[derive(Debug, Clone, PartialEq)]

@@ -33,7 +33,7 @@ pub use plan::{
     ResourceKind, Span, WorkCalendar,
 };
 use serde::{Deserialize, Serialize};
-pub use server::{ClientConfig, ProblemReply};
+pub use server::{ClientConfig, ProblemReply, SUMMARY_HEADER};
 
 /// The envelope's key of the typed message.
 pub const MESSAGE_KEY: &str = "message";

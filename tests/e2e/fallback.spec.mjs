@@ -116,7 +116,8 @@ test('a file above the browser limit is converted on the server: notice, byte-id
     /^Sent to this site's server to convert, because it is larger than .+, the most this app converts in your browser\. Only this file is sent\.$/,
   );
   await expect(li.locator('.file-time')).toContainText('Converted on the server in');
-  await expect(li.locator('.file-version')).toContainText('MPP14');
+  // The server's typed summary (X-Mpp-Summary) carries the application that saved the file.
+  await expect(li.locator('.file-version')).toContainText('MPP14 · Saved by: Project 2010');
   // The server sends counts, not rows: its summary's (the project summary task included).
   await expect(li.locator('.file-counts')).toContainText('3 tasks, 4 resources, 5 assignments, 7 calendars');
 

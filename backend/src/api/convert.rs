@@ -489,14 +489,32 @@ fn xml_response(conversion: Conversion, stem: &str, held: Held) -> Response {
         ("x-mpp-assignments", summary.assignments.to_string()),
         ("x-mpp-calendars", summary.calendars.to_string()),
     ];
+    // The page reads this one typed header; the others stay for curl users (README).
+    let typed = protocol::server::summary_header(&page_summary(&conversion));
     let body = Sending::new(Bytes::from(conversion.xml), held);
     let mut response = (headers, Body::new(body)).into_response();
-    for (name, value) in counts {
+    let typed = (protocol::SUMMARY_HEADER, typed);
+    for (name, value) in counts.into_iter().chain([typed]) {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
         }
     }
     response
+}
+
+/// What was read, as the page's protocol types it.
+fn page_summary(conversion: &Conversion) -> protocol::Summary {
+    let summary = &conversion.summary;
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    protocol::Summary {
+        format: version_label(conversion),
+        application: summary.application.clone(),
+        template: summary.template,
+        tasks: count(summary.tasks),
+        resources: count(summary.resources),
+        assignments: count(summary.assignments),
+        calendars: count(summary.calendars),
+    }
 }
 
 /// What an XML answer keeps until it is sent: dropped with the body, when the last byte has
