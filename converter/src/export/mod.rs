@@ -184,3 +184,6 @@ mod tests {
         assert_eq!(within(vec![0; 4], 4).map(|b| b.len()).ok(), Some(4));
     }
 }
+
+#[cfg(test)]
+mod roundtrip;
