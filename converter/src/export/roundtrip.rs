@@ -2,7 +2,12 @@
 //! (calamine for XLSX, the csv crate for CSV, a JSON Schema validator for JSON), compared
 //! with the model.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use super::csv::Table;
 use super::{ExportOptions, Format, write};

@@ -330,7 +330,7 @@ fn group_rows(sheet: &mut Sheet<'_>, view: &View<'_>) -> Result<(), ConvertError
                 break;
             }
             open.pop();
-            if row - 1 >= first && open.len() < MAX_GROUP_LEVEL {
+            if row > first && open.len() < MAX_GROUP_LEVEL {
                 sheet.ws.group_rows(first, row - 1).map_err(xe)?;
             }
         }
