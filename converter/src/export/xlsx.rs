@@ -23,18 +23,28 @@ fn xe(e: XlsxError) -> ConvertError {
 
 struct Formats {
     header: Format,
+    plain: Format,
     date: Format,
     hours: Format,
     number: Format,
     percent: Format,
     units: Format,
     indents: Vec<Format>,
+    /// One format per duration unit, made once: a format made per cell costs the library a
+    /// lookup of its properties every time.
+    durations: Vec<(&'static str, Format)>,
 }
+
+/// Every unit a duration can be shown in (see `view::unit_suffix`).
+const UNITS: [&str; 12] = [
+    "m", "em", "h", "eh", "d", "ed", "w", "ew", "mo", "emo", "%", "e%",
+];
 
 impl Formats {
     fn new() -> Self {
         Self {
             header: Format::new().set_bold(),
+            plain: Format::new(),
             date: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
             hours: Format::new().set_num_format("0.##\" h\""),
             number: Format::new().set_num_format("#,##0.00"),
@@ -47,11 +57,18 @@ impl Formats {
                         .set_align(FormatAlign::Left)
                 })
                 .collect(),
+            durations: UNITS
+                .iter()
+                .map(|u| (*u, Format::new().set_num_format(format!("0.##\" {u}\""))))
+                .collect(),
         }
     }
 
-    fn duration(unit: &str) -> Format {
-        Format::new().set_num_format(format!("0.##\" {unit}\""))
+    fn duration(&self, unit: &str) -> &Format {
+        self.durations
+            .iter()
+            .find(|(u, _)| *u == unit)
+            .map_or(&self.hours, |(_, f)| f)
     }
 }
 
@@ -209,13 +226,13 @@ fn custom_cell(
     f: &Formats,
 ) -> Result<(), ConvertError> {
     match value {
-        CustomValue::Number(n) => sheet.num(col, Some(*n), &Format::new()),
+        CustomValue::Number(n) => sheet.num(col, Some(*n), &f.plain),
         CustomValue::Cost(n) => sheet.num(col, Some(*n), &f.number),
         CustomValue::Date(d) => sheet.date(col, Some(*d), f),
         CustomValue::Flag(b) => sheet.flag(col, *b),
         CustomValue::Duration(d) => {
             let (amount, unit) = in_unit(&project.properties, *d);
-            sheet.num(col, Some(amount), &Formats::duration(unit))
+            sheet.num(col, Some(amount), f.duration(unit))
         }
         other => sheet.text(
             col,
@@ -292,7 +309,7 @@ fn tasks_sheet(
         );
         if let Some(d) = task.duration {
             let (amount, unit) = in_unit(&project.properties, d);
-            sheet.num(5, Some(amount), &Formats::duration(unit))?;
+            sheet.num(5, Some(amount), f.duration(unit))?;
         }
         sheet.date(6, task.start, f)?;
         sheet.date(7, task.finish, f)?;
@@ -506,7 +523,7 @@ fn project_sheet(
     for (name, value) in numbers {
         sheet.row += 1;
         sheet.text(0, name, None)?;
-        sheet.num(1, Some(value), &Format::new())?;
+        sheet.num(1, Some(value), &f.plain)?;
     }
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     for c in &project.calendars {
