@@ -125,6 +125,7 @@ impl<'a> Sheet<'a> {
         if text.is_empty() {
             return Ok(());
         }
+        let text = excel_text(text);
         self.spend.charge(text.len())?;
         let c = self.col(col)?;
         match format {
@@ -203,6 +204,22 @@ impl<'a> Sheet<'a> {
         }
         Ok(())
     }
+}
+
+/// Excel's longest cell text, in UTF-16 units.
+const MAX_CELL_TEXT: usize = 32_767;
+
+/// `text` cut to what one Excel cell holds (a long note would otherwise fail the whole
+/// workbook), at a character boundary.
+fn excel_text(text: &str) -> &str {
+    let mut units = 0;
+    for (at, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > MAX_CELL_TEXT {
+            return text.get(..at).unwrap_or_default();
+        }
+    }
+    text
 }
 
 fn excel_date(d: DateTime) -> Option<ExcelDateTime> {
@@ -565,4 +582,31 @@ pub fn write(project: &Project, limit: u64) -> Result<Vec<u8>, ConvertError> {
     project_sheet(&mut wb, project, &f, &mut spend)?;
     let bytes = wb.save_to_buffer().map_err(xe)?;
     super::within(bytes, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_text_is_cut_to_what_excel_holds() {
+        assert_eq!(excel_text("short"), "short");
+        let long = "é".repeat(40_000);
+        let cut = excel_text(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL_TEXT);
+        let emoji = "😀".repeat(20_000);
+        assert_eq!(excel_text(&emoji).chars().count(), MAX_CELL_TEXT / 2);
+    }
+
+    #[test]
+    fn a_note_longer_than_a_cell_still_makes_a_workbook() {
+        let p = Project {
+            tasks: vec![crate::model::Task {
+                notes: Some("n".repeat(100_000)),
+                ..crate::model::Task::default()
+            }],
+            ..Project::default()
+        };
+        assert!(write(&p, u64::MAX).is_ok());
+    }
 }
