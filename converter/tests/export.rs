@@ -132,9 +132,9 @@ fn xlsx_counts(bytes: &[u8]) -> Result<Counts, String> {
     let below_header = |r: &calamine::Range<calamine::Data>| r.height().saturating_sub(1);
     let tasks = below_header(&rows("Tasks")?);
     let resources = below_header(&rows("Resources")?);
-    // Resource names are empty for the assignments without a resource.
-    let assignment_rows = rows("Assignments")?;
-    let assignments = below_header(&assignment_rows);
+    // Every assignment of the model, those without a resource included: the caller takes
+    // those off before comparing with the XML.
+    let assignments = below_header(&rows("Assignments")?);
     Ok(Counts {
         tasks,
         resources,

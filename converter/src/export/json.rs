@@ -6,7 +6,8 @@
 //! time zone (Project stores none); durations are objects `{ "minutes": …, "unit": … }`
 //! with the length in working minutes and the unit Project shows them in (`d`, `h`, `ew`, …);
 //! work is in minutes (`*_minutes`); costs in the project's currency; percentages 0–100;
-//! units as fractions (1.0 = 100 %). Absent values are left out, never `null`.
+//! units as fractions (1.0 = 100 %). Absent values are left out; `null` only stands for a
+//! number the file holds that is not one (NaN), which JSON cannot write.
 //! `schema_version` changes only when a field changes meaning or is removed; new fields are
 //! added within a version.
 
