@@ -8,7 +8,9 @@ use super::view::{CustomColumn, Spend, View, hours, in_unit};
 use crate::error::ConvertError;
 use crate::model::{CustomValue, DateTime, DayHours, FieldClass, Project, ResourceKind};
 use chrono::{Datelike, Timelike};
-use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+};
 
 /// Excel's deepest row outline.
 const MAX_GROUP_LEVEL: usize = 7;
@@ -570,12 +572,42 @@ fn project_sheet(
     sheet.finish()
 }
 
+/// The workbook's document properties, from the project's. Its creation time is the
+/// project's, never the clock's: the same file must give the same bytes on every run and
+/// in every shell (the command line, the server, the browser).
+fn properties(project: &Project) -> Result<DocProperties, ConvertError> {
+    let p = &project.properties;
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xe)?;
+    let created = p
+        .creation_date
+        .or(p.last_saved)
+        .and_then(excel_date)
+        .unwrap_or(fixed);
+    let mut props = DocProperties::new().set_creation_datetime(&created);
+    for (value, set) in [
+        (
+            &p.title,
+            DocProperties::set_title as fn(DocProperties, String) -> DocProperties,
+        ),
+        (&p.subject, DocProperties::set_subject),
+        (&p.author, DocProperties::set_author),
+        (&p.manager, DocProperties::set_manager),
+        (&p.company, DocProperties::set_company),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            props = set(props, excel_text(v).to_owned());
+        }
+    }
+    Ok(props)
+}
+
 /// Writes `project` as an XLSX workbook, at most `limit` bytes.
 pub fn write(project: &Project, limit: u64) -> Result<Vec<u8>, ConvertError> {
     let view = View::new(project);
     let f = Formats::new();
     let mut spend = Spend::new(limit);
     let mut wb = Workbook::new();
+    wb.set_properties(&properties(project)?);
     tasks_sheet(&mut wb, &view, &f, &mut spend)?;
     resources_sheet(&mut wb, &view, &f, &mut spend)?;
     assignments_sheet(&mut wb, &view, &f, &mut spend)?;
@@ -596,6 +628,14 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_CELL_TEXT);
         let emoji = "😀".repeat(20_000);
         assert_eq!(excel_text(&emoji).chars().count(), MAX_CELL_TEXT / 2);
+    }
+
+    #[test]
+    fn the_same_project_gives_the_same_bytes() {
+        let p = Project::default();
+        let first = write(&p, u64::MAX).ok();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(first, write(&p, u64::MAX).ok(), "no clock in the workbook");
     }
 
     #[test]
