@@ -3,6 +3,7 @@
 
 use crate::budget::{Allowance, Budget, CancelToken, Usage};
 use crate::error::ConvertError;
+use crate::export::{self, ExportOptions, Format};
 use crate::model::{FileFormat, Project};
 use crate::{derive, mpp, mspdi};
 use std::io::Write;
@@ -186,6 +187,37 @@ impl ReadProject {
     /// the number of bytes written. On an error `dest` holds a partial document.
     pub fn write_mspdi_to(&self, dest: &mut dyn Write) -> Result<u64, ConvertError> {
         mspdi::write(&self.project, dest, self.output_limit, &self.budget)
+    }
+
+    /// Writes the project in `format` into memory, under the same output allowance as the
+    /// XML: the one entry point the command line, the server and the worker share, so the
+    /// same file gives the same bytes everywhere.
+    pub fn export(&self, format: Format, options: &ExportOptions) -> Result<Vec<u8>, ConvertError> {
+        self.budget.check()?;
+        match format {
+            Format::Xml => self.write_mspdi(),
+            Format::Xlsx => export::xlsx::write(&self.project, self.output_limit),
+            Format::Csv => {
+                export::csv::zip(&self.project, options.csv_delimiter, self.output_limit)
+            }
+            Format::Json => export::json::write(&self.project, self.output_limit),
+        }
+    }
+
+    /// Writes one CSV table of the project, for callers that want a single file rather than
+    /// the ZIP of all tables.
+    pub fn export_csv_table(
+        &self,
+        table: export::csv::Table,
+        options: &ExportOptions,
+    ) -> Result<Vec<u8>, ConvertError> {
+        self.budget.check()?;
+        export::csv::table(
+            &self.project,
+            table,
+            options.csv_delimiter,
+            self.output_limit,
+        )
     }
 
     /// What was read, in numbers.

@@ -40,6 +40,9 @@ pub enum ConvertError {
     /// Writing the XML failed: the destination refused it (a full disk, a closed pipe).
     #[error("the XML could not be written: {0}")]
     Write(String),
+    /// Writing one of the other output formats (XLSX, CSV, JSON) failed.
+    #[error("the output could not be written: {0}")]
+    Export(String),
     /// The file asks for more model memory than the budget for its size allows.
     #[error(
         "this file asks for more memory than a project of its size can hold (over {} MB); it is damaged or was made to exhaust the converter",
@@ -78,7 +81,7 @@ impl ConvertError {
             Self::Truncated { .. } => "truncated",
             Self::Corrupt(_) => "corrupt",
             Self::TooLarge { .. } => "too_large",
-            Self::Write(_) => "write",
+            Self::Write(_) | Self::Export(_) => "write",
             Self::MemoryBudget { .. } => "memory_budget",
             Self::WorkBudget => "work_budget",
             Self::OutputTooLarge { .. } => "output_budget",

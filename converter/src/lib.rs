@@ -15,6 +15,7 @@ pub mod budget;
 pub mod convert;
 mod derive;
 pub mod error;
+pub mod export;
 pub mod model;
 mod mpp;
 pub mod mspdi;
@@ -24,3 +25,4 @@ pub use convert::{
     Conversion, Limits, Options, ReadProject, Stage, Summary, convert, read_project, write_mspdi,
 };
 pub use error::ConvertError;
+pub use export::{ExportOptions, Format};

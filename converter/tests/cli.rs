@@ -116,3 +116,99 @@ fn help_into_a_closed_pipe_is_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{flag}: {stderr}");
     }
 }
+
+/// The format an output gets: `--format` when given, else the extension of `-o`; the bytes
+/// are the engine's own for that format (the server and the worker hand out the same).
+#[test]
+fn the_extension_or_format_chooses_the_output_and_the_bytes_are_the_engines() {
+    let Some(input) = convertible_input() else {
+        return;
+    };
+    let bytes = std::fs::read(&input).unwrap();
+    let read = converter::read_project(&bytes, &mut converter::Options::default()).unwrap();
+    let engine = |f| {
+        read.export(f, &converter::ExportOptions::default())
+            .unwrap()
+    };
+    let dir = std::env::temp_dir().join(format!("mpp2xml-cli-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mpp2xml"))
+            .arg(&input)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let cases = [
+        ("plan.xlsx", None, converter::Format::Xlsx),
+        ("plan.json", None, converter::Format::Json),
+        ("plan.zip", None, converter::Format::Csv),
+        ("plan.xml", None, converter::Format::Xml),
+        ("plan.out", Some("json"), converter::Format::Json),
+    ];
+    for (name, format, expected) in cases {
+        let out = dir.join(name);
+        let mut args = vec!["-o", out.to_str().unwrap()];
+        if let Some(f) = format {
+            args.extend(["--format", f]);
+        }
+        let output = run(&args);
+        assert!(output.status.success(), "{name}: {output:?}");
+        assert_eq!(std::fs::read(&out).unwrap(), engine(expected), "{name}");
+    }
+
+    // Standard output takes every format.
+    let stdout = run(&["--format", "xlsx", "-o", "-"]);
+    assert!(stdout.status.success());
+    assert_eq!(stdout.stdout, engine(converter::Format::Xlsx));
+
+    // `.csv` is one table, the tasks unless --table says otherwise, with the delimiter asked.
+    let csv = dir.join("plan.csv");
+    let output = run(&["-o", csv.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        std::fs::read(&csv)
+            .unwrap()
+            .starts_with(b"ID,Unique ID,WBS")
+    );
+    let output = run(&[
+        "-o",
+        csv.to_str().unwrap(),
+        "--table",
+        "resources",
+        "--delimiter",
+        ";",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        std::fs::read(&csv)
+            .unwrap()
+            .starts_with(b"ID;Unique ID;Name")
+    );
+
+    // --out-dir names each output with its format's extension.
+    let out_dir = dir.join("out");
+    let output = run(&["--format", "csv", "--out-dir", out_dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    let stem = input.file_stem().unwrap().to_str().unwrap();
+    let zipped = std::fs::read(out_dir.join(format!("{stem}.zip"))).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(zipped, engine(converter::Format::Csv));
+}
+
+/// A format, table or delimiter the tool does not know is a usage error (exit 2).
+#[test]
+fn unknown_formats_tables_and_delimiters_are_usage_errors() {
+    for args in [
+        &["x.mpp", "--format", "pdf"][..],
+        &["x.mpp", "--format", "csv", "--table", "calendars"],
+        &["x.mpp", "--format", "xml", "--table", "tasks"],
+        &["x.mpp", "--delimiter", "ab"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_mpp2xml"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}

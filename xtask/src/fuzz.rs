@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// The targets, in the order they run.
-pub const TARGETS: [&str; 3] = ["convert", "compound", "mspdi_writer"];
+pub const TARGETS: [&str; 4] = ["convert", "compound", "mspdi_writer", "export"];
 
 /// Seconds per target of `cargo xtask fuzz` without `--time`.
 const DEFAULT_SECONDS: u64 = 60;
@@ -39,7 +39,7 @@ const RSS_LIMIT_MB: u64 = 2048;
 /// the structure-aware targets need room for many rows.
 fn max_len(target: &str) -> u64 {
     match target {
-        "convert" => 1 << 20,
+        "convert" | "export" => 1 << 20,
         "compound" => 256 << 10,
         _ => 64 << 10,
     }
@@ -196,8 +196,11 @@ fn run_targets(targets: &[String], seconds: u64, seed: bool, extra: &[String]) -
     ensure_cargo_fuzz()?;
     crate::run(&mut fuzz_command(&["build"]))
         .map_err(|e| format!("{e}; the fuzz targets do not build"))?;
-    if targets.iter().any(|t| t == "convert") {
-        seed_convert_corpus(seed)?;
+    // The targets that take whole files start from the real corpus.
+    for target in ["convert", "export"] {
+        if targets.iter().any(|t| t == target) {
+            seed_corpus(target, seed)?;
+        }
     }
     let mut reports = Vec::new();
     for target in targets {
@@ -272,10 +275,10 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
         .map_err(|e| format!("{e}; cannot install cargo-fuzz"))
 }
 
-/// Copies the corpus's `.mpp`/`.mpt` files into `fuzz/corpus/convert/` when it is empty, or
+/// Copies the corpus's `.mpp`/`.mpt` files into `fuzz/corpus/<target>/` when it is empty, or
 /// always when `force`. Names keep the file's path, so seeding twice adds nothing.
-fn seed_convert_corpus(force: bool) -> Result<(), String> {
-    let dest = fuzz_dir().join("corpus/convert");
+fn seed_corpus(target: &str, force: bool) -> Result<(), String> {
+    let dest = fuzz_dir().join("corpus").join(target);
     let empty = std::fs::read_dir(&dest).map_or(true, |mut d| d.next().is_none());
     if !force && !empty {
         return Ok(());
@@ -284,7 +287,7 @@ fn seed_convert_corpus(force: bool) -> Result<(), String> {
     let files = testkit::mpp_files_under(&source);
     if files.is_empty() {
         println!(
-            "no .mpp files under {}: the convert target starts from an empty corpus",
+            "no .mpp files under {}: the {target} target starts from an empty corpus",
             shown(&source)
         );
         return Ok(());

@@ -269,6 +269,7 @@ mod tests {
             ConvertError::Corrupt(String::new()),
             ConvertError::TooLarge { size: 0, limit: 0 },
             ConvertError::Write(String::new()),
+            ConvertError::Export(String::new()),
         ];
         for error in errors {
             let outcome: Outcome = serde_json::from_value(serde_json::json!(error.kind())).unwrap();

@@ -1,6 +1,9 @@
 //! `mpp2xml`: converts Microsoft Project files to MSPDI XML from the command line.
 
-use converter::{ConvertError, Limits, Options, ReadProject, Summary, Usage, read_project};
+use converter::export::csv::Table;
+use converter::{
+    ConvertError, ExportOptions, Format, Limits, Options, Summary, Usage, read_project,
+};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,24 +11,31 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 Usage: mpp2xml [OPTIONS] INPUT...
 
-Converts Microsoft Project files (.mpp, .mpt) to MSPDI XML.
+Converts Microsoft Project files (.mpp, .mpt) to MSPDI XML, XLSX, CSV or JSON.
 
 Arguments:
   INPUT            a file to convert; '-' reads standard input
 
 Options:
-  -o, --output OUT     write the XML to OUT ('-' = standard output); one input only
-  -d, --out-dir DIR    write each INPUT's XML to DIR/<name>.xml
+  -o, --output OUT     write the output to OUT ('-' = standard output); one input only
+  -d, --out-dir DIR    write each INPUT's output to DIR/<name>.<extension of the format>
+  -f, --format FMT     xml (default), xlsx, csv (a ZIP of tasks, resources, assignments
+                       and links tables) or json; without it, the extension of -o
+                       chooses: .xlsx, .json, .zip (CSV tables), .csv (one CSV table),
+                       anything else XML
+      --table NAME     write only this CSV table: tasks (the default for -o NAME.csv),
+                       resources, assignments or links
+      --delimiter C    CSV field delimiter: ',' (default), ';' or 'tab'
   -s, --summary        print what was read (version, application, counts) instead of XML
                        (with -o or -d the XML is written as well)
   -q, --quiet          do not print warnings
   -u, --usage          print what each conversion spent of its budgets (model memory,
-                       work units, XML bytes) to standard error
+                       work units, output bytes) to standard error
   -h, --help           show this help
   -V, --version        show the version
 
 Without -o or -d, one input is written to standard output and several inputs are
-written next to themselves as <name>.xml.
+written next to themselves as <name>.<extension>.
 Exit status: 0 when every file converted, 1 when any failed, 2 on a usage error.";
 
 struct Args {
@@ -35,6 +45,66 @@ struct Args {
     summary: bool,
     quiet: bool,
     usage: bool,
+    format: Option<Format>,
+    table: Option<Table>,
+    delimiter: u8,
+}
+
+/// What one input is turned into.
+#[derive(Clone, Copy)]
+enum Output {
+    /// MSPDI, streamed.
+    Xml,
+    /// A whole document of another format, built in memory.
+    Other(Format),
+    /// One CSV table.
+    CsvTable(Table),
+}
+
+impl Output {
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Xml => "xml",
+            Self::Other(f) => f.extension(),
+            Self::CsvTable(_) => "csv",
+        }
+    }
+}
+
+/// The output an invocation asks for: `--format` when given, otherwise the extension of
+/// `-o`; `--table` narrows CSV to one table.
+fn output_of(args: &Args) -> Output {
+    let by_extension = || {
+        let out = args.output.as_deref().filter(|o| *o != "-")?;
+        let ext = Path::new(out).extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "xlsx" => Some((Format::Xlsx, false)),
+            "json" => Some((Format::Json, false)),
+            "zip" => Some((Format::Csv, false)),
+            "csv" => Some((Format::Csv, true)),
+            _ => None,
+        }
+    };
+    let (format, single) = match args.format {
+        Some(f) => (f, false),
+        None => by_extension().unwrap_or((Format::Xml, false)),
+    };
+    let single_file = single
+        || (format == Format::Csv
+            && args.output.as_deref().is_some_and(|o| {
+                Path::new(o)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            }));
+    match format {
+        Format::Xml => Output::Xml,
+        Format::Csv => match args.table {
+            Some(t) => Output::CsvTable(t),
+            None if single_file => Output::CsvTable(Table::Tasks),
+            None => Output::Other(Format::Csv),
+        },
+        other => Output::Other(other),
+    }
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -45,6 +115,9 @@ fn parse_args() -> Result<Option<Args>, String> {
         summary: false,
         quiet: false,
         usage: false,
+        format: None,
+        table: None,
+        delimiter: b',',
     };
     let mut it = std::env::args().skip(1);
     let mut only_inputs = false;
@@ -65,6 +138,27 @@ fn parse_args() -> Result<Option<Args>, String> {
             "-o" | "--output" => args.output = Some(it.next().ok_or("-o needs a file name")?),
             "-d" | "--out-dir" => {
                 args.out_dir = Some(PathBuf::from(it.next().ok_or("--out-dir needs a folder")?))
+            }
+            "-f" | "--format" => {
+                let name = it.next().ok_or("--format needs xml, xlsx, csv or json")?;
+                args.format = Some(parse_format(&name)?);
+            }
+            "--table" => {
+                let name = it.next().ok_or("--table needs a table name")?;
+                args.table = Some(parse_table(&name)?);
+            }
+            "--delimiter" => {
+                let text = it.next().ok_or("--delimiter needs a character")?;
+                args.delimiter = parse_delimiter(&text)?;
+            }
+            s if s.starts_with("--format=") => {
+                args.format = Some(parse_format(&s["--format=".len()..])?)
+            }
+            s if s.starts_with("--table=") => {
+                args.table = Some(parse_table(&s["--table=".len()..])?)
+            }
+            s if s.starts_with("--delimiter=") => {
+                args.delimiter = parse_delimiter(&s["--delimiter=".len()..])?
             }
             "-s" | "--summary" => args.summary = true,
             "-q" | "--quiet" => args.quiet = true,
@@ -89,13 +183,40 @@ fn parse_args() -> Result<Option<Args>, String> {
     if args.output.is_some() && args.inputs.len() > 1 {
         return Err("-o takes one input; use --out-dir for several".to_owned());
     }
+    if args.table.is_some() && args.format.is_some_and(|f| f != Format::Csv) {
+        return Err("--table applies to CSV output only".to_owned());
+    }
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         return Err("standard input can be read only once".to_owned());
     }
     Ok(Some(args))
 }
 
-/// Where one input's XML goes.
+fn parse_format(name: &str) -> Result<Format, String> {
+    Format::parse(name).ok_or_else(|| format!("unknown format {name}; use xml, xlsx, csv or json"))
+}
+
+fn parse_table(name: &str) -> Result<Table, String> {
+    Table::parse(name)
+        .ok_or_else(|| format!("unknown table {name}; use tasks, resources, assignments or links"))
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        t if t.len() == 1 && t.is_ascii() && t != "\"" && t != "\n" && t != "\r" => {
+            Ok(t.as_bytes().first().copied().unwrap_or(b','))
+        }
+        _ => Err(format!(
+            "the delimiter must be one character or 'tab', not {text}"
+        )),
+    }
+}
+
+/// Writes one input's output to a destination; the number of bytes written.
+type Emit<'a> = dyn Fn(&mut dyn Write) -> Result<u64, ConvertError> + 'a;
+
+/// Where one input's output goes.
 enum Target {
     Stdout,
     File(PathBuf),
@@ -110,11 +231,12 @@ fn target_for(args: &Args, input: &str) -> Target {
             Target::File(PathBuf::from(out))
         };
     }
+    let ext = output_of(args).extension();
     let name = if input == "-" {
-        "stdin.xml".into()
+        PathBuf::from(format!("stdin.{ext}"))
     } else {
         Path::new(input)
-            .with_extension("xml")
+            .with_extension(ext)
             .file_name()
             .map(PathBuf::from)
             .unwrap_or_default()
@@ -127,7 +249,7 @@ fn target_for(args: &Args, input: &str) -> Target {
     } else if args.inputs.len() == 1 {
         Target::Stdout
     } else {
-        Target::File(Path::new(input).with_extension("xml"))
+        Target::File(Path::new(input).with_extension(ext))
     }
 }
 
@@ -199,14 +321,14 @@ fn read_input(input: &str, limit: usize) -> Result<Vec<u8>, Failure> {
 /// whole: a failed conversion never leaves a partial document under the final name. A path
 /// that is not a regular file (`/dev/null`, a pipe, a terminal) is written as it is: a rename
 /// would replace the device with a file.
-fn write_file(read: &ReadProject, path: &Path) -> Result<u64, Failure> {
+fn write_file(emit: &Emit<'_>, path: &Path) -> Result<u64, Failure> {
     let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
     if special {
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .map_err(|e| Failure::Write(path.to_owned(), e))?;
-        return read.write_mspdi_to(&mut file).map_err(Failure::Convert);
+        return emit(&mut file).map_err(Failure::Convert);
     }
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
@@ -215,7 +337,7 @@ fn write_file(read: &ReadProject, path: &Path) -> Result<u64, Failure> {
         // The writer hands the file 64 KiB chunks: no second buffer needed.
         let mut file =
             std::fs::File::create(&partial).map_err(|e| Failure::Write(partial.clone(), e))?;
-        let written = read.write_mspdi_to(&mut file).map_err(Failure::Convert)?;
+        let written = emit(&mut file).map_err(Failure::Convert)?;
         drop(file);
         std::fs::rename(&partial, path).map_err(|e| Failure::Write(path.to_owned(), e))?;
         Ok(written)
@@ -235,12 +357,11 @@ fn say(line: &str) {
 /// Writes the XML to standard output. The document is written twice: once into a counter,
 /// which fails on a budget before a byte is printed, then for real, so a reader of the pipe
 /// never gets half a document followed by an error.
-fn write_stdout(read: &ReadProject) -> Result<u64, Failure> {
-    read.write_mspdi_to(&mut std::io::sink())
-        .map_err(Failure::Convert)?;
+fn write_stdout(emit: &Emit<'_>) -> Result<u64, Failure> {
+    emit(&mut std::io::sink()).map_err(Failure::Convert)?;
     let mut out = std::io::stdout().lock();
     let shown = || PathBuf::from("standard output");
-    let written = read.write_mspdi_to(&mut out).map_err(|e| match e {
+    let written = emit(&mut out).map_err(|e| match e {
         ConvertError::Write(message) => Failure::Write(shown(), std::io::Error::other(message)),
         other => Failure::Convert(other),
     })?;
@@ -257,9 +378,32 @@ fn convert_one(args: &Args, input: &str) -> Result<Converted, Failure> {
     };
     let read = read_project(&bytes, &mut options).map_err(Failure::Convert)?;
     drop(bytes);
-    let written = match target_for(args, input) {
-        Target::Stdout => write_stdout(&read)?,
-        Target::File(path) => write_file(&read, &path)?,
+    let target = target_for(args, input);
+    let options = ExportOptions {
+        csv_delimiter: args.delimiter,
+    };
+    // The other formats are built whole before a byte is written (their writers need the
+    // whole document); XML streams. Nothing is built when nothing is written.
+    let bytes = match (&target, output_of(args)) {
+        (Target::Nowhere, _) | (_, Output::Xml) => None,
+        (_, Output::Other(format)) => Some(read.export(format, &options)),
+        (_, Output::CsvTable(table)) => Some(read.export_csv_table(table, &options)),
+    }
+    .transpose()
+    .map_err(Failure::Convert)?;
+    let emit = |dest: &mut dyn Write| -> Result<u64, ConvertError> {
+        match &bytes {
+            None => read.write_mspdi_to(dest),
+            Some(b) => {
+                dest.write_all(b)
+                    .map_err(|e| ConvertError::Write(e.to_string()))?;
+                Ok(u64::try_from(b.len()).unwrap_or(u64::MAX))
+            }
+        }
+    };
+    let written = match target {
+        Target::Stdout => write_stdout(&emit)?,
+        Target::File(path) => write_file(&emit, &path)?,
         Target::Nowhere => 0,
     };
     let mut usage = read.usage();
@@ -303,7 +447,7 @@ fn main() -> ExitCode {
                 if args.usage {
                     let u = &conversion.usage;
                     eprintln!(
-                        "{shown}: usage: model memory {} bytes, work {} units, XML {} bytes",
+                        "{shown}: usage: model memory {} bytes, work {} units, output {} bytes",
                         u.memory, u.work, u.output
                     );
                 }
