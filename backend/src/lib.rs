@@ -77,6 +77,9 @@ const FLUSH_PERIOD: Duration = Duration::from_secs(5);
 const FORGET_CLIENTS_PERIOD: Duration = Duration::from_secs(60);
 /// How often the metrics recorder drains its histogram samples.
 const METRICS_UPKEEP_PERIOD: Duration = Duration::from_secs(5);
+/// How often the database and the memory gauges are refreshed: about a scrape interval, so
+/// an outage shows in the first scrape after it.
+const WATCH_PERIOD: Duration = Duration::from_secs(5);
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -228,6 +231,11 @@ async fn serve_checked(
                 .clean_up_every(FORGET_CLIENTS_PERIOD),
         ),
         tokio::spawn(metrics::upkeep(METRICS_UPKEEP_PERIOD)),
+        tokio::spawn(ops::watch_every(
+            state.store().clone(),
+            axum::extract::FromRef::from_ref(&state),
+            WATCH_PERIOD,
+        )),
         tokio::spawn(compress_app(state.clone())),
         tokio::spawn(licensing::refresh_revoked_every(
             state.licensing().cloned(),
