@@ -42,6 +42,7 @@ mod client_ip;
 mod config;
 mod connections;
 mod csp;
+pub mod error_tracking;
 mod headers;
 mod licensing;
 mod metrics;
@@ -59,7 +60,7 @@ pub mod testing;
 
 // The public surface: the service ([`app`], [`run`]), its settings ([`Config`] and the types of
 // its fields) and what those return. Everything else is the crate's own.
-pub use config::{Config, DatabaseUrl, LogFormat};
+pub use config::{Config, DatabaseUrl, LogFormat, SentryConfig};
 pub use licensing::{KeyOrigin, public_key_text as licence_public_key};
 pub use payments::{PaymentsConfig, Secret, StripeMode};
 pub use state::{AppState, StateError};
@@ -133,6 +134,7 @@ pub fn app(state: AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(static_files::not_a_static_file)),
         )
         .layer(from_fn(metrics::track))
+        .layer(from_fn(error_tracking::report_5xx))
         .layer(request_log::trace())
         .layer(request_log::propagate_id())
         .layer(from_fn_with_state(proxies, request_log::assign_id))
