@@ -496,6 +496,31 @@ mod tests {
     }
 
     #[test]
+    fn the_sentry_dsn_is_optional_and_never_shown() {
+        let off = parse(&[]).unwrap();
+        assert!(off.sentry.sentry_dsn.is_none() && off.sentry.sentry_dsn_file.is_none());
+        let on = parse(&[
+            "--sentry-dsn",
+            "https://secretkey@errors.example/7",
+            "--sentry-environment",
+            "staging",
+        ])
+        .unwrap();
+        assert_eq!(
+            on.sentry.sentry_dsn.as_deref(),
+            Some("https://secretkey@errors.example/7")
+        );
+        let shown = format!("{on:?}");
+        assert!(!shown.contains("secretkey"), "{shown}");
+        assert!(shown.contains("staging"));
+        let file = parse(&["--sentry-dsn-file", "/run/credentials/dsn"]).unwrap();
+        assert_eq!(
+            file.sentry.sentry_dsn_file,
+            Some(PathBuf::from("/run/credentials/dsn"))
+        );
+    }
+
+    #[test]
     fn defaults_and_options_are_read() {
         let defaults = parse(&[]).unwrap();
         assert_eq!(defaults.addr, "127.0.0.1:8080".parse().unwrap());
