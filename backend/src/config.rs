@@ -248,6 +248,39 @@ pub struct Config {
     /// Payments and Pro licences (`--stripe-*`, `--public-url`, `--licence-*`).
     #[command(flatten)]
     pub payments: crate::payments::PaymentsConfig,
+
+    /// Error tracking (`--sentry-*`): off unless a DSN is given.
+    #[command(flatten)]
+    pub sentry: SentryConfig,
+}
+
+/// Where panics and 5xx answers are reported (see `error_tracking`). The DSN carries the
+/// project's key, so `Debug` shows only whether one is set.
+#[derive(Clone, Default, clap::Args)]
+pub struct SentryConfig {
+    /// A Sentry (or compatible: GlitchTip, Bugsink…) DSN, `https://KEY@HOST/PROJECT`: panics
+    /// and 5xx answers are sent there. Without one nothing is sent.
+    #[arg(long, env = "SENTRY_DSN")]
+    pub sentry_dsn: Option<String>,
+
+    /// A file holding the DSN (a systemd credential, a container secret), read at start;
+    /// `--sentry-dsn` wins when both are given.
+    #[arg(long, env = "SENTRY_DSN_FILE")]
+    pub sentry_dsn_file: Option<PathBuf>,
+
+    /// The environment the events are filed under (`production`, `staging`).
+    #[arg(long, env = "SENTRY_ENVIRONMENT")]
+    pub sentry_environment: Option<String>,
+}
+
+impl std::fmt::Debug for SentryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentryConfig")
+            .field("sentry_dsn", &self.sentry_dsn.as_ref().map(|_| "***"))
+            .field("sentry_dsn_file", &self.sentry_dsn_file)
+            .field("sentry_environment", &self.sentry_environment)
+            .finish()
+    }
 }
 
 /// The database's URL. A PostgreSQL URL may carry a password, so `Debug` (and with it any
@@ -365,6 +398,7 @@ impl Config {
             uploads_per_client: DEFAULT_UPLOADS_PER_CLIENT,
             send_timeout_secs: DEFAULT_SEND_TIMEOUT_SECS,
             payments: crate::payments::PaymentsConfig::default(),
+            sentry: SentryConfig::default(),
         }
     }
 
@@ -459,6 +493,31 @@ mod tests {
     /// `MPP2XML_*` variables and `DATABASE_URL` are not set where the tests run.
     fn parse(args: &[&str]) -> Result<Config, clap::Error> {
         Config::try_parse_from(std::iter::once("mpp2xml-server").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_sentry_dsn_is_optional_and_never_shown() {
+        let off = parse(&[]).unwrap();
+        assert!(off.sentry.sentry_dsn.is_none() && off.sentry.sentry_dsn_file.is_none());
+        let on = parse(&[
+            "--sentry-dsn",
+            "https://secretkey@errors.example/7",
+            "--sentry-environment",
+            "staging",
+        ])
+        .unwrap();
+        assert_eq!(
+            on.sentry.sentry_dsn.as_deref(),
+            Some("https://secretkey@errors.example/7")
+        );
+        let shown = format!("{on:?}");
+        assert!(!shown.contains("secretkey"), "{shown}");
+        assert!(shown.contains("staging"));
+        let file = parse(&["--sentry-dsn-file", "/run/credentials/dsn"]).unwrap();
+        assert_eq!(
+            file.sentry.sentry_dsn_file,
+            Some(PathBuf::from("/run/credentials/dsn"))
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ mod client_ip;
 mod config;
 mod connections;
 mod csp;
+pub mod error_tracking;
 mod headers;
 mod licensing;
 mod metrics;
@@ -59,7 +60,7 @@ pub mod testing;
 
 // The public surface: the service ([`app`], [`run`]), its settings ([`Config`] and the types of
 // its fields) and what those return. Everything else is the crate's own.
-pub use config::{Config, DatabaseUrl, LogFormat};
+pub use config::{Config, DatabaseUrl, LogFormat, SentryConfig};
 pub use licensing::{KeyOrigin, public_key_text as licence_public_key};
 pub use payments::{PaymentsConfig, Secret, StripeMode};
 pub use state::{AppState, StateError};
@@ -77,6 +78,9 @@ const FLUSH_PERIOD: Duration = Duration::from_secs(5);
 const FORGET_CLIENTS_PERIOD: Duration = Duration::from_secs(60);
 /// How often the metrics recorder drains its histogram samples.
 const METRICS_UPKEEP_PERIOD: Duration = Duration::from_secs(5);
+/// How often the database and the memory gauges are refreshed: about a scrape interval, so
+/// an outage shows in the first scrape after it.
+const WATCH_PERIOD: Duration = Duration::from_secs(5);
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +134,7 @@ pub fn app(state: AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(static_files::not_a_static_file)),
         )
         .layer(from_fn(metrics::track))
+        .layer(from_fn(error_tracking::report_5xx))
         .layer(request_log::trace())
         .layer(request_log::propagate_id())
         .layer(from_fn_with_state(proxies, request_log::assign_id))
@@ -228,6 +233,11 @@ async fn serve_checked(
                 .clean_up_every(FORGET_CLIENTS_PERIOD),
         ),
         tokio::spawn(metrics::upkeep(METRICS_UPKEEP_PERIOD)),
+        tokio::spawn(ops::watch_every(
+            state.store().clone(),
+            axum::extract::FromRef::from_ref(&state),
+            WATCH_PERIOD,
+        )),
         tokio::spawn(compress_app(state.clone())),
         tokio::spawn(licensing::refresh_revoked_every(
             state.licensing().cloned(),

@@ -11,6 +11,19 @@ async fn main() -> ExitCode {
         return print_licence_public_key(&config);
     }
     backend::init_tracing(config.log_format);
+    // Kept until the end of main: dropping it sends the events still queued.
+    let _tracking = match backend::error_tracking::init(&config.sentry) {
+        Ok(tracking) => {
+            if tracking.enabled() {
+                tracing::info!("panics and 5xx answers are reported to the Sentry DSN");
+            }
+            tracking
+        }
+        Err(error) => {
+            tracing::error!(%error, "mpp2xml-server cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
     match backend::run(&config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -48,6 +48,14 @@ pub const LICENCES_REVOKED: &str = "licences_revoked_total";
 /// `webhook_events_total{type,outcome}`: `type` is one the server acts on or `other`.
 pub const WEBHOOK_EVENTS: &str = "webhook_events_total";
 
+/// `database_ready`: 1 when the last database check answered, 0 when it failed or timed out.
+pub const DATABASE_READY: &str = "database_ready";
+/// `process_resident_memory_bytes`: the server's resident memory (Linux `VmRSS`).
+pub const RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
+/// `process_memory_limit_bytes`: the memory limit of the server's cgroup (systemd's
+/// `MemoryMax`, a container's limit); absent when there is none.
+pub const MEMORY_LIMIT: &str = "process_memory_limit_bytes";
+
 /// Request latency buckets, in seconds: the targets are p95 under 100 ms for pages and 500 ms
 /// for the API.
 const HTTP_BUCKETS: &[f64] = &[
@@ -125,6 +133,20 @@ fn describe() {
     describe_counter!(
         WEBHOOK_EVENTS,
         "Stripe webhook deliveries, by event type and outcome"
+    );
+    describe_gauge!(
+        DATABASE_READY,
+        "1 when the last database check answered, 0 when it did not"
+    );
+    describe_gauge!(
+        RESIDENT_MEMORY,
+        Unit::Bytes,
+        "Resident memory of the server"
+    );
+    describe_gauge!(
+        MEMORY_LIMIT,
+        Unit::Bytes,
+        "Memory limit of the server's cgroup, when it has one"
     );
 }
 

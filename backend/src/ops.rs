@@ -130,6 +130,75 @@ async fn run_check<Fut, E>(
     sender.send_replace(Some(finding));
 }
 
+/// Every `period`, whether the database answers and how much memory the process holds against
+/// its limit, as gauges: an alert must see a database outage or memory creeping towards the
+/// cgroup's limit even when nothing probes `/readyz`, and Prometheus only sees what the
+/// metrics listener renders. The database check is the coalesced one `/readyz` uses, so it
+/// costs no extra query when probes are frequent.
+pub async fn watch_every(store: Store, readiness: Arc<ReadinessCheck>, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let ping_store = store.clone();
+        let finding = readiness
+            .check(|| async move { ping_store.ping().await })
+            .await;
+        let ready = if finding == Readiness::Ready {
+            1.0
+        } else {
+            0.0
+        };
+        ::metrics::gauge!(crate::metrics::DATABASE_READY).set(ready);
+        if let Some(bytes) = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .as_deref()
+            .and_then(resident_bytes)
+        {
+            ::metrics::gauge!(crate::metrics::RESIDENT_MEMORY).set(bytes as f64);
+        }
+        if let Some(limit) = memory_limit() {
+            ::metrics::gauge!(crate::metrics::MEMORY_LIMIT).set(limit as f64);
+        }
+    }
+}
+
+/// `VmRSS` of a `/proc/<pid>/status` text, in bytes.
+fn resident_bytes(status: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmRSS:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    kib.checked_mul(1024)
+}
+
+/// The cgroup v2 path of a `/proc/self/cgroup` text (its `0::` line).
+fn cgroup_path(cgroups: &str) -> Option<&str> {
+    cgroups
+        .lines()
+        .find_map(|line| line.strip_prefix("0::"))
+        .map(str::trim)
+}
+
+/// A `memory.max` text in bytes; `None` for `max` (no limit) or anything unreadable.
+fn parse_memory_max(text: &str) -> Option<u64> {
+    text.trim().parse().ok()
+}
+
+/// The memory limit of this process's cgroup (v2), when it has one.
+fn memory_limit() -> Option<u64> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let path = cgroup_path(&cgroups)?;
+    let file = std::path::Path::new("/sys/fs/cgroup")
+        .join(path.trim_start_matches('/'))
+        .join("memory.max");
+    parse_memory_max(&std::fs::read_to_string(file).ok()?)
+}
+
 /// The operations routes on the public listener: `/healthz` and `/readyz` (the metrics have
 /// their own listener).
 pub fn routes<S>() -> Router<S>
@@ -264,6 +333,24 @@ mod tests {
             (second, pings.load(Ordering::SeqCst)),
             (Readiness::Ready, 1)
         );
+    }
+
+    #[test]
+    fn resident_memory_is_read_from_the_status_file() {
+        let status = "Name:\tmpp2xml-server\nVmPeak:\t  900 kB\nVmRSS:\t   51200 kB\nThreads:\t4\n";
+        assert_eq!(resident_bytes(status), Some(51200 * 1024));
+        assert_eq!(resident_bytes("Name:\tx\n"), None);
+        assert_eq!(resident_bytes("VmRSS:\t lots kB\n"), None);
+        assert_eq!(resident_bytes("VmRSS:\t 99999999999999999999 kB\n"), None);
+    }
+
+    #[test]
+    fn the_memory_limit_is_the_cgroup_v2_one() {
+        let cgroups = "12:cpu:/old\n0::/system.slice/mpp2xml.service\n";
+        assert_eq!(cgroup_path(cgroups), Some("/system.slice/mpp2xml.service"));
+        assert_eq!(cgroup_path("3:memory:/v1-only\n"), None);
+        assert_eq!(parse_memory_max("268435456\n"), Some(268_435_456));
+        assert_eq!(parse_memory_max("max\n"), None);
     }
 
     #[tokio::test(start_paused = true)]

@@ -480,16 +480,16 @@ fn peak_rss_mb(server: &Server) -> Result<f64, String> {
 
 /// What `common.lua` prints at the end of a run.
 #[derive(Debug, Default, PartialEq)]
-struct WrkResult {
-    requests: u64,
-    duration_us: u64,
-    p50_us: u64,
-    p95_us: u64,
-    p99_us: u64,
-    max_us: u64,
-    socket_errors: u64,
-    timeouts: u64,
-    statuses: Vec<(u16, u64)>,
+pub(crate) struct WrkResult {
+    pub(crate) requests: u64,
+    pub(crate) duration_us: u64,
+    pub(crate) p50_us: u64,
+    pub(crate) p95_us: u64,
+    pub(crate) p99_us: u64,
+    pub(crate) max_us: u64,
+    pub(crate) socket_errors: u64,
+    pub(crate) timeouts: u64,
+    pub(crate) statuses: Vec<(u16, u64)>,
 }
 
 impl WrkResult {
@@ -527,7 +527,7 @@ impl WrkResult {
         })
     }
 
-    fn status(&self, status: u16) -> u64 {
+    pub(crate) fn status(&self, status: u16) -> u64 {
         self.statuses
             .iter()
             .filter(|(s, _)| *s == status)
@@ -537,7 +537,7 @@ impl WrkResult {
 }
 
 /// Runs `wrk` with one of the scripts and reads its result line.
-fn wrk(
+pub(crate) fn wrk(
     url: &str,
     scripts: &Path,
     script: &str,
@@ -576,7 +576,7 @@ fn wrk(
 }
 
 /// `wrk` on the PATH; installed from Debian's packages when missing and running as root.
-fn ensure_wrk() -> Result<(), String> {
+pub(crate) fn ensure_wrk() -> Result<(), String> {
     let present = || {
         Command::new("wrk")
             .arg("--version")
@@ -605,7 +605,7 @@ fn ensure_wrk() -> Result<(), String> {
 
 /// The file the convert phase uploads: the largest convertible MPP9/12/14 corpus file, or
 /// `None` when there is no corpus.
-fn convert_file() -> Result<Option<PathBuf>, String> {
+pub(crate) fn convert_file() -> Result<Option<PathBuf>, String> {
     if !corpus_dir().join("manifest.csv").is_file() {
         return Ok(None);
     }

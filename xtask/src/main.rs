@@ -15,8 +15,10 @@
 //!   `mpp2xml-server`.
 //! - `cargo xtask e2e [ARGS]`: `dist`, then only the end-to-end tests; ARGS go to
 //!   `playwright test`.
-//! - `cargo xtask load`: the release server under load (`tests/load/`), the last step of
-//!   `test` too.
+//! - `cargo xtask load`: the release server under load (`tests/load/`), a step of `test` too.
+//! - `cargo xtask cluster`: `ops/` run for real on loopback (PostgreSQL, three instances,
+//!   nginx with TLS, Prometheus), under load, with an instance killed and the database
+//!   restarted (see `cluster.rs`); the last step of `test`.
 //! - `cargo xtask bench-web`: the ten largest corpus files converted in the browser's worker
 //!   and by the native CLI, and the ratio.
 //! - `cargo xtask score [ARGS]`: only the corpus score; ARGS go to `corpus_score.py`
@@ -39,6 +41,7 @@
 //! The corpus is `$MPP_CORPUS` when set, else `../shared/corpus` beside the workspace; the
 //! scorer is `../shared/tools/corpus_score.py`. Std only, so this builds in seconds.
 
+mod cluster;
 mod fuzz;
 mod hostile;
 mod load;
@@ -59,7 +62,7 @@ Commands:
                  targets (20 s each), then
                  the release binaries, the browser app (release), end-to-end tests in
                  headless Chromium against mpp2xml-server (and a second one selling Pro
-                 through a fake Stripe), load test
+                 through a fake Stripe), load test, cluster test
   dist           install the missing web tools (wasm32 target, Trunk, wasm-bindgen-cli, npm
                  packages), build mpp2xml-server (it prints the licence public key of
                  data/licence.key) and the app in release mode into dist/
@@ -71,6 +74,11 @@ Commands:
   load           the release server under wrk (tests/load): 1000 connections on the routes,
                  50 concurrent fallback conversions, a burst past the quota, and the 1000
                  connections again beside 2000 slow-header connections and 20 empty uploads
+  cluster        ops/ for real on loopback: PostgreSQL, three release instances, nginx with
+                 TLS, Prometheus with the alert rules; under wrk through nginx, a licence
+                 issued on one instance and honoured by the others, an instance SIGKILLed and
+                 restarted (InstanceDown fires and resolves), PostgreSQL restarted (/readyz 503
+                 then 200), every Grafana panel query evaluated; target/cluster-report.txt
   score [--mpp8] [ARGS]
                  build mpp2xml in release and score it on the corpus's MPP9/12/14 files
                  (with --mpp8: its Project 98 files); ARGS go to corpus_score.py, e.g.
@@ -117,13 +125,14 @@ fn main() -> ExitCode {
         Some("e2e") => web::e2e_only(&rest),
         Some("bench-web") if rest.is_empty() => web::bench_web(),
         Some("load") if rest.is_empty() => load::command(),
+        Some("cluster") if rest.is_empty() => cluster::command(),
         Some("postgres") => postgres::command(&rest),
         Some("hostile") => hostile::command(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some(command @ ("test" | "dist" | "bench-web" | "load")) => Err(format!(
+        Some(command @ ("test" | "dist" | "bench-web" | "load" | "cluster")) => Err(format!(
             "`{command}` takes no arguments (got {})",
             rest.join(" ")
         )),
@@ -207,7 +216,7 @@ fn seconds(d: Duration) -> String {
 
 fn test() -> Result<(), String> {
     print_toolchain();
-    let mut steps = Steps::new(16);
+    let mut steps = Steps::new(17);
     let result = test_steps(&mut steps);
     steps.summary();
     result
@@ -248,6 +257,10 @@ fn test_steps(steps: &mut Steps) -> Result<(), String> {
     steps.run("build the app (release) into dist/", web::build_dist)?;
     steps.run("end-to-end tests (Playwright, Chromium)", web::e2e)?;
     steps.run("load test (wrk on the release server)", load::step)?;
+    steps.run(
+        "cluster test (nginx TLS, 3 instances, PostgreSQL, Prometheus; kill and restart)",
+        cluster::step,
+    )?;
     Ok(())
 }
 

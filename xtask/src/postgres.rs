@@ -149,6 +149,29 @@ impl Postgres {
         Ok(())
     }
 
+    /// Stops the server (fast: open connections are cut, as when the database's machine
+    /// reboots), keeping its data, port and folder for [`Postgres::start_again`].
+    pub fn stop_for_now(&self) -> Result<(), String> {
+        let mut stop = self.server_program("pg_ctl");
+        stop.arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "fast", "-w", "stop"]);
+        run_quietly(&mut stop)
+    }
+
+    /// Starts the server [`Postgres::stop_for_now`] stopped, on the same port with the same
+    /// data.
+    pub fn start_again(&self) -> Result<(), String> {
+        let mut start = self.server_program("pg_ctl");
+        start
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("server.log"))
+            .args(["-w", "-t", "60", "start"]);
+        run_quietly(&mut start)
+    }
+
     /// `program` from the server's bin folder, run as the `postgres` user when xtask is root.
     fn server_program(&self, program: &str) -> Command {
         let path = self.bin.join(program);

@@ -416,7 +416,7 @@ const PAYMENT_ENV: [&str; 11] = [
     "MPP2XML_LICENCE_DAYS",
 ];
 
-fn clear_payment_env(command: &mut Command) {
+pub(crate) fn clear_payment_env(command: &mut Command) {
     for name in PAYMENT_ENV {
         command.env_remove(name);
     }
@@ -440,7 +440,7 @@ pub fn build_release_bins() -> StepResult {
     Ok(Done::Ran)
 }
 
-fn release_binary(name: &str) -> PathBuf {
+pub(crate) fn release_binary(name: &str) -> PathBuf {
     target_dir(&workspace_root()).join("release").join(name)
 }
 
