@@ -129,11 +129,16 @@ pub struct Summary {
     pub tasks: usize,
     /// Resources read.
     pub resources: usize,
-    /// Assignments read.
+    /// Assignments of a resource to a task. The "no resource" assignments MSPDI keeps for
+    /// tasks without one (stored by some versions, made for the others) are not counted: a
+    /// user counts what the plan assigns, as the viewer's resource sheet shows it.
     pub assignments: usize,
     /// Calendars read.
     pub calendars: usize,
 }
+
+/// The resource unique id of an assignment without a resource.
+const NO_RESOURCE: i32 = -65535;
 
 impl Summary {
     /// The summary of a project read with [`read_project`], for callers that keep the model
@@ -146,7 +151,11 @@ impl Summary {
             application: props.application.clone().unwrap_or_default(),
             tasks: project.tasks.len(),
             resources: project.resources.len(),
-            assignments: project.assignments.len(),
+            assignments: project
+                .assignments
+                .iter()
+                .filter(|a| a.resource_uid != NO_RESOURCE)
+                .count(),
             calendars: project.calendars.len(),
         }
     }
