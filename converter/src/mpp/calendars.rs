@@ -171,17 +171,7 @@ fn mpp9_exceptions(data: &[u8]) -> Vec<CalendarException> {
             let count = usize::from(u16_at(data, off + 6)?);
             Some((from, to, ranges(data, count, off + 12, off + 24, false)))
         })
-        .filter_map(|(from, to, working_times)| {
-            let from = date_from_days(from)?;
-            let to = date_from_days(to).unwrap_or(from);
-            Some(CalendarException {
-                from,
-                to,
-                working_times,
-                occurrences: 1,
-                ..Default::default()
-            })
-        })
+        .filter_map(|(from, to, working_times)| one_time_exception(from, to, working_times))
         .collect()
 }
 
@@ -625,6 +615,24 @@ fn flatten(
     }
     flat.base_calendar_uid = None;
     flat
+}
+
+/// A one-time exception from its stored first and last day numbers (a last day that cannot
+/// be read is the first): the form MPP8 and MPP9 both keep.
+pub(super) fn one_time_exception(
+    from: u16,
+    to: u16,
+    working_times: Vec<TimeRange>,
+) -> Option<CalendarException> {
+    let from = date_from_days(from)?;
+    let to = date_from_days(to).unwrap_or(from);
+    Some(CalendarException {
+        from,
+        to,
+        working_times,
+        occurrences: 1,
+        ..Default::default()
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 
 use super::super::bytes::u16_at;
 use super::super::calendars::{STANDARD, ranges, standard_day};
-use super::super::encoding::date_from_days;
 use super::super::reader::Context;
 use super::blocks::{Extended, FixDeferFix, FixFix};
 use super::values::Rec;
@@ -164,15 +163,7 @@ fn exceptions(item: &[u8]) -> Vec<CalendarException> {
             Some((from, to, times))
         })
         .filter_map(|(from, to, working_times)| {
-            let from = date_from_days(from)?;
-            let to = date_from_days(to).unwrap_or(from);
-            Some(CalendarException {
-                from,
-                to,
-                working_times,
-                occurrences: 1,
-                ..CalendarException::default()
-            })
+            super::super::calendars::one_time_exception(from, to, working_times)
         })
         .collect()
 }
