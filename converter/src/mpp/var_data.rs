@@ -149,6 +149,12 @@ impl VarData {
         self.owners.contains_key(&uid)
     }
 
+    /// How many keys `uid` has values under.
+    pub fn key_count(&self, uid: i32) -> usize {
+        self.run_of(uid)
+            .map_or(0, |(start, end)| end.saturating_sub(start))
+    }
+
     /// The keys `uid` has values under, in ascending order.
     pub fn keys(&self, uid: i32) -> impl Iterator<Item = u16> + '_ {
         let owned = self

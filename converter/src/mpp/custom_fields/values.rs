@@ -103,13 +103,24 @@ pub fn read_planned(
             values.insert(field_id, value);
         }
     };
-    for key in row.var.keys(row.uid) {
-        let first = plan.by_key.partition_point(|e| e.0 < key);
-        for &(k, f, pos) in plan.by_key.get(first..).unwrap_or_default() {
-            if k != key {
-                break;
+    // Whichever list is shorter is walked: a row's own keys (a few, in a file Project wrote)
+    // or the plan's fields (a few hundred). A crafted row with thousands of keys then costs
+    // no more than asking for every field did, however many rows share its owner.
+    if row.var.key_count(row.uid) <= plan.by_key.len() {
+        for key in row.var.keys(row.uid) {
+            let first = plan.by_key.partition_point(|e| e.0 < key);
+            for &(k, f, pos) in plan.by_key.get(first..).unwrap_or_default() {
+                if k != key {
+                    break;
+                }
+                read(f, pos);
             }
-            read(f, pos);
+        }
+    } else {
+        for &(key, f, pos) in &plan.by_key {
+            if row.var.get(row.uid, key).is_some() {
+                read(f, pos);
+            }
         }
     }
     for &(f, pos) in &plan.others {
@@ -479,6 +490,47 @@ mod tests {
             .iter()
             .find(|v| v.field_id == field_id)
             .map(|v| &v.value)
+    }
+
+    /// A crafted row with thousands of keys of its own is read through the plan's fields, not
+    /// its keys, and gives the same values as a row with only the fields' keys.
+    #[test]
+    fn a_row_with_more_keys_than_the_plan_reads_the_same_values() {
+        let keys = [51u16, 87];
+        let map =
+            FieldMap::from_defaults(Entity::Task, &keys.map(|k| (k, Location::Var { key: k })));
+        let plan = FieldPlan::new(Entity::Task, &map);
+        let mut items = vec![
+            (1, 51, utf16z("Text one")),
+            (1, 87, 55.5f64.to_le_bytes().to_vec()),
+        ];
+        items.extend((1000..5000u16).map(|k| (1, k, vec![1u8, 0])));
+        let (few, many) = (var(&items[..2]), var(&items));
+        assert!(many.key_count(1) > plan.by_key.len());
+        let budget = crate::budget::Budget::unlimited();
+        let custom = custom_for(FileFormat::Mpp14, 14);
+        let read = |var: &VarData| {
+            let row = Row {
+                uid: 1,
+                fixed: [&[], &[]],
+                meta: [&[], &[]],
+                var,
+                map: &map,
+                entity: Entity::Task,
+                budget: &budget,
+            };
+            read_planned(&plan, &row, &custom)
+        };
+        let values = read(&many);
+        assert_eq!(values, read(&few));
+        assert_eq!(
+            value_of(&values, 188_743_731),
+            Some(&CustomValue::Text("Text one".to_owned()))
+        );
+        assert_eq!(
+            value_of(&values, 0x0B40_0057),
+            Some(&CustomValue::Number(55.5))
+        );
     }
 
     #[test]
